@@ -1,0 +1,99 @@
+/**
+ * A real HTTP server on 127.0.0.1 that plays the API, so tests exercise the actual network path
+ * (sockets, status codes, timeouts) instead of mocking fetch.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+}
+
+export interface StubApi {
+  url: string
+  port: number
+  /** Every request received, in order. */
+  requests: RecordedRequest[]
+  /** Replace the handler of "METHOD /path" while running. */
+  route(key: string, handler: Handler): void
+  close(): Promise<void>
+}
+
+export function json(status: number, body: unknown): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  }
+}
+
+/** Accepts the request and never answers: the shape of a hung upstream. */
+export const never: Handler = () => {}
+
+/** Sends the status line and headers, then stalls before the body. */
+export const stallAfterHeaders: Handler = (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.write('[')
+}
+
+export async function startStubApi(routes: Record<string, Handler> = {}, port = 0): Promise<StubApi> {
+  const table = new Map(Object.entries(routes))
+  const requests: RecordedRequest[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
+      const handler = table.get(`${req.method} ${req.url}`)
+      if (handler) handler(req, res, body)
+      else json(404, { detail: 'Not Found' })(req, res, body)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const actual = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    requests,
+    route: (key, handler) => void table.set(key, handler),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A loopback port that was free a moment ago (nothing listens on it when this returns). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+export const READY_BODY = {
+  status: 'ready',
+  database: { ok: true, pool: { size: 5, checked_out: 1 } },
+  redis: { ok: true },
+}
+
+export const UNAVAILABLE_BODY = {
+  status: 'unavailable',
+  database: { ok: true, pool: { size: 5, checked_out: 0 } },
+  redis: { ok: false, error: 'Error 111 connecting to redis:6379. Connection refused.' },
+}
+
+export const ITEMS = [
+  { id: 1, name: 'first item', description: 'made by the stub', created_at: '2024-05-01T12:00:00Z' },
+  { id: 2, name: 'second item', description: null, created_at: '2024-05-02T12:00:00Z' },
+]
