@@ -1,0 +1,140 @@
+"""standard-stack: PostgreSQL, Redis, a Python API, a Next.js app and nginx on one Docker host.
+
+Everything that differs between stacks comes from Pulumi.<stack>.yaml through components.config.
+"""
+
+import pulumi
+
+from components import (
+    DatabaseConnection,
+    ImageBuild,
+    NextApp,
+    NextAppArgs,
+    PostgresService,
+    PostgresServiceArgs,
+    ProxyRoute,
+    PythonApi,
+    PythonApiArgs,
+    RedisConnection,
+    RedisService,
+    RedisServiceArgs,
+    ReverseProxy,
+    ReverseProxyArgs,
+    Runtime,
+    StackNetworks,
+    StackNetworksArgs,
+)
+from components.config import ConfigError, load_from_pulumi
+
+try:
+    cfg = load_from_pulumi(pulumi.get_stack())
+except ConfigError as error:
+    raise pulumi.RunError(str(error)) from None
+
+secrets = pulumi.Config("standard-stack")
+runtime = Runtime(project=pulumi.get_project(), stack=pulumi.get_stack(), restart=cfg.restart, logging=cfg.logging)
+protect = cfg.protect_data
+
+networks = StackNetworks("networks", StackNetworksArgs(runtime=runtime, backend_internal=cfg.networks.backend_internal))
+
+postgres = PostgresService(
+    "postgres",
+    PostgresServiceArgs(
+        runtime=runtime,
+        network=networks.backend,
+        image=f"postgres:{cfg.postgres.version}",
+        database=cfg.postgres.database,
+        user=cfg.postgres.user,
+        password=secrets.get_secret("postgresPassword"),
+        host_port=cfg.postgres.host_port,
+        init_sql=cfg.postgres.init_sql,
+        resources=cfg.postgres.resources,
+        protect_data=protect,
+    ),
+)
+
+redis = RedisService(
+    "redis",
+    RedisServiceArgs(
+        runtime=runtime,
+        network=networks.backend,
+        image=f"redis:{cfg.redis.version}",
+        password=secrets.get_secret("redisPassword"),
+        maxmemory=cfg.redis.maxmemory,
+        maxmemory_policy=cfg.redis.maxmemory_policy,
+        host_port=cfg.redis.host_port,
+        resources=cfg.redis.resources,
+        protect_data=protect,
+    ),
+)
+
+api = PythonApi(
+    "api",
+    PythonApiArgs(
+        runtime=runtime,
+        build=ImageBuild(**cfg.api.build.model_dump()),
+        python_version=cfg.api.python_version,
+        registry=cfg.image_registry,
+        database=DatabaseConnection(
+            host=postgres.host, port=postgres.port, database=postgres.database, user=postgres.user, password=postgres.password
+        ),
+        redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
+        frontend_network=networks.frontend,
+        backend_network=networks.backend,
+        app_env=cfg.environment,
+        log_level=cfg.log_level,
+        workers=cfg.api.workers,
+        hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
+        resources=cfg.api.resources,
+        depends_on=[postgres.container, redis.container],
+    ),
+)
+
+web = NextApp(
+    "web",
+    NextAppArgs(
+        runtime=runtime,
+        build=ImageBuild(**cfg.web.build.model_dump()),
+        node_version=cfg.web.node_version,
+        registry=cfg.image_registry,
+        network=networks.frontend,
+        api_url=api.url,
+        public_url=cfg.public_url,
+        hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
+        resources=cfg.web.resources,
+    ),
+)
+
+proxy = ReverseProxy(
+    "proxy",
+    ReverseProxyArgs(
+        runtime=runtime,
+        build=ImageBuild(**cfg.proxy.build.model_dump()),
+        nginx_version=cfg.proxy.nginx_version,
+        registry=cfg.image_registry,
+        network=networks.frontend,
+        routes=[
+            ProxyRoute(path_prefix="/api/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True),
+            ProxyRoute(path_prefix="/", upstream_host=web.alias, upstream_port=web.port),
+        ],
+        bind_address=cfg.proxy.bind_address,
+        http_port=cfg.proxy.http_port,
+        https_port=cfg.proxy.https_port,
+        tls=cfg.proxy.tls,
+        tls_certificate=secrets.get_secret("tlsCertificate"),
+        tls_private_key=secrets.get_secret("tlsPrivateKey"),
+        server_name=cfg.proxy.server_name,
+        client_max_body_size=cfg.proxy.client_max_body_size,
+        read_timeout_seconds=cfg.proxy.read_timeout_seconds,
+        resources=cfg.proxy.resources,
+        depends_on=[api.container, web.container],
+    ),
+)
+
+pulumi.export("url", proxy.url)
+pulumi.export("health_url", proxy.health_url)
+pulumi.export("api_health_url", proxy.url.apply(lambda url: f"{url}/api/health"))
+pulumi.export("api_ready_url", proxy.url.apply(lambda url: f"{url}/api/health/ready"))
+pulumi.export("images", {"api": api.image_name, "web": web.image_name, "proxy": proxy.image_name})
+pulumi.export("database_url", postgres.url)  # secret: shown only with `pulumi stack output --show-secrets`
+pulumi.export("redis_url", redis.url)  # secret

@@ -1,0 +1,248 @@
+"""Docker wiring shared by every component: limits, health checks, logging, labels, hardening, secret files.
+
+Each component describes *what* its service needs; this module decides *how* that becomes
+pulumi-docker inputs, so the five components cannot drift apart (one restart policy, one log
+rotation, one way to hand over secrets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import pulumi
+import pulumi_docker as docker
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from .units import Cpus, Memory, to_mib
+
+if TYPE_CHECKING:
+    InputStr = pulumi.Input[str]
+    InputInt = pulumi.Input[int]
+else:  # pydantic cannot build validators for Output/Awaitable; values are passed through as given
+    InputStr = Any
+    InputInt = Any
+
+LABEL_PREFIX = "dev.standard-stack"
+RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
+
+
+class StrictModel(BaseModel):
+    """Base for argument models: unknown fields are errors, Pulumi outputs are allowed as values."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+
+class CamelModel(StrictModel):
+    """Also readable from stack files, where keys are camelCase."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class Resources(CamelModel):
+    """Limits for one container. Unset means unlimited (fine for dev, refused in prod)."""
+
+    memory: Memory | None = Field(None, description="Hard memory limit, e.g. 512Mi.")
+    memory_reservation: Memory | None = Field(None, description="Soft memory reservation, e.g. 256Mi.")
+    cpus: Cpus | None = Field(None, description="CPU limit, e.g. 0.5 or 1.5.")
+
+
+class LogRotation(CamelModel):
+    """json-file rotation: without it a chatty container fills the host's disk."""
+
+    max_size: str = Field("10m", pattern=r"^[0-9]+[kmg]$", description="Rotate at this size (10m, 1g).")
+    max_file: int = Field(3, ge=1, le=100, description="Rotated files kept.")
+
+
+class Runtime(StrictModel):
+    """Operational settings every long-running container of a stack shares."""
+
+    project: str = "standard-stack"
+    stack: str = "dev"
+    restart: RestartPolicy = "unless-stopped"
+    logging: LogRotation = LogRotation()
+    stop_grace_seconds: int = Field(20, ge=0, le=600)
+
+    @property
+    def prefix(self) -> str:
+        """Docker object names: unique per project and stack on one host."""
+        return f"{self.project}-{self.stack}"
+
+
+def limits(resources: Resources) -> dict[str, object]:
+    """Container keyword arguments in the provider's units (MiB integers, CPU string)."""
+    out: dict[str, object] = {}
+    if resources.memory:
+        out["memory"] = to_mib(resources.memory)
+        out["memory_swap"] = to_mib(resources.memory)  # no swap beyond the limit
+    if resources.memory_reservation:
+        out["memory_reservation"] = to_mib(resources.memory_reservation)
+    if resources.cpus:
+        out["cpus"] = resources.cpus
+    return out
+
+
+def healthcheck(
+    test: Sequence[str], *, interval: str = "10s", timeout: str = "5s", start_period: str = "10s", retries: int = 5
+) -> docker.ContainerHealthcheckArgs:
+    return docker.ContainerHealthcheckArgs(
+        tests=list(test), interval=interval, timeout=timeout, start_period=start_period, retries=retries
+    )
+
+
+def labels(runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None) -> list:
+    """Labels that let operators (and the tests) find every object of a stack."""
+    values: dict[str, pulumi.Input[str]] = {
+        f"{LABEL_PREFIX}.project": runtime.project,
+        f"{LABEL_PREFIX}.stack": runtime.stack,
+        f"{LABEL_PREFIX}.service": service,
+        **(extra or {}),
+    }
+    return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
+
+
+def object_labels(runtime: Runtime, service: str) -> list:
+    """The same labels for networks and volumes (their label type differs in the SDK)."""
+    return [docker.VolumeLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
+
+
+def network_labels(runtime: Runtime, service: str) -> list:
+    return [docker.NetworkLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
+
+
+def loopback_port(internal: int, external: int | None) -> list[docker.ContainerPortArgs] | None:
+    """A data service's dev-only port for local tools, never on a public address."""
+    if external is None:
+        return None
+    return [docker.ContainerPortArgs(internal=internal, external=external, ip="127.0.0.1")]
+
+
+def hardening(*, add_capabilities: Sequence[str] = ()) -> dict[str, object]:
+    """Least privilege: no capabilities unless named, no privilege gain through setuid binaries."""
+    return {
+        "capabilities": docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=sorted(add_capabilities) or None),
+        "security_opts": ["no-new-privileges:true"],
+    }
+
+
+def service_container(
+    resource_name: str,
+    *,
+    runtime: Runtime,
+    service: str,
+    image: pulumi.Input[str],
+    resources: Resources,
+    health: docker.ContainerHealthcheckArgs,
+    networks: Sequence[docker.ContainerNetworksAdvancedArgs],
+    opts: pulumi.ResourceOptions,
+    extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
+    add_capabilities: Sequence[str] = (),
+    wait_timeout: int = 120,
+    **kwargs: object,
+) -> docker.Container:
+    """A long-running service: health-gated start, limits, restart, log rotation, hardening, labels."""
+    return docker.Container(
+        resource_name,
+        image=image,
+        healthcheck=health,
+        wait=True,
+        wait_timeout=wait_timeout,
+        restart=runtime.restart,
+        log_driver="json-file",
+        log_opts={"max-size": runtime.logging.max_size, "max-file": str(runtime.logging.max_file)},
+        labels=labels(runtime, service, extra_labels),
+        networks_advanced=list(networks),
+        destroy_grace_seconds=runtime.stop_grace_seconds,
+        init=True,
+        **limits(resources),
+        **hardening(add_capabilities=add_capabilities),
+        **kwargs,  # type: ignore[arg-type]
+        opts=opts,
+    )
+
+
+class FileBundle:
+    """Files (secrets, rendered config) delivered to a service through a named volume.
+
+    pulumi-docker writes ``uploads`` through the container root, which Docker refuses on a
+    read-only root filesystem. So a short-lived loader container (same image, runs ``true``)
+    receives the uploads into a named volume, and the service mounts that volume read-only.
+    Files are root-owned 0440: services read them through group 0. ``revision`` (the loader's
+    id) goes into the service's labels, so changed files replace the service.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        runtime: Runtime,
+        service: str,
+        image: pulumi.Input[str],
+        mount_path: str,
+        files: Mapping[str, pulumi.Input[str]],
+        parent: pulumi.Resource,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> None:
+        self.mount_path = mount_path.rstrip("/")
+        self.volume = docker.Volume(
+            f"{name}-files",
+            name=f"{runtime.prefix}-{name}-files",
+            labels=object_labels(runtime, service),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        self.loader = docker.Container(
+            f"{name}-files-loader",
+            image=image,
+            entrypoints=["true"],
+            user="0:0",
+            must_run=False,
+            attach=True,
+            restart="no",
+            network_mode="none",
+            labels=labels(runtime, f"{service}-files"),
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=self.mount_path)],
+            uploads=[
+                docker.ContainerUploadArgs(file=f"{self.mount_path}/{path}", content=content, permissions="0440")
+                for path, content in sorted(files.items())
+            ],
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        )
+        self.revision: pulumi.Output[str] = self.loader.id
+
+    def mount(self) -> docker.ContainerVolumeArgs:
+        return docker.ContainerVolumeArgs(
+            volume_name=self.volume.name, container_path=self.mount_path, read_only=True
+        )
+
+
+class ImageBuild(StrictModel):
+    """Where an app image comes from; point it at your own app to reuse a component."""
+
+    context: str = Field(description="Build context, relative to the program's working directory.")
+    dockerfile: str | None = Field(None, description="Relative to the working directory (not the context); default <context>/Dockerfile.")
+    target: str | None = Field(None, description="Build stage; None builds the Dockerfile's last (production) stage.")
+    args: dict[str, str] = Field(default_factory=dict, description="Build arguments.")
+
+
+def build_image(
+    name: str, *, runtime: Runtime, service: str, build: ImageBuild, registry: str | None, parent: pulumi.Resource
+) -> docker.Image:
+    """Build on the Docker host the provider points at; push only when a registry is configured.
+
+    The tag is stable (no timestamps), so an unchanged context is an unchanged resource; containers
+    use ``repo_digest`` (the image id when not pushed), so a rebuilt image always replaces them.
+    """
+    repository = f"{registry.rstrip('/')}/{runtime.project}-{service}" if registry else f"{runtime.project}-{service}"
+    return docker.Image(
+        f"{name}-image",
+        image_name=f"{repository}:{runtime.stack}",
+        build=docker.DockerBuildArgs(
+            context=build.context,
+            dockerfile=build.dockerfile or f"{build.context.rstrip('/')}/Dockerfile",
+            target=build.target,
+            args=dict(sorted(build.args.items())) or None,
+        ),
+        skip_push=registry is None,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

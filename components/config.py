@@ -1,0 +1,299 @@
+"""The stack configuration model: one pydantic model is the validation, the docs and the Pulumi.yaml schema.
+
+Every setting lives under the ``standard-stack:`` namespace in ``Pulumi.<stack>.yaml``. Sections
+are objects (``standard-stack:postgres: {version: "17"}``); secrets are top-level strings set with
+``pulumi config set --secret``. ``python -m components.config`` prints the ``config:`` block of
+``Pulumi.yaml`` and the README reference from this file, and the tests check both are in sync.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from ._wiring import LogRotation, Resources, RestartPolicy
+from .units import Memory
+
+NAMESPACE = "standard-stack"
+
+
+def _number_to_text(value: object) -> object:
+    """YAML reads ``version: 15`` as a number; versions and tags are text."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+Version = Annotated[str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Section(BaseModel):
+    """Config sections: camelCase keys in YAML, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class BuildSettings(Section):
+    """Image build: context, Dockerfile, stage and build args."""
+
+    context: str = Field(description="Build context, relative to the project directory.")
+    dockerfile: str | None = Field(None, description="Dockerfile path relative to the project directory (default: <context>/Dockerfile).")
+    target: str | None = Field(None, description="Build stage; empty means the production stage.")
+    args: dict[str, str] = Field(default_factory=dict, description="Extra build arguments.")
+
+
+class PostgresSettings(Section):
+    """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
+
+    version: Version = Field("17", description="Official postgres image tag (pinned; never latest).")
+    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Database created on first start.")
+    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Owner role of the database.")
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    init_sql: dict[str, str] = Field(default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL.")
+    resources: Resources = Resources()
+
+
+class RedisSettings(Section):
+    """Redis: image version, memory ceiling and eviction, dev port, limits."""
+
+    version: Version = Field("7.4", description="Official redis image tag (pinned; never latest).")
+    maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
+    maxmemory_policy: Literal[
+        "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"
+    ] = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    resources: Resources = Resources()
+
+
+class ApiSettings(Section):
+    """Python API: build, Python version, workers, limits."""
+
+    build: BuildSettings = Field(BuildSettings(context="images/api"), description="How to build the API image.")
+    python_version: Version = Field("3.12", description="Python base image version (build arg PYTHON_VERSION).")
+    workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
+    resources: Resources = Resources()
+
+
+class WebSettings(Section):
+    """Next.js app: build, Node.js version, limits."""
+
+    build: BuildSettings = Field(BuildSettings(context="images/web"), description="How to build the web image.")
+    node_version: Version = Field("22", description="Node.js base image version (build arg NODE_VERSION).")
+    resources: Resources = Resources()
+
+
+class ProxySettings(Section):
+    """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
+
+    build: BuildSettings = Field(BuildSettings(context="images/proxy"), description="How to build the proxy image.")
+    nginx_version: Version = Field("1.27", description="nginx base image version (build arg NGINX_VERSION).")
+    bind_address: str = Field("127.0.0.1", pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$", description="Host address the ports bind to.")
+    http_port: Port = Field(8080, description="Host port for HTTP.")
+    https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
+    tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
+    server_name: str = Field("_", pattern=r"^[A-Za-z0-9_.\-*]+$", description="nginx server_name.")
+    client_max_body_size: str = Field("10m", pattern=r"^[0-9]+[kmg]?$", description="Largest request body (nginx size).")
+    read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
+    resources: Resources = Resources()
+
+
+class NetworkSettings(Section):
+    """Docker networks of the stack."""
+
+    backend_internal: bool = Field(True, description="Backend network has no egress and no published ports (data services).")
+
+
+class StackConfig(Section):
+    """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
+
+    environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
+    public_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", description="URL users reach the stack at.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Application log level.")
+    hot_reload: bool = Field(False, description="Dev only: dev build targets, sources bind-mounted, uvicorn --reload / next dev.")
+    restart: RestartPolicy = Field("unless-stopped", description="Restart policy of long-running containers.")
+    logging: LogRotation = Field(LogRotation(), description="json-file log rotation.")
+    protect_data: bool = Field(True, description="Protect data volumes from deletion (protect + retainOnDelete).")
+    generate_passwords: bool = Field(True, description="Generate missing passwords with pulumi-random; false requires them as secrets.")
+    image_registry: str | None = Field(None, description="Push images here (registry/namespace); unset keeps them on the Docker host.")
+    networks: NetworkSettings = NetworkSettings()
+    postgres: PostgresSettings = PostgresSettings()
+    redis: RedisSettings = RedisSettings()
+    api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
+    proxy: ProxySettings = ProxySettings()
+
+    @model_validator(mode="after")
+    def _environment_rules(self) -> StackConfig:
+        problems: list[tuple[str, str]] = []
+        for name in ("postgres", "redis"):
+            if getattr(self, name).host_port is not None and self.networks.backend_internal:
+                problems.append((f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)"))
+        if self.environment == "prod":
+            if self.hot_reload:
+                problems.append(("hotReload", "must be false in prod (bind-mounted sources are for dev)"))
+            for name in ("postgres", "redis"):
+                if getattr(self, name).host_port is not None:
+                    problems.append((f"{name}.hostPort", "must be unset in prod: only the proxy publishes ports"))
+            for name in ("postgres", "redis", "api", "web", "proxy"):
+                res: Resources = getattr(self, name).resources
+                for field in ("memory", "cpus"):
+                    if getattr(res, field) is None:
+                        problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
+            if not self.networks.backend_internal:
+                problems.append(("networks.backendInternal", "must be true in prod"))
+        if problems:
+            raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
+        return self
+
+
+SECRETS: dict[str, str] = {
+    "postgresPassword": "Password of the postgres role; generated when unset and generatePasswords is true.",
+    "redisPassword": "Password Redis requires; generated when unset and generatePasswords is true.",
+    "tlsCertificate": "PEM certificate chain served by the proxy when proxy.tls is true.",
+    "tlsPrivateKey": "PEM private key of tlsCertificate.",
+}
+
+
+class ConfigError(Exception):
+    """A refused configuration; the message is complete and meant for humans."""
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("function-after[_environment_rules()]",)]
+    return f"{NAMESPACE}:{'.'.join(parts)}" if parts else NAMESPACE
+
+
+def _describe(error: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
+    if error["type"] == "value_error" and not error["loc"]:
+        # model-level rules: "[key] why; [key] why"
+        text = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+        return [f"{NAMESPACE}:{m.group(1)} {m.group(2)}" for m in re.finditer(r"\[([^\]]+)\] ([^;]+)", text)]
+    key = _key(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return [f"{key}: unknown setting (check the spelling; the reference lists every setting)"]
+    if error["type"] == "missing":
+        return [f"{key}: required setting is missing"]
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "string_pattern_mismatch":
+        message = f"must match {error['ctx']['pattern']}"
+    return [f"{key}: {message}; got {json.dumps(error.get('input'), default=str)}"]
+
+
+def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), source: str = "stack config") -> StackConfig:
+    """Validate raw settings (keys without the namespace) into a StackConfig, or raise ConfigError listing every problem.
+
+    ``raw`` may hold the secret keys too (only their presence is read); ``secret_keys`` says which
+    of them Pulumi holds encrypted.
+    """
+    plain = {k: v for k, v in raw.items() if k not in SECRETS}
+    try:
+        config = StackConfig.model_validate(plain)
+    except ValidationError as exc:
+        lines = [line for err in exc.errors() for line in _describe(err, raw)]
+        raise ConfigError(_format(source, lines)) from None
+    in_plain_text = sorted(k for k in SECRETS if k in raw and k not in secret_keys)
+    if in_plain_text:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{k}: is stored in plain text; it must be a secret" for k in in_plain_text])
+            + "\nStore it encrypted with:\n"
+            + "\n".join(f"  pulumi config rm {NAMESPACE}:{k} && {secret_command(k)}" for k in in_plain_text)
+        )
+    missing = sorted(required_secrets(config) - {k for k in SECRETS if k in raw})
+    if missing:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{k}: required secret is not set" for k in missing])
+            + "\nSet them with:\n"
+            + "\n".join(f"  {secret_command(k)}" for k in missing)
+        )
+    return config
+
+
+def load_from_pulumi(stack: str) -> StackConfig:
+    """Read this project's settings from the running Pulumi program (real engine or mocks)."""
+    from pulumi.runtime import config as runtime_config
+
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = decode_raw({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
+    secret_keys = frozenset(
+        k[len(prefix):]
+        for k in {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
+        if k.startswith(prefix)
+    )
+    return parse(raw, secret_keys=secret_keys, source=f"Pulumi.{stack}.yaml")
+
+
+def required_secrets(config: StackConfig) -> set[str]:
+    needed = set()
+    if config.proxy.tls:
+        needed |= {"tlsCertificate", "tlsPrivateKey"}
+    if not config.generate_passwords:
+        needed |= {"postgresPassword", "redisPassword"}
+    return needed
+
+
+def secret_command(key: str) -> str:
+    if key.startswith("tls"):
+        path = "cert.pem" if key == "tlsCertificate" else "key.pem"
+        return f"pulumi config set --secret {NAMESPACE}:{key} < {path}"
+    return f"pulumi config set --secret {NAMESPACE}:{key}"
+
+
+def _format(source: str, lines: list[str]) -> str:
+    return f"Invalid configuration in {source}:\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+def decode_raw(values: Mapping[str, str]) -> dict[str, Any]:
+    """Pulumi hands structured config over as JSON text; scalars stay text for pydantic to coerce."""
+    out: dict[str, Any] = {}
+    for key, text in values.items():
+        stripped = text.strip()
+        if stripped[:1] in "{[":
+            try:
+                out[key] = json.loads(stripped)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = text
+    return out
+
+
+def _declaration(field: Any) -> dict[str, Any]:
+    """One ``config:`` entry of Pulumi.yaml for a top-level field."""
+    annotation = field.annotation
+    entry: dict[str, Any] = {}
+    simple = {bool: "boolean", int: "integer", str: "string"}
+    if annotation in simple:
+        entry["type"] = simple[annotation]
+    elif getattr(annotation, "__origin__", None) is Literal:
+        entry["type"] = "string"
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        pass  # objects: Pulumi's project schema has no object type; the model validates them
+    else:
+        entry["type"] = "string"  # optional text such as imageRegistry
+    description = field.description or (annotation.__doc__ or "").strip().splitlines()[0]
+    if getattr(annotation, "__origin__", None) is Literal:
+        description += f" One of: {', '.join(annotation.__args__)}."
+    entry["description"] = description
+    if not field.is_required() and field.get_default(call_default_factory=True) is not None:
+        default = field.get_default(call_default_factory=True)
+        entry["default"] = default.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(default, BaseModel) else default
+    return entry
+
+
+def pulumi_config_block() -> dict[str, Any]:
+    """The ``config:`` block of Pulumi.yaml, derived from StackConfig so docs and validation cannot drift."""
+    block = {field.alias or name: _declaration(field) for name, field in StackConfig.model_fields.items()}
+    for key, description in SECRETS.items():
+        block[key] = {"type": "string", "secret": True, "description": description}
+    return block
+
+
+if __name__ == "__main__":
+    import yaml
+
+    print(yaml.safe_dump({"config": pulumi_config_block()}, sort_keys=False, width=120), end="")

@@ -1,0 +1,79 @@
+"""The Next.js app: built from images/web, talks to the API over the frontend network, replaced without downtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_docker as docker
+from pydantic import Field
+
+from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, build_image, healthcheck, service_container
+
+PORT = 3000
+APP_USER = "1001:1001"  # the image's nextjs user
+HEALTH = ["CMD", "node", "-e", f"fetch('http://127.0.0.1:{PORT}/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+
+class NextAppArgs(StrictModel):
+    runtime: Runtime
+    build: ImageBuild = ImageBuild(context="images/web")
+    node_version: str = "22"
+    registry: str | None = None
+    network: InputStr = Field(description="Frontend network name.")
+    api_url: InputStr = Field(description="Internal URL of the API, used server-side only.")
+    public_url: str
+    alias: str = "web"
+    hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/src, run with next dev.")
+    resources: Resources = Resources()
+
+
+class NextApp(pulumi.ComponentResource):
+    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``."""
+
+    def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("standard-stack:index:NextApp", name, None, opts)
+        runtime = args.runtime
+        self.alias, self.port = args.alias, PORT
+        dev = args.hot_reload_source is not None
+        build = args.build.model_copy(
+            update={"args": {"NODE_VERSION": args.node_version, **args.build.args}, "target": "dev" if dev else args.build.target}
+        )
+        self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
+        digest = self.image.repo_digest
+
+        kwargs: dict[str, object] = {}
+        if dev:
+            # next dev writes .next and watches the sources: writable root, sources mounted read-only
+            kwargs["volumes"] = [
+                docker.ContainerVolumeArgs(host_path=str(Path(args.hot_reload_source or "").resolve()), container_path="/app/src", read_only=True)
+            ]
+        else:
+            kwargs["read_only"] = True
+            kwargs["tmpfs"] = {"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001"}
+        self.container = service_container(
+            name,
+            runtime=runtime,
+            service=name,
+            image=digest,
+            resources=args.resources,
+            health=healthcheck(HEALTH, start_period="20s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            envs=[
+                pulumi.Output.concat("API_INTERNAL_URL=", args.api_url),
+                f"PUBLIC_URL={args.public_url}",
+                f"PORT={PORT}",
+                "HOSTNAME=0.0.0.0",
+            ],
+            user=APP_USER,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            **kwargs,
+        )
+
+        self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")
+        self.image_name = self.image.image_name
+        self.image_digest = digest
+        self.container_name = self.container.name
+        self.register_outputs(
+            {"url": self.url, "image_name": self.image_name, "image_digest": digest, "container_name": self.container_name}
+        )

@@ -1,0 +1,110 @@
+"""PostgreSQL on a named volume, reachable only on the backend network, password delivered as a file."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_random as random
+from pydantic import Field
+
+from ._wiring import (
+    InputStr,
+    FileBundle,
+    Resources,
+    Runtime,
+    StrictModel,
+    healthcheck,
+    loopback_port,
+    object_labels,
+    service_container,
+)
+
+DATA_PATH = "/var/lib/postgresql/data"
+SECRETS_PATH = "/run/secrets"
+PORT = 5432
+
+
+class PostgresServiceArgs(StrictModel):
+    runtime: Runtime
+    network: InputStr = Field(description="Backend network name.")
+    image: str = Field("postgres:17", description="Pinned official postgres image reference.")
+    database: str = "app"
+    user: str = "app"
+    password: InputStr | None = Field(None, description="Secret; generated when None.")
+    alias: str = Field("postgres", description="Host name on the backend network.")
+    host_port: int | None = Field(None, description="Publish on 127.0.0.1 (dev tools only).")
+    init_sql: dict[str, str] = Field(default_factory=dict, description="File name -> SQL run on first start.")
+    resources: Resources = Resources()
+    protect_data: bool = False
+
+
+class PostgresService(pulumi.ComponentResource):
+    """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``."""
+
+    def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("standard-stack:index:PostgresService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        runtime = args.runtime
+        if args.password is None:
+            generated = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+            password: pulumi.Output[str] = pulumi.Output.secret(generated.result)
+        else:
+            password = pulumi.Output.secret(args.password)
+
+        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
+        data = docker.Volume(
+            f"{name}-data",
+            name=f"{runtime.prefix}-{name}-data",
+            labels=object_labels(runtime, name),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
+        )
+        secrets = FileBundle(
+            f"{name}-secrets", runtime=runtime, service=name, image=image.image_id, mount_path=SECRETS_PATH,
+            files={"postgres_password": password}, parent=self,
+        )
+        mounts = [docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), secrets.mount()]
+        extra_labels = {"dev.standard-stack.files-revision": secrets.revision}
+        if args.init_sql:
+            init = FileBundle(
+                f"{name}-initdb", runtime=runtime, service=name, image=image.image_id,
+                mount_path="/docker-entrypoint-initdb.d", files=dict(args.init_sql), parent=self,
+            )
+            mounts.append(init.mount())
+            extra_labels["dev.standard-stack.initdb-revision"] = init.revision
+
+        self.container = service_container(
+            name,
+            runtime=runtime,
+            service=name,
+            image=image.image_id,
+            resources=args.resources,
+            health=healthcheck(["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", args.user, "-d", args.database],
+                               start_period="30s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            envs=[
+                f"POSTGRES_DB={args.database}",
+                f"POSTGRES_USER={args.user}",
+                f"POSTGRES_PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+            ],
+            volumes=mounts,
+            ports=loopback_port(PORT, args.host_port),
+            extra_labels=extra_labels,
+            # the entrypoint prepares the data directory as root, then drops to the postgres user
+            add_capabilities=["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+            shm_size=256,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader]),
+        )
+
+        self.host = pulumi.Output.from_input(args.alias)
+        self.port = pulumi.Output.from_input(PORT)
+        self.database = pulumi.Output.from_input(args.database)
+        self.user = pulumi.Output.from_input(args.user)
+        self.password = password
+        self.url = pulumi.Output.secret(
+            pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database)
+        )
+        self.register_outputs(
+            {"host": self.host, "port": self.port, "database": self.database, "user": self.user,
+             "password": self.password, "url": self.url, "container_name": self.container.name}
+        )
+

@@ -1,0 +1,119 @@
+"""Redis with a required password, append-only persistence and a memory ceiling.
+
+The password is in a config file and a password file on the service's file volume: never on the
+command line (visible in ``ps``) nor in the environment (visible in ``docker inspect``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_random as random
+from pydantic import Field
+
+from ._wiring import (
+    InputStr,
+    FileBundle,
+    Resources,
+    Runtime,
+    StrictModel,
+    healthcheck,
+    loopback_port,
+    object_labels,
+    service_container,
+)
+from .units import Memory, to_bytes
+
+DATA_PATH = "/data"
+FILES_PATH = "/run/secrets"
+PORT = 6379
+REDIS_UID = 999  # the official image's redis user
+
+
+class RedisServiceArgs(StrictModel):
+    runtime: Runtime
+    network: InputStr = Field(description="Backend network name.")
+    image: str = Field("redis:7.4", description="Pinned official redis image reference.")
+    password: InputStr | None = Field(None, description="Secret; generated when None.")
+    maxmemory: Memory = "256Mi"
+    maxmemory_policy: Literal[
+        "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"
+    ] = "allkeys-lru"
+    alias: str = "redis"
+    host_port: int | None = None
+    resources: Resources = Resources()
+    protect_data: bool = False
+
+
+def render_redis_conf(password: str, maxmemory: str, policy: str) -> str:
+    """The whole server configuration; holds the password, so it travels as a secret file."""
+    quoted = password.replace("\\", "\\\\").replace('"', '\\"')
+    return "\n".join(
+        [
+            f"port {PORT}",
+            "bind 0.0.0.0",
+            "protected-mode no",
+            f'requirepass "{quoted}"',
+            f"dir {DATA_PATH}",
+            "appendonly yes",
+            "appendfsync everysec",
+            f"maxmemory {to_bytes(maxmemory)}",
+            f"maxmemory-policy {policy}",
+            "",
+        ]
+    )
+
+
+class RedisService(pulumi.ComponentResource):
+    """Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret), ``container``."""
+
+    def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("standard-stack:index:RedisService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        runtime = args.runtime
+        if args.password is None:
+            generated = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+            password: pulumi.Output[str] = pulumi.Output.secret(generated.result)
+        else:
+            password = pulumi.Output.secret(args.password)
+        conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
+
+        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
+        data = docker.Volume(
+            f"{name}-data",
+            name=f"{runtime.prefix}-{name}-data",
+            labels=object_labels(runtime, name),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
+        )
+        files = FileBundle(
+            f"{name}-secrets", runtime=runtime, service=name, image=image.image_id, mount_path=FILES_PATH,
+            files={"redis.conf": conf, "redis_password": password}, parent=self,
+        )
+        ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
+        self.container = service_container(
+            name,
+            runtime=runtime,
+            service=name,
+            image=image.image_id,
+            resources=args.resources,
+            health=healthcheck(["CMD-SHELL", ping], start_period="10s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            command=["redis-server", f"{FILES_PATH}/redis.conf"],
+            # non-root from the start: reads the 0440 root-owned files through group 0
+            user=f"{REDIS_UID}:0",
+            volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), files.mount()],
+            ports=loopback_port(PORT, args.host_port),
+            extra_labels={"dev.standard-stack.files-revision": files.revision},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[files.loader]),
+        )
+
+        self.host = pulumi.Output.from_input(args.alias)
+        self.port = pulumi.Output.from_input(PORT)
+        self.password = password
+        self.url = pulumi.Output.secret(pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT))
+        self.register_outputs(
+            {"host": self.host, "port": self.port, "password": self.password, "url": self.url,
+             "container_name": self.container.name}
+        )

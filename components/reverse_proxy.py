@@ -1,0 +1,125 @@
+"""nginx in front of the stack: the only container that publishes host ports.
+
+Routes are data (path prefix -> network alias and port). The rendered site config and the TLS
+key reach nginx through a read-only file volume, so the container root stays read-only. The
+proxy owns fixed host ports, so a replacement must free them first: it is replaced delete-first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_docker as docker
+from pydantic import Field
+
+from ._wiring import FileBundle, ImageBuild, InputStr, Resources, Runtime, StrictModel, build_image, healthcheck, service_container
+from .nginx import ProxyRoute, ProxySettings, render_site_config
+
+HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
+SITE_PATH = "/etc/nginx/site"
+PROXY_USER = "101:0"  # the image's nginx user; group 0 reads the 0440 key
+HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_PORT}/healthz"]
+
+
+class ReverseProxyArgs(StrictModel):
+    runtime: Runtime
+    build: ImageBuild = ImageBuild(context="images/proxy")
+    nginx_version: str = "1.27"
+    registry: str | None = None
+    network: InputStr = Field(description="Frontend network name.")
+    routes: list[ProxyRoute] = Field(min_length=1)
+    bind_address: str = "127.0.0.1"
+    http_port: int = 8080
+    https_port: int = 8443
+    tls: bool = False
+    tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
+    tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls.")
+    server_name: str = "_"
+    client_max_body_size: str = "10m"
+    read_timeout_seconds: int = 60
+    resources: Resources = Resources()
+    depends_on: Sequence[pulumi.Resource] = Field(default_factory=list)
+
+
+class ReverseProxy(pulumi.ComponentResource):
+    """Outputs: ``url`` (public), ``health_url``, ``image_name``, ``container_name``, ``site_config``."""
+
+    def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("standard-stack:index:ReverseProxy", name, None, opts)
+        runtime = args.runtime
+        if args.tls and (args.tls_certificate is None or args.tls_private_key is None):
+            raise pulumi.RunError(f"{name}: tls is on but tls_certificate/tls_private_key are missing")
+        settings = ProxySettings(
+            routes=args.routes,
+            server_name=args.server_name,
+            tls=args.tls,
+            http_port=HTTP_PORT,
+            https_port=HTTPS_PORT,
+            public_http_port=args.http_port,
+            public_https_port=args.https_port,
+            client_max_body_size=args.client_max_body_size,
+            read_timeout=args.read_timeout_seconds,
+            send_timeout=args.read_timeout_seconds,
+            nginx_version=_version_tuple(args.nginx_version),
+            tls_certificate_path=f"{SITE_PATH}/tls/cert.pem",
+            tls_key_path=f"{SITE_PATH}/tls/key.pem",
+        )
+        self.site_config = render_site_config(settings)
+        build = args.build.model_copy(update={"args": {"NGINX_VERSION": args.nginx_version, **args.build.args}})
+        self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
+
+        files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
+        if args.tls:
+            files["tls/cert.pem"] = pulumi.Output.secret(args.tls_certificate).apply(lambda pem: _pem(name, "tlsCertificate", pem, "CERTIFICATE"))
+            files["tls/key.pem"] = pulumi.Output.secret(args.tls_private_key).apply(lambda pem: _pem(name, "tlsPrivateKey", pem, "PRIVATE KEY"))
+        site = FileBundle(
+            f"{name}-site", runtime=runtime, service=name, image=self.image.repo_digest, mount_path=SITE_PATH, files=files, parent=self
+        )
+        ports = [docker.ContainerPortArgs(internal=HTTP_PORT, external=args.http_port, ip=args.bind_address)]
+        if args.tls:
+            ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
+        self.container = service_container(
+            name,
+            runtime=runtime,
+            service=name,
+            image=self.image.repo_digest,
+            resources=args.resources,
+            health=healthcheck(HEALTH, start_period="5s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[name])],
+            name=f"{runtime.prefix}-{name}",
+            ports=ports,
+            user=PROXY_USER,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+            volumes=[site.mount()],
+            extra_labels={"dev.standard-stack.files-revision": site.revision},
+            # fixed name and host ports: the old container must go before the new one starts
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[site.loader, *args.depends_on]),
+        )
+
+        scheme, port = ("https", args.https_port) if args.tls else ("http", args.http_port)
+        host = "localhost" if args.bind_address in ("127.0.0.1", "0.0.0.0") else args.bind_address
+        self.url = pulumi.Output.from_input(f"{scheme}://{host}:{port}")
+        self.health_url = pulumi.Output.from_input(f"http://{host}:{args.http_port}/healthz")
+        self.image_name = self.image.image_name
+        self.container_name = self.container.name
+        self.register_outputs(
+            {"url": self.url, "health_url": self.health_url, "image_name": self.image_name, "container_name": self.container_name}
+        )
+
+
+def _version_tuple(version: str) -> tuple[int, int, int]:
+    """'1.27' -> (1, 27, 0): the renderer picks upstream features by version."""
+    parts = [int(p) for p in version.split("-")[0].split(".")[:3] if p.isdigit()]
+    return tuple((parts + [0, 0, 0])[:3])
+
+
+def _pem(component: str, setting: str, text: str, kind: str) -> str:
+    """Catch a pasted file name or a key in the certificate slot before nginx does, without echoing the value."""
+    if f"-----BEGIN {kind}" not in text and f"-----BEGIN RSA {kind}" not in text and f"-----BEGIN EC {kind}" not in text:
+        raise pulumi.RunError(
+            f"{component}: standard-stack:{setting} is not a PEM {kind.lower()} (expected '-----BEGIN {kind}-----'); "
+            f"set it with: pulumi config set --secret standard-stack:{setting} < file.pem"
+        )
+    return text if text.endswith("\n") else text + "\n"
