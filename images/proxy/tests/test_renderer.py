@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from components.nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
+from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
 
 WEB = ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)
 API = ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True, websocket=False)

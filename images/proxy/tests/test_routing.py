@@ -1,0 +1,242 @@
+"""A real nginx (host's Debian binary, the image's nginx.conf, a rendered site) in front of stub
+upstreams on loopback: what a client and the upstreams actually see."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import ssl
+import time
+
+import pytest
+
+import harness
+from components_nginx import ProxyRoute, ProxySettings, render_site_config
+from harness import StubDns, StubUpstream, free_port, request
+
+
+@pytest.fixture
+def stubs():
+    web, api, admin = StubUpstream("web"), StubUpstream("api"), StubUpstream("admin")
+    yield {"web": web, "api": api, "admin": admin}
+    for stub in (web, api, admin):
+        stub.stop()
+
+
+def routes_for(stubs) -> tuple[ProxyRoute, ...]:
+    return (
+        ProxyRoute(path_prefix="/", upstream_host="127.0.0.1", upstream_port=stubs["web"].port),
+        ProxyRoute(path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port,
+                   strip_prefix=True, websocket=False),
+        ProxyRoute(path_prefix="/api/admin/", upstream_host="127.0.0.1", upstream_port=stubs["admin"].port),
+    )
+
+
+@pytest.fixture
+def plain_proxy(stubs, proxy_factory):
+    """HTTP only, 1k body limit, 1 s read timeout; returns the listening port."""
+    port = free_port()
+    settings = ProxySettings(routes=routes_for(stubs), http_port=port, client_max_body_size="1k", read_timeout=1,
+                             resolver="127.0.0.1")
+    proxy_factory(render_site_config(settings), ports=[port])
+    return port
+
+
+@pytest.fixture
+def tls_proxy(stubs, proxy_factory, tls_pair):
+    """TLS on; returns (http port, https port, CA file)."""
+    cert, key = tls_pair
+    http_port, https_port = free_port(), free_port()
+    settings = ProxySettings(routes=routes_for(stubs), tls=True, http_port=http_port, https_port=https_port,
+                             resolver="127.0.0.1", tls_certificate_path=str(cert), tls_key_path=str(key))
+    proxy_factory(render_site_config(settings), ports=[http_port, https_port])
+    return http_port, https_port, cert
+
+
+# ----------------------------------------------------------------------------- routing
+
+def test_root_goes_to_web(plain_proxy, stubs):
+    response = request(plain_proxy, "/some/page?q=1")
+    assert response.status == 200
+    assert response.json()["upstream"] == "web"
+    assert stubs["web"].seen[-1].path == "/some/page?q=1"
+
+
+def test_api_prefix_is_stripped_before_reaching_the_api(plain_proxy, stubs):
+    response = request(plain_proxy, "/api/items?limit=5")
+    assert response.json()["upstream"] == "api"
+    assert stubs["api"].seen[-1].path == "/items?limit=5"
+    assert stubs["api"].seen[-1].headers["x-forwarded-prefix"] == "/api"
+
+
+def test_api_prefix_root_arrives_as_slash(plain_proxy, stubs):
+    request(plain_proxy, "/api/")
+    assert stubs["api"].seen[-1].path == "/"
+
+
+def test_longest_prefix_wins(plain_proxy, stubs):
+    assert request(plain_proxy, "/api/admin/users").json()["upstream"] == "admin"
+    assert stubs["admin"].seen[-1].path == "/api/admin/users"
+
+
+def test_healthz_is_answered_by_nginx_itself(plain_proxy, stubs):
+    response = request(plain_proxy, "/healthz")
+    assert (response.status, response.body) == (200, b"ok\n")
+    assert all(not stub.seen for stub in stubs.values())
+
+
+def test_forwarded_headers_reach_the_upstream(plain_proxy, stubs):
+    request(plain_proxy, "/api/items", headers={"Host": "shop.example:8080", "X-Forwarded-For": "203.0.113.9"})
+    headers = stubs["api"].seen[-1].headers
+    assert headers["host"] == "shop.example"
+    assert headers["x-forwarded-host"] == "shop.example"
+    assert headers["x-forwarded-proto"] == "http"
+    assert headers["x-forwarded-port"] == str(plain_proxy)
+    assert headers["x-real-ip"] == "127.0.0.1"
+    assert headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+
+
+def test_security_headers_replace_the_upstreams_own(plain_proxy):
+    response = request(plain_proxy, "/")
+    assert response.header_values("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.header_values("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_body_over_the_limit_is_refused_with_413_and_security_headers(plain_proxy, stubs):
+    response = request(plain_proxy, "/api/items", method="POST", body=b"x" * 2048)
+    assert response.status == 413
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert not stubs["api"].seen
+
+
+def test_body_under_the_limit_is_forwarded(plain_proxy, stubs):
+    response = request(plain_proxy, "/api/items", method="POST", body=b"x" * 512)
+    assert response.status == 200
+    assert stubs["api"].seen[-1].body == b"x" * 512
+
+
+def test_text_responses_are_gzipped_for_clients_that_accept_it(plain_proxy):
+    response = request(plain_proxy, "/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert b'"upstream": "web"' in gzip.decompress(response.body)
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_gzip_off_sends_identity(stubs, proxy_factory):
+    port = free_port()
+    settings = ProxySettings(routes=routes_for(stubs), http_port=port, gzip=False, resolver="127.0.0.1")
+    proxy_factory(render_site_config(settings), ports=[port])
+    response = request(port, "/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in response.headers
+    assert response.json()["upstream"] == "web"
+
+
+def test_slow_upstream_hits_the_read_timeout_with_504(plain_proxy):
+    assert request(plain_proxy, "/slow").status == 504
+
+
+def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory):
+    port = free_port()
+    routes = (ProxyRoute(path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port),)
+    proxy_factory(render_site_config(ProxySettings(routes=routes, http_port=port)), ports=[port])
+    assert request(port, "/index.html").status == 404
+    assert request(port, "/api/x").status == 200
+
+
+# ----------------------------------------------------------------------------- websockets
+
+def upgrade_and_echo(port: int, path: str) -> bytes:
+    """Send an Upgrade request, then a line through the tunnel; return all bytes received."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(4096)
+        if b" 101 " in received.split(b"\r\n", 1)[0]:
+            sock.sendall(b"hello\n")
+            while b"echo:hello\n" not in received:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+        return received
+
+
+def test_websocket_route_tunnels_after_101(plain_proxy, stubs):
+    received = upgrade_and_echo(plain_proxy, "/ws")
+    assert received.startswith(b"HTTP/1.1 101")
+    assert received.endswith(b"echo:hello\n")
+    assert stubs["web"].seen[-1].headers["connection"].lower() == "upgrade"
+
+
+def test_non_websocket_route_does_not_pass_upgrade(plain_proxy, stubs):
+    received = upgrade_and_echo(plain_proxy, "/api/ws")
+    assert received.startswith(b"HTTP/1.1 200")
+    assert "upgrade" not in stubs["api"].seen[-1].headers
+
+
+# ----------------------------------------------------------------------------- TLS
+
+def test_tls_http_redirects_to_https(tls_proxy, stubs):
+    http_port, https_port, _ = tls_proxy
+    response = request(http_port, "/api/items?x=1")
+    assert response.status == 301
+    assert response.headers["Location"] == f"https://127.0.0.1:{https_port}/api/items?x=1"
+    assert not stubs["api"].seen
+
+
+def test_tls_http_still_answers_healthz(tls_proxy):
+    http_port, _, _ = tls_proxy
+    assert request(http_port, "/healthz").body == b"ok\n"
+
+
+def test_tls_serves_routes_over_https_with_hsts(tls_proxy, stubs):
+    _, https_port, ca = tls_proxy
+    response = request(https_port, "/api/items", tls_ca=ca)
+    assert response.status == 200
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    seen = stubs["api"].seen[-1]
+    assert seen.path == "/items"
+    assert seen.headers["x-forwarded-proto"] == "https"
+    assert seen.headers["x-forwarded-port"] == str(https_port)
+
+
+def test_tls_offers_http2_and_tls13(tls_proxy):
+    _, https_port, ca = tls_proxy
+    context = ssl.create_default_context(cafile=str(ca))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+            assert tls.version() == "TLSv1.3"
+
+
+# ----------------------------------------------------------------------------- re-resolution
+
+def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory):
+    """The alias 'web' moves from 127.0.0.2 to 127.0.0.3 (a replaced container): after the
+    resolver cache (valid=1s) expires, nginx sends traffic to the new address."""
+    dns = StubDns()
+    old = StubUpstream("old", host="127.0.0.2")
+    new = StubUpstream("new", host="127.0.0.3", port=old.port)
+    try:
+        dns.records["web"] = "127.0.0.2"
+        port = free_port()
+        settings = ProxySettings(
+            routes=(ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=old.port),),
+            http_port=port, resolver=f"127.0.0.1:{dns.port}", resolver_valid=1,
+        )
+        proxy_factory(render_site_config(settings), ports=[port])
+        assert request(port, "/").json()["upstream"] == "old"
+        dns.records["web"] = "127.0.0.3"
+        deadline = time.monotonic() + 5
+        while request(port, "/").json()["upstream"] != "new":
+            assert time.monotonic() < deadline, "nginx kept the old address"
+            time.sleep(0.2)
+        assert "web" in dns.queries
+    finally:
+        for server in (dns, old, new):
+            server.stop()
