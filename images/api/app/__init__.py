@@ -1,0 +1,1 @@
+"""standard-stack API: items in PostgreSQL, read through a Redis cache."""

@@ -1,0 +1,45 @@
+"""Liveness and readiness.
+
+/health answers without touching anything, so a slow database never gets the container
+restarted; /health/ready checks both services and is what a load balancer or deploy waits on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.core import cache, db
+
+router = APIRouter(prefix="/health", tags=["health"])
+log = logging.getLogger(__name__)
+
+
+@router.get("")
+def liveness() -> dict[str, str]:
+    """The process is up and serving HTTP."""
+    return {"status": "ok"}
+
+
+def _probe(name: str, check, target) -> dict[str, object]:
+    """Run one dependency check, turning any failure into {"ok": false, "error": ...}."""
+    try:
+        return check(target)
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready", reported not raised
+        log.warning("readiness: %s unavailable: %s", name, error)
+        return {"ok": False, "error": f"{type(error).__name__}: {error}".strip()}
+
+
+@router.get("/ready")
+def readiness(request: Request) -> JSONResponse:
+    """200 when PostgreSQL and Redis both answer, else 503 with the failing part."""
+    state = request.app.state
+    body: dict[str, object] = {
+        "database": _probe("database", db.check, state.engine),
+        "redis": _probe("redis", cache.check, state.redis),
+    }
+    ready = all(part["ok"] for part in body.values())  # type: ignore[index]
+    body = {"status": "ready" if ready else "unavailable", **body}
+    return JSONResponse(body, status_code=200 if ready else 503)
