@@ -51,7 +51,7 @@ class Resources(CamelModel):
 class LogRotation(CamelModel):
     """json-file rotation: without it a chatty container fills the host's disk."""
 
-    max_size: str = Field("10m", pattern=r"^[0-9]+[kmg]$", description="Rotate at this size (10m, 1g).")
+    max_size: str = Field("10m", pattern=r"^[0-9]+[kmg]$", examples=["10m", "100k", "1g"], description="Rotate at this size (10m, 1g).")
     max_file: int = Field(3, ge=1, le=100, description="Rotated files kept.")
 
 

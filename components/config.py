@@ -27,7 +27,9 @@ def _number_to_text(value: object) -> object:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-Version = Annotated[str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$")]
+Version = Annotated[
+    str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["17", "16.4", "7.4-bookworm"])
+]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -50,8 +52,8 @@ class PostgresSettings(Section):
     """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
 
     version: Version = Field("17", description="Official postgres image tag (pinned; never latest).")
-    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Database created on first start.")
-    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Owner role of the database.")
+    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start.")
+    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database.")
     host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
     init_sql: dict[str, str] = Field(default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL.")
     resources: Resources = Resources()
@@ -91,12 +93,12 @@ class ProxySettings(Section):
 
     build: BuildSettings = Field(BuildSettings(context="images/proxy"), description="How to build the proxy image.")
     nginx_version: Version = Field("1.27", description="nginx base image version (build arg NGINX_VERSION).")
-    bind_address: str = Field("127.0.0.1", pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$", description="Host address the ports bind to.")
+    bind_address: str = Field("127.0.0.1", pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$", examples=["127.0.0.1", "0.0.0.0"], description="Host address the ports bind to.")
     http_port: Port = Field(8080, description="Host port for HTTP.")
     https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
     tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
-    server_name: str = Field("_", pattern=r"^[A-Za-z0-9_.\-*]+$", description="nginx server_name.")
-    client_max_body_size: str = Field("10m", pattern=r"^[0-9]+[kmg]?$", description="Largest request body (nginx size).")
+    server_name: str = Field("_", pattern=r"^[A-Za-z0-9_.\-*]+$", examples=["_", "example.com", "*.example.com"], description="nginx server_name.")
+    client_max_body_size: str = Field("10m", pattern=r"^[0-9]+[kmg]?$", examples=["512k", "10m", "1g"], description="Largest request body (nginx size).")
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     resources: Resources = Resources()
 
@@ -111,7 +113,7 @@ class StackConfig(Section):
     """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
 
     environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
-    public_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", description="URL users reach the stack at.")
+    public_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", examples=["https://example.com", "http://localhost:8080"], description="URL users reach the stack at.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Application log level.")
     hot_reload: bool = Field(False, description="Dev only: dev build targets, sources bind-mounted, uvicorn --reload / next dev.")
     restart: RestartPolicy = Field("unless-stopped", description="Restart policy of long-running containers.")
@@ -179,8 +181,25 @@ def _describe(error: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
         return [f"{key}: required setting is missing"]
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "string_pattern_mismatch":
-        message = f"must match {error['ctx']['pattern']}"
+        examples = _examples(error["loc"])
+        message = f"must look like {', '.join(examples)}" if examples else f"must match {error['ctx']['pattern']}"
     return [f"{key}: {message}; got {json.dumps(error.get('input'), default=str)}"]
+
+
+def _examples(loc: tuple[Any, ...]) -> list[str]:
+    """The examples declared on the field at ``loc`` (aliases), for messages people can act on."""
+    model: Any = StackConfig
+    field = None
+    for part in loc:
+        fields = {f.alias or n: f for n, f in getattr(model, "model_fields", {}).items()}
+        field = fields.get(str(part))
+        if field is None:
+            return []
+        model = field.annotation
+    examples = list(field.examples or []) if field else []
+    for meta in getattr(field, "metadata", []) if field else []:
+        examples += list(getattr(meta, "examples", None) or [])
+    return examples
 
 
 def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), source: str = "stack config") -> StackConfig:

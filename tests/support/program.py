@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import os
 import runpy
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,12 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import rpc, settings as runtime_settings
+from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 
 REPO = Path(__file__).resolve().parents[2]
+CONTAINER = "docker:index/container:Container"
 PROJECT = "standard-stack"
 
 
@@ -36,8 +40,6 @@ def stack_config(*paths: Path | str) -> dict[str, Any]:
 
 def to_runtime_config(config: Mapping[str, Any]) -> dict[str, str]:
     """Pulumi hands the program text: objects as JSON, scalars as strings."""
-    import json
-
     out = {}
     for key, value in config.items():
         if isinstance(value, Mapping) and "secure" in value:
@@ -88,6 +90,43 @@ def contains_secret(value: Any) -> bool:
     return False
 
 
+@dataclass
+class Options:
+    """Resource options as the engine receives them (mocks' MockResourceArgs omit these)."""
+
+    parent: str
+    dependencies: list[str]
+    delete_before_replace: bool
+    delete_before_replace_defined: bool
+    protect: bool
+    retain_on_delete: bool
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that also keeps each registration's options, keyed by (type, name).
+
+    Components and their main container share a name ("postgres"), so the type is part of the key.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[tuple[str, str], Options] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        self.options[(request.type, request.name)] = Options(
+            parent=request.parent,
+            dependencies=list(request.dependencies),
+            delete_before_replace=request.deleteBeforeReplace,
+            delete_before_replace_defined=request.deleteBeforeReplaceDefined,
+            protect=request.protect,
+            retain_on_delete=request.retainOnDelete,
+        )
+        return super().RegisterResource(request)
+
+    def urn_of(self, name: str, typ: str = CONTAINER) -> str:
+        return next(urn for urn in self.resources if urn.endswith(f"{typ}::{name}"))
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Deterministic stand-ins for provider outputs; records every registration."""
 
@@ -125,7 +164,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
 @dataclass
 class ProgramRun:
     mocks: pulumi.runtime.Mocks
+    monitor: RecordingMonitor
     exports: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    secret: dict[str, bool] = field(default_factory=dict)
+
+    def options(self, name: str, typ: str = CONTAINER) -> Options:
+        return self.monitor.options[(typ, name)]
+
+    def depends_on(self, name: str, other: str, *, typ: str = CONTAINER, other_typ: str = CONTAINER) -> bool:
+        """True when resource ``name`` was registered with ``other`` among its dependencies."""
+        return self.monitor.urn_of(other, other_typ) in self.options(name, typ).dependencies
 
 
 def run_program(
@@ -134,16 +183,20 @@ def run_program(
     *,
     stack: str,
     secret_keys: Iterable[str] = (),
-    program: Path = REPO / "__main__.py",
+    program: Path | Callable[[], None] = REPO / "__main__.py",
     preview: bool = False,
 ) -> ProgramRun:
-    """Run ``program`` to completion under ``mocks``; exceptions from the program propagate."""
+    """Run ``program`` (a file, or a function for small test programs) to completion under ``mocks``.
+
+    Exceptions from the program propagate.
+    """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runtime_settings.reset_options()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
-    set_all_config(to_runtime_config(config), list(secret_keys))
-    run = ProgramRun(mocks)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    set_all_config(to_runtime_config(config), [k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys])
+    run = ProgramRun(mocks, monitor)
     exports = run.exports
     real_export = pulumi.export
 
@@ -151,29 +204,25 @@ def run_program(
         exports[name] = value
         real_export(name, value)
 
-    sys.path.insert(0, str(program.parent))
+    if callable(program):
+        body, workdir = program, REPO
+    else:
+        path = program
+        body, workdir = (lambda: runpy.run_path(str(path), run_name="__main__")), path.parent
+    sys.path.insert(0, str(workdir))
     pulumi.export = record_export  # type: ignore[assignment]
     cwd = Path.cwd()
     try:
-        import os
-
-        os.chdir(program.parent)
-        loop.run_until_complete(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        os.chdir(workdir)  # Pulumi runs programs from the project directory
+        loop.run_until_complete(run_pulumi_func(body))
+        for key, value in exports.items():
+            output = pulumi.Output.from_input(value)
+            run.values[key] = unwrap(loop.run_until_complete(output.future()))
+            run.secret[key] = loop.run_until_complete(output.is_secret())
     finally:
         os.chdir(cwd)
         pulumi.export = real_export  # type: ignore[assignment]
-        sys.path.remove(str(program.parent))
+        sys.path.remove(str(workdir))
         loop.close()
         asyncio.set_event_loop(None)
     return run
-
-
-def resolve(output: Any) -> Any:
-    """The value of an Output after a run (None when unknown); secrets unwrapped."""
-    if not isinstance(output, pulumi.Output):
-        return output
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(output.future())
-    finally:
-        loop.close()

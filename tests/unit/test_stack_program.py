@@ -1,0 +1,258 @@
+"""What the stack program registers for the committed dev and prod stack files."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.program import CONTAINER
+from tests.unit.conftest import PROD_SECRETS, run_stack
+
+COMPONENTS = {
+    "standard-stack:index:PostgresService": "postgres",
+    "standard-stack:index:RedisService": "redis",
+    "standard-stack:index:PythonApi": "api",
+    "standard-stack:index:NextApp": "web",
+    "standard-stack:index:ReverseProxy": "proxy",
+}
+SERVICES = ["postgres", "redis", "api", "web", "proxy"]
+ONE_SHOT = {"api-migrate"}
+
+
+def containers(run):
+    return {r.name: r for r in run.mocks.of_type(CONTAINER)}
+
+
+def long_running(run):
+    return {n: c for n, c in containers(run).items() if not c.plain("attach")}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_registers_each_of_the_five_components_once(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    registered = {(r.typ, r.name) for r in run.mocks.registered}
+    for typ, name in COMPONENTS.items():
+        assert (typ, name) in registered
+
+
+def test_exact_resource_graph_of_the_dev_stack(dev):
+    by_type: dict[str, list[str]] = {}
+    for r in dev.mocks.registered:
+        by_type.setdefault(r.typ, []).append(r.name)
+    assert {t: sorted(n) for t, n in by_type.items()} == {
+        "standard-stack:index:StackNetworks": ["networks"],
+        "standard-stack:index:PostgresService": ["postgres"],
+        "standard-stack:index:RedisService": ["redis"],
+        "standard-stack:index:PythonApi": ["api"],
+        "standard-stack:index:NextApp": ["web"],
+        "standard-stack:index:ReverseProxy": ["proxy"],
+        "docker:index/network:Network": ["backend", "frontend"],
+        "random:index/randomPassword:RandomPassword": ["postgres-password", "redis-password"],
+        "docker:index/remoteImage:RemoteImage": ["postgres-image", "redis-image"],
+        "docker:index/image:Image": ["api-image", "proxy-image", "web-image"],
+        "docker:index/volume:Volume": [
+            "api-secrets-files", "postgres-data", "postgres-secrets-files", "proxy-site-files", "redis-data", "redis-secrets-files",
+        ],
+        CONTAINER: [
+            "api", "api-migrate", "api-secrets-files-loader", "postgres", "postgres-secrets-files-loader", "proxy",
+            "proxy-site-files-loader", "redis", "redis-secrets-files-loader", "web",
+        ],
+    }
+
+
+def test_every_docker_resource_is_parented_to_a_component(dev):
+    for (typ, name), options in dev.monitor.options.items():
+        if typ.startswith(("docker:", "random:")):
+            assert "$standard-stack:index:" in options.parent, f"{typ} {name} parent {options.parent}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_long_running_container_has_a_health_check_and_waits_for_it(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    for name, c in long_running(run).items():
+        health = c.plain("healthcheck")
+        assert health and health["tests"][0] in ("CMD", "CMD-SHELL"), name
+        assert c.plain("wait") is True, name
+
+
+def test_api_starts_after_healthy_postgres_redis_and_the_migration(dev):
+    for dependency in ("postgres", "redis", "api-migrate"):
+        assert dev.depends_on("api", dependency)
+    assert dev.depends_on("api-migrate", "postgres")
+    assert containers(dev)["postgres"].plain("wait") and containers(dev)["redis"].plain("wait")
+
+
+def test_migration_runs_alembic_once_and_waits_for_its_exit(dev):
+    migrate = containers(dev)["api-migrate"]
+    assert migrate.plain("command") == ["alembic", "upgrade", "head"]
+    assert migrate.plain("attach") is True and migrate.plain("logs") is True and migrate.plain("mustRun") is False
+
+
+def secret_values(run) -> set[str]:
+    values = {v for v in PROD_SECRETS.values()}
+    values |= {f"generated-{n}-0123456789abcdef" for n in ("postgres-password", "redis-password")}
+    return values
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_secret_value_reaches_env_command_or_labels(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    for name, c in containers(run).items():
+        for key in ("envs", "command", "labels", "entrypoints", "healthcheck"):
+            assert not c.is_secret(key), f"{name}.{key} carries a secret"
+            text = str(c.plain(key))
+            for secret in secret_values(run):
+                assert secret not in text, f"{name}.{key} contains a secret value"
+
+
+def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
+    loaders = {n: c for n, c in containers(prod).items() if n.endswith("-files-loader")}
+    assert set(loaders) == {"postgres-secrets-files-loader", "redis-secrets-files-loader", "api-secrets-files-loader", "proxy-site-files-loader"}
+    for name, c in loaders.items():
+        assert c.is_secret("uploads"), name
+        for upload in c.plain("uploads"):
+            assert upload["permissions"] == "0440"
+    api_files = {u["file"] for u in containers(prod)["api-secrets-files-loader"].plain("uploads")}
+    assert api_files == {"/run/secrets/postgres_password", "/run/secrets/redis_password"}
+
+
+def test_uploads_never_target_a_read_only_root(prod):
+    for name, c in containers(prod).items():
+        if c.plain("uploads"):
+            assert not c.plain("readOnly"), name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_credentials_are_exported_only_as_secrets(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    assert run.secret == {
+        "url": False, "health_url": False, "api_health_url": False, "api_ready_url": False, "images": False,
+        "database_url": True, "redis_url": True,
+    }
+
+
+def test_prod_limits_every_long_running_container(prod):
+    for name, c in long_running(prod).items():
+        if name.endswith("-files-loader"):
+            continue
+        assert c.plain("memory") and c.plain("cpus") and c.plain("memoryReservation"), name
+        assert c.plain("restart") == "unless-stopped", name
+        assert c.plain("logOpts") == {"max-size": "20m", "max-file": "5"}, name
+
+
+def test_memory_limits_are_sent_in_mib(prod):
+    assert containers(prod)["postgres"].plain("memory") == 2048
+    assert containers(prod)["api"].plain("cpus") == "2"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_only_the_proxy_publishes_non_loopback_ports(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    for name, c in containers(run).items():
+        for port in c.plain("ports") or []:
+            assert name == "proxy" or port["ip"] == "127.0.0.1", name
+
+
+def test_prod_publishes_only_the_proxy_on_80_and_443(prod):
+    published = {n: c.plain("ports") for n, c in containers(prod).items() if c.plain("ports")}
+    assert published == {
+        "proxy": [
+            {"internal": 8080, "external": 80, "ip": "0.0.0.0"},
+            {"internal": 8443, "external": 443, "ip": "0.0.0.0"},
+        ]
+    }
+
+
+def test_dev_binds_every_port_to_loopback(dev):
+    ports = {n: [(p["ip"], p["external"]) for p in c.plain("ports")] for n, c in containers(dev).items() if c.plain("ports")}
+    assert ports == {"proxy": [("127.0.0.1", 8080)], "postgres": [("127.0.0.1", 5432)], "redis": [("127.0.0.1", 6379)]}
+
+
+def test_prod_backend_network_is_internal_and_holds_the_data_services(prod):
+    backend = prod.mocks.named("backend")
+    assert backend.plain("internal") is True
+    nets = {n: {net["name"] for net in c.plain("networksAdvanced") or []} for n, c in long_running(prod).items()}
+    assert nets["postgres"] == {"standard-stack-prod-backend"}
+    assert nets["redis"] == {"standard-stack-prod-backend"}
+    assert nets["api"] == {"standard-stack-prod-backend", "standard-stack-prod-frontend"}
+    assert nets["web"] == {"standard-stack-prod-frontend"}
+    assert nets["proxy"] == {"standard-stack-prod-frontend"}
+
+
+def test_app_containers_have_no_fixed_name_and_are_replaced_create_first(prod):
+    for name in ("api", "web"):
+        assert "name" not in containers(prod)[name].inputs
+        options = prod.options(name)
+        assert options.delete_before_replace_defined and not options.delete_before_replace
+
+
+def test_the_proxy_has_a_fixed_name_and_is_replaced_delete_first(prod):
+    assert containers(prod)["proxy"].plain("name") == "standard-stack-prod-proxy"
+    assert prod.options("proxy").delete_before_replace is True
+
+
+def test_containers_reference_images_by_immutable_id(prod):
+    for name, c in containers(prod).items():
+        assert c.plain("image").startswith("sha256:"), name
+
+
+def test_images_are_built_locally_without_push_and_tagged_per_stack(prod):
+    images = {r.name: r for r in prod.mocks.of_type("docker:index/image:Image")}
+    for service in ("api", "web", "proxy"):
+        image = images[f"{service}-image"]
+        assert image.plain("imageName") == f"standard-stack-{service}:prod"
+        assert image.plain("skipPush") is True
+        assert image.plain("build")["dockerfile"] == f"images/{service}/Dockerfile"
+
+
+def test_prod_data_volumes_are_protected_and_retained(prod):
+    for volume in ("postgres-data", "redis-data"):
+        options = prod.options(volume, "docker:index/volume:Volume")
+        assert options.protect and options.retain_on_delete
+
+
+def test_dev_data_volumes_can_be_deleted(dev):
+    assert not dev.options("postgres-data", "docker:index/volume:Volume").protect
+
+
+def test_data_volumes_have_stable_names_so_new_containers_reuse_the_data(prod):
+    volumes = {r.name: r.plain("name") for r in prod.mocks.of_type("docker:index/volume:Volume")}
+    assert volumes["postgres-data"] == "standard-stack-prod-postgres-data"
+    assert volumes["redis-data"] == "standard-stack-prod-redis-data"
+
+
+def test_app_containers_run_as_non_root_on_a_read_only_root(prod):
+    users = {n: containers(prod)[n].plain("user") for n in ("api", "web", "proxy", "api-migrate")}
+    assert users == {"api": "10001:0", "web": "1001:1001", "proxy": "101:0", "api-migrate": "10001:0"}
+    for name in users:
+        assert containers(prod)[name].plain("readOnly") is True, name
+
+
+def test_every_long_running_container_drops_all_capabilities(prod):
+    for name, c in long_running(prod).items():
+        assert c.plain("capabilities")["drops"] == ["ALL"], name
+        assert "no-new-privileges:true" in c.plain("securityOpts"), name
+
+
+def test_dev_and_prod_differ_as_the_stack_files_say(dev, prod):
+    d, p = containers(dev), containers(prod)
+    assert d["proxy"].plain("restart") == "no" and p["proxy"].plain("restart") == "unless-stopped"
+    assert "API_WORKERS=1" in d["api"].plain("envs") and "API_WORKERS=4" in p["api"].plain("envs")
+    assert "APP_ENV=dev" in d["api"].plain("envs") and "APP_ENV=prod" in p["api"].plain("envs")
+    assert "LOG_LEVEL=debug" in d["api"].plain("envs") and "LOG_LEVEL=info" in p["api"].plain("envs")
+    assert dev.mocks.named("backend").plain("internal") is False
+    assert dev.values["url"] == "http://localhost:8080"
+    assert prod.values["url"] == "https://localhost:443"
+
+
+def test_prod_site_config_serves_tls_and_redirects_http(prod):
+    site = next(u for u in containers(prod)["proxy-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf"))
+    assert "listen 8443 ssl" in site["content"] and "return 301 https://" in site["content"]
+
+
+def test_two_runs_register_identical_inputs():
+    """No timestamps, random names or ordering noise: a preview after an up shows no changes."""
+
+    def snapshot(run):
+        return sorted((r.typ, r.name, repr(r.inputs)) for r in run.mocks.registered)
+
+    assert snapshot(run_stack("prod", secrets=PROD_SECRETS)) == snapshot(run_stack("prod", secrets=PROD_SECRETS))
