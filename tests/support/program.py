@@ -155,8 +155,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.registered if r.typ == typ]
 
-    def named(self, name: str) -> Registered:
-        matches = [r for r in self.registered if r.name == name]
+    def named(self, name: str, typ: str | None = None) -> Registered:
+        """The one registration called ``name`` (a component and its container share names: give ``typ``)."""
+        matches = [r for r in self.registered if r.name == name and (typ is None or r.typ == typ)]
         assert len(matches) == 1, f"{name}: {len(matches)} registrations"
         return matches[0]
 

@@ -1,0 +1,208 @@
+"""Each component on its own, as another program would use it."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components import (
+    DatabaseConnection,
+    ImageBuild,
+    NextApp,
+    NextAppArgs,
+    PostgresService,
+    PostgresServiceArgs,
+    ProxyRoute,
+    PythonApi,
+    PythonApiArgs,
+    RedisConnection,
+    RedisService,
+    RedisServiceArgs,
+    Resources,
+    ReverseProxy,
+    ReverseProxyArgs,
+    Runtime,
+)
+from tests.support.program import CONTAINER, RecordingMocks, run_program
+
+RUNTIME = Runtime(project="shop", stack="test")
+
+
+def run(body, mocks=None):
+    mocks = mocks or RecordingMocks()
+    return run_program(mocks, {}, stack="test", program=body), mocks
+
+
+def containers(mocks):
+    return {r.name: r for r in mocks.of_type(CONTAINER)}
+
+
+def test_postgres_generates_a_password_when_none_is_given_and_delivers_it_as_a_file():
+    result, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")))
+    assert [r.name for r in mocks.of_type("random:index/randomPassword:RandomPassword")] == ["db-password"]
+    env = containers(mocks)["db"].plain("envs")
+    assert "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password" in env
+    assert not any(e.startswith("POSTGRES_PASSWORD=") for e in env)
+    upload = containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]
+    assert upload == {"file": "/run/secrets/postgres_password", "content": "generated-db-password-0123456789abcdef", "permissions": "0440"}
+
+
+def test_postgres_uses_a_given_password_and_registers_no_generator():
+    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("s3cret"))))
+    assert mocks.of_type("random:index/randomPassword:RandomPassword") == []
+    assert containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]["content"] == "s3cret"
+
+
+def test_postgres_init_sql_is_mounted_read_only_at_the_initdb_directory():
+    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", init_sql={"01-ext.sql": "CREATE EXTENSION pgcrypto;"})))
+    mounts = {v["containerPath"]: v for v in containers(mocks)["db"].plain("volumes")}
+    assert mounts["/docker-entrypoint-initdb.d"]["readOnly"] is True
+    assert mounts["/var/lib/postgresql/data"]["volumeName"] == "shop-test-db-data"
+
+
+def test_postgres_health_check_asks_pg_isready_for_its_own_database():
+    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", user="u", database="d")))
+    assert containers(mocks)["db"].plain("healthcheck")["tests"] == ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "u", "-d", "d"]
+
+
+def test_redis_password_lives_in_its_config_file_not_in_the_command():
+    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("pw"), maxmemory="64Mi")))
+    redis = containers(mocks)["cache"]
+    assert redis.plain("command") == ["redis-server", "/run/secrets/redis.conf"]
+    files = {u["file"]: u["content"] for u in containers(mocks)["cache-secrets-files-loader"].plain("uploads")}
+    conf = files["/run/secrets/redis.conf"]
+    assert 'requirepass "pw"' in conf and "appendonly yes" in conf and "maxmemory 67108864" in conf
+    assert "pw" not in str(redis.plain("healthcheck"))
+
+
+def test_redis_runs_as_its_own_user_from_the_start():
+    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net")))
+    assert containers(mocks)["cache"].plain("user") == "999:0"
+
+
+def api_args(**overrides):
+    base = dict(
+        runtime=RUNTIME,
+        database=DatabaseConnection(host="db", port=5432, database="app", user="app", password=pulumi.Output.secret("dbpw")),
+        redis=RedisConnection(host="cache", port=6379, password=pulumi.Output.secret("rpw")),
+        frontend_network="front",
+        backend_network="back",
+    )
+    return PythonApiArgs(**{**base, **overrides})
+
+
+def test_api_can_be_pointed_at_another_app_and_dockerfile():
+    build = ImageBuild(context="../orders", dockerfile="../orders/docker/Dockerfile", target="prod", args={"EXTRA": "1"})
+    _, mocks = run(lambda: PythonApi("orders", api_args(build=build, python_version="3.13")))
+    image = mocks.named("orders-image")
+    assert image.plain("build") == {
+        "context": "../orders", "dockerfile": "../orders/docker/Dockerfile", "target": "prod",
+        "args": {"EXTRA": "1", "PYTHON_VERSION": "3.13"},
+    }
+    assert image.plain("imageName") == "shop-orders:test"
+
+
+def test_api_pushes_to_a_registry_when_one_is_configured():
+    _, mocks = run(lambda: PythonApi("api", api_args(registry="registry.example.com/team")))
+    image = mocks.named("api-image")
+    assert image.plain("imageName") == "registry.example.com/team/shop-api:test"
+    assert image.plain("skipPush") is False
+
+
+def test_api_env_holds_settings_and_no_passwords():
+    _, mocks = run(lambda: PythonApi("api", api_args()))
+    env = containers(mocks)["api"].plain("envs")
+    assert "POSTGRES_HOST=db" in env and "REDIS_HOST=cache" in env and "SECRETS_DIR=/run/secrets" in env
+    assert not any("dbpw" in e or "rpw" in e for e in env)
+
+
+def test_api_hot_reload_uses_the_dev_target_and_mounts_the_sources(tmp_path):
+    _, mocks = run(lambda: PythonApi("api", api_args(hot_reload_source=str(tmp_path))))
+    assert mocks.named("api-image").plain("build")["target"] == "dev"
+    mounts = {v["containerPath"]: v for v in containers(mocks)["api"].plain("volumes")}
+    assert mounts["/app/app"] == {"hostPath": str(tmp_path), "containerPath": "/app/app", "readOnly": True}
+
+
+class FailedMigration(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name.endswith("-migrate"):
+            outputs.update(exitCode=1, containerLogs="alembic.util.exc.CommandError: Can't locate revision 'abc'")
+        return rid, outputs
+
+
+def test_a_failed_migration_fails_the_deploy_with_its_log_and_never_starts_the_api():
+    with pytest.raises(pulumi.RunError) as caught:
+        run(lambda: PythonApi("api", api_args()), mocks=FailedMigration())
+    message = str(caught.value)
+    assert "database migration failed with exit code 1" in message
+    assert "Can't locate revision 'abc'" in message
+
+
+def test_a_failed_migration_registers_no_api_container():
+    mocks = FailedMigration()
+    with pytest.raises(pulumi.RunError):
+        run(lambda: PythonApi("api", api_args()), mocks=mocks)
+    assert "api" not in containers(mocks)
+
+
+def test_next_app_reaches_the_api_by_its_internal_url_only_server_side():
+    _, mocks = run(lambda: NextApp("web", NextAppArgs(runtime=RUNTIME, network="front", api_url="http://api:8000", public_url="https://shop.example")))
+    env = containers(mocks)["web"].plain("envs")
+    assert "API_INTERNAL_URL=http://api:8000" in env and "PUBLIC_URL=https://shop.example" in env
+    assert containers(mocks)["web"].plain("tmpfs") == {
+        "/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
+    }
+
+
+def proxy_args(**overrides):
+    base = dict(
+        runtime=RUNTIME, network="front",
+        routes=[ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True),
+                ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)],
+    )
+    return ReverseProxyArgs(**{**base, **overrides})
+
+
+def test_proxy_renders_its_routes_into_the_site_config():
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    files = {u["file"]: u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads")}
+    site = files["/etc/nginx/site/site.conf"]
+    assert "location /api/" in site and "location /" in site and "location = /healthz" in site
+    assert "resolver 127.0.0.11" in site
+
+
+def test_proxy_with_tls_ships_certificate_and_key_as_secret_files_and_publishes_both_ports():
+    cert = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+    key = "-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n"
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(cert),
+                                                             tls_private_key=pulumi.Output.secret(key), http_port=80, https_port=443, bind_address="0.0.0.0")))
+    loader = containers(mocks)["edge-site-files-loader"]
+    assert loader.is_secret("uploads")
+    files = {u["file"]: u["content"] for u in loader.plain("uploads")}
+    assert files["/etc/nginx/site/tls/key.pem"] == key
+    assert [p["external"] for p in containers(mocks)["edge"].plain("ports")] == [80, 443]
+
+
+def test_proxy_refuses_a_key_pasted_into_the_certificate_setting_without_echoing_it():
+    key = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(pulumi.RunError) as caught:
+        run(lambda: ReverseProxy("edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(key), tls_private_key=pulumi.Output.secret(key))))
+    assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)
+    assert "TOPSECRET" not in str(caught.value)
+
+
+def test_proxy_needs_at_least_one_route():
+    with pytest.raises(ValueError, match="routes"):
+        ReverseProxyArgs(runtime=RUNTIME, network="front", routes=[])
+
+
+def test_resources_are_converted_to_provider_units():
+    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net", resources=Resources(memory="1Gi", memory_reservation="512Mi", cpus=0.25))))
+    redis = containers(mocks)["cache"]
+    assert (redis.plain("memory"), redis.plain("memorySwap"), redis.plain("memoryReservation"), redis.plain("cpus")) == (1024, 1024, 512, "0.25")
+
+
+def test_component_args_refuse_unknown_fields():
+    with pytest.raises(ValueError, match="extra"):
+        RedisServiceArgs(runtime=RUNTIME, network="net", max_memory="1Gi")  # type: ignore[call-arg]
