@@ -14,7 +14,8 @@ nginx resolves names in plain ``proxy_pass``/``upstream`` only at start-up, so:
 * nginx < 1.27.3 (Debian's 1.22 here): ``proxy_pass`` goes through a variable, which makes nginx
   resolve the name per request through ``resolver`` (cached ``valid=`` seconds). No keepalive
   pool is possible in that form; prefix stripping is done with ``rewrite ... break`` because a
-  ``proxy_pass`` with variables does not replace the location prefix.
+  ``proxy_pass`` with variables does not replace the location prefix. The rewrite works on the
+  decoded URI, so an encoded slash (``%2F``) in a stripped path reaches the upstream as ``/``.
 * nginx >= 1.27.3: ``upstream`` blocks with ``zone`` + ``server host:port resolve`` re-resolve in
   the background and keep a keepalive pool (``keepalive 32``).
 """
@@ -254,6 +255,8 @@ def _server(settings: ProxySettings, routes: list[ProxyRoute], names: dict, *, h
     body += [
         f"server_name {settings.server_name};",
         "server_tokens off;",
+        # nginx's own redirects (/api -> /api/) must not carry the container's port or scheme
+        "absolute_redirect off;",
         f"client_max_body_size {settings.client_max_body_size};",
         "",
     ]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 IMAGE_DIR = Path(__file__).resolve().parents[1]
 IMAGE_NGINX_CONF = IMAGE_DIR / "nginx.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = os.environ.get("PROXY_TEST_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def nginx_version() -> tuple[int, int, int]:
@@ -36,6 +36,28 @@ def nginx_version() -> tuple[int, int, int]:
     match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out)
     assert match, f"cannot parse nginx -v output: {out!r}"
     return tuple(int(part) for part in match.groups())  # type: ignore[return-value]
+
+
+def skip_unless_local_nginx_supports(version: tuple[int, int, int]) -> None:
+    """Skip, naming both versions, when the host's nginx is older than what a config targets."""
+    import pytest
+
+    local = nginx_version()
+    if version > local:
+        pytest.skip(
+            f"NOT TESTED: this config targets nginx >= {'.'.join(map(str, version))} but the local nginx is "
+            f"{'.'.join(map(str, local))} (scripts/test-nginx-next runs these with a newer nginx)"
+        )
+
+
+#: nginx >= 1.25.1 warns about `listen ... http2`, which the 1.22 rendering must use
+HTTP2_LISTEN_DEPRECATION = 'the "listen ... http2" directive is deprecated'
+
+
+def config_warnings(nginx_stderr: str) -> list[str]:
+    """The [warn] lines of an nginx -t run, minus the expected http2 deprecation."""
+    return [line for line in nginx_stderr.splitlines()
+            if "[warn]" in line and HTTP2_LISTEN_DEPRECATION not in line]
 
 
 def world_readable_dir(prefix: str) -> Path:
@@ -76,10 +98,14 @@ def main_config_for(workdir: Path) -> str:
 def write_config(site_text: str) -> Path:
     """A scratch prefix holding nginx.conf, site/site.conf and run/; returns the prefix."""
     workdir = world_readable_dir("proxytest-nginx-")
-    (workdir / "site").mkdir()
-    (workdir / "run").mkdir(mode=0o755)
-    (workdir / "nginx.conf").write_text(main_config_for(workdir))
-    (workdir / "site" / "site.conf").write_text(site_text)
+    try:
+        (workdir / "site").mkdir()
+        (workdir / "run").mkdir(mode=0o755)
+        (workdir / "nginx.conf").write_text(main_config_for(workdir))
+        (workdir / "site" / "site.conf").write_text(site_text)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     return workdir
 
 

@@ -11,8 +11,18 @@ import time
 import pytest
 
 import harness
-from components_nginx import ProxyRoute, ProxySettings, render_site_config
+from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
 from harness import StubDns, StubUpstream, free_port, request
+
+OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
+
+
+@pytest.fixture(params=[OLD, NEW], ids=["variable-form", "resolve-form"])
+def version(request):
+    """Each behaviour is checked for both renderings: proxy_pass through a variable (any nginx)
+    and upstream blocks with `resolve` + keepalive (nginx >= 1.27.3, skipped on older ones)."""
+    harness.skip_unless_local_nginx_supports(request.param)
+    return request.param
 
 
 @pytest.fixture
@@ -33,22 +43,22 @@ def routes_for(stubs) -> tuple[ProxyRoute, ...]:
 
 
 @pytest.fixture
-def plain_proxy(stubs, proxy_factory):
+def plain_proxy(stubs, proxy_factory, version):
     """HTTP only, 1k body limit, 1 s read timeout; returns the listening port."""
     port = free_port()
     settings = ProxySettings(routes=routes_for(stubs), http_port=port, client_max_body_size="1k", read_timeout=1,
-                             resolver="127.0.0.1")
+                             resolver="127.0.0.1", nginx_version=version)
     proxy_factory(render_site_config(settings), ports=[port])
     return port
 
 
 @pytest.fixture
-def tls_proxy(stubs, proxy_factory, tls_pair):
+def tls_proxy(stubs, proxy_factory, tls_pair, version):
     """TLS on; returns (http port, https port, CA file)."""
     cert, key = tls_pair
     http_port, https_port = free_port(), free_port()
     settings = ProxySettings(routes=routes_for(stubs), tls=True, http_port=http_port, https_port=https_port,
-                             resolver="127.0.0.1", tls_certificate_path=str(cert), tls_key_path=str(key))
+                             resolver="127.0.0.1", tls_certificate_path=str(cert), tls_key_path=str(key), nginx_version=version)
     proxy_factory(render_site_config(settings), ports=[http_port, https_port])
     return http_port, https_port, cert
 
@@ -72,6 +82,12 @@ def test_api_prefix_is_stripped_before_reaching_the_api(plain_proxy, stubs):
 def test_api_prefix_root_arrives_as_slash(plain_proxy, stubs):
     request(plain_proxy, "/api/")
     assert stubs["api"].seen[-1].path == "/"
+
+
+def test_prefix_without_trailing_slash_redirects_relatively(plain_proxy):
+    response = request(plain_proxy, "/api?x=1")
+    assert response.status == 301
+    assert response.headers["Location"] == "/api/?x=1"
 
 
 def test_longest_prefix_wins(plain_proxy, stubs):
@@ -125,9 +141,10 @@ def test_text_responses_are_gzipped_for_clients_that_accept_it(plain_proxy):
     assert "Accept-Encoding" in response.headers["Vary"]
 
 
-def test_gzip_off_sends_identity(stubs, proxy_factory):
+def test_gzip_off_sends_identity(stubs, proxy_factory, version):
     port = free_port()
-    settings = ProxySettings(routes=routes_for(stubs), http_port=port, gzip=False, resolver="127.0.0.1")
+    settings = ProxySettings(routes=routes_for(stubs), http_port=port, gzip=False, resolver="127.0.0.1",
+                             nginx_version=version)
     proxy_factory(render_site_config(settings), ports=[port])
     response = request(port, "/", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in response.headers
@@ -138,10 +155,10 @@ def test_slow_upstream_hits_the_read_timeout_with_504(plain_proxy):
     assert request(plain_proxy, "/slow").status == 504
 
 
-def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory):
+def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory, version):
     port = free_port()
     routes = (ProxyRoute(path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port),)
-    proxy_factory(render_site_config(ProxySettings(routes=routes, http_port=port)), ports=[port])
+    proxy_factory(render_site_config(ProxySettings(routes=routes, http_port=port, nginx_version=version)), ports=[port])
     assert request(port, "/index.html").status == 404
     assert request(port, "/api/x").status == 200
 
@@ -216,7 +233,7 @@ def test_tls_offers_http2_and_tls13(tls_proxy):
 
 # ----------------------------------------------------------------------------- re-resolution
 
-def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory):
+def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory, version):
     """The alias 'web' moves from 127.0.0.2 to 127.0.0.3 (a replaced container): after the
     resolver cache (valid=1s) expires, nginx sends traffic to the new address."""
     dns = StubDns()
@@ -228,6 +245,7 @@ def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory):
         settings = ProxySettings(
             routes=(ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=old.port),),
             http_port=port, resolver=f"127.0.0.1:{dns.port}", resolver_valid=1,
+            nginx_version=version,
         )
         proxy_factory(render_site_config(settings), ports=[port])
         assert request(port, "/").json()["upstream"] == "old"
