@@ -312,7 +312,61 @@ def pulumi_config_block() -> dict[str, Any]:
     return block
 
 
+def _type_name(annotation: Any) -> str:
+    import types
+    import typing
+
+    from .units import Cpus
+
+    named = {Memory: "memory (`512Mi`, `2Gi`)", Cpus: "CPUs (`0.5`, `2`)", Port: "port (1-65535)", Version: "version tag"}
+    for alias, name in named.items():
+        if annotation == alias:
+            return name
+    if getattr(annotation, "__origin__", None) is Literal:
+        return " \\| ".join(f"`{a}`" for a in annotation.__args__)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        return f"{_type_name(next(a for a in args if a is not type(None)))} (optional)"
+    if typing.get_origin(annotation) is dict:
+        return "map of text"
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _type_name(args[0])
+    return {"str": "text", "int": "integer", "bool": "boolean"}.get(getattr(annotation, "__name__", ""), str(annotation))
+
+
+def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> list[tuple[str, str, str, str]]:
+    """Flattened settings; defaults of nested sections come from the parent's default instance."""
+    rows = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        if instance is not None:
+            default, required = getattr(instance, name), False
+        else:
+            required = field.is_required()
+            default = None if required else field.get_default(call_default_factory=True)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += _rows(annotation, f"{key}.", default)
+            continue
+        shown = "required" if required else ("—" if default in (None, {}) else f"`{json.dumps(default)}`")
+        rows.append((f"`{key}`", _type_name(annotation), shown, field.description or ""))
+    return rows
+
+
+def markdown_reference() -> str:
+    """The README's settings table (every key under ``standard-stack:``), generated like Pulumi.yaml."""
+    lines = ["| Setting | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| {k} | {t} | {d} | {m} |" for k, t, d, m in _rows(StackConfig, "", None)]
+    lines += [f"| `{k}` | secret string | — | {d} |" for k, d in SECRETS.items()]
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
+    import sys
+
     import yaml
 
-    print(yaml.safe_dump({"config": pulumi_config_block()}, sort_keys=False, width=120), end="")
+    if sys.argv[1:] == ["--markdown"]:
+        print(markdown_reference(), end="")
+    else:
+        print(yaml.safe_dump({"config": pulumi_config_block()}, sort_keys=False, width=120), end="")

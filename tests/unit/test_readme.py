@@ -1,0 +1,41 @@
+"""The README is executable documentation: its settings table, its commands and its example are checked."""
+
+from __future__ import annotations
+
+import re
+
+from components.config import markdown_reference
+from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
+
+README = (REPO / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_settings_table_is_generated_from_the_model():
+    start = README.index("<!-- config-reference:start")
+    body = README[README.index("\n", start) + 1 : README.index("<!-- config-reference:end -->")]
+    assert body == markdown_reference(), "run scripts/sync-docs"
+
+
+def test_fresh_machine_setup_is_exactly_two_commands_and_both_exist():
+    block = re.search(r"```sh\n(.*?)```", section("Set up on a fresh machine"), re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make deploy-dev", "make test"]
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^deploy-dev:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_composition_example_runs_and_registers_what_it_says():
+    code = re.search(r"```python\n(.*?)```", section("Using the components in your own program"), re.S).group(1)
+    mocks = RecordingMocks()
+    run = run_program(mocks, {}, stack="dev", program=lambda: exec(compile(code, "README.md", "exec"), {"__name__": "__main__"}))
+    containers = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))
+    assert containers == ["api", "api-migrate", "cache", "db", "edge"]
+    assert run.values["url"] == "http://localhost:8080"
