@@ -30,7 +30,9 @@ def test_readiness_is_200_with_pool_figures_when_both_services_answer(client: Te
     assert body["status"] == "ready"
     assert body["redis"] == {"ok": True}
     assert body["database"]["ok"] is True
-    assert {"size", "checked_out", "overflow"} <= set(body["database"]["pool"])
+    pool = body["database"]["pool"]
+    assert {"size", "checked_out", "overflow"} <= set(pool)
+    assert pool["size"] == client.app.state.settings.db_pool_size and pool["overflow"] >= 0
 
 
 def test_readiness_is_503_naming_redis_when_redis_is_down(client: TestClient, redis_proc: RedisExecutor) -> None:

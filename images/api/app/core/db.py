@@ -39,7 +39,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def check(engine: Engine) -> dict[str, object]:
-    """Readiness probe: run a trivial query and report pool usage."""
+    """Readiness probe: run a trivial query and report this worker's pool usage.
+
+    SQLAlchemy counts overflow from -size upwards; it is reported as connections beyond `size`.
+    """
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     pool = engine.pool
@@ -49,6 +52,6 @@ def check(engine: Engine) -> dict[str, object]:
             "size": pool.size(),  # type: ignore[attr-defined]
             "checked_in": pool.checkedin(),  # type: ignore[attr-defined]
             "checked_out": pool.checkedout(),  # type: ignore[attr-defined]
-            "overflow": pool.overflow(),  # type: ignore[attr-defined]
+            "overflow": max(pool.overflow(), 0),  # type: ignore[attr-defined]
         },
     }
