@@ -92,7 +92,7 @@ class ProxySettings(Section):
     """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
 
     build: BuildSettings = Field(BuildSettings(context="images/proxy"), description="How to build the proxy image.")
-    nginx_version: Version = Field("1.27", description="nginx base image version (build arg NGINX_VERSION).")
+    nginx_version: Version = Field("1.28", description="nginx base image version (build arg NGINX_VERSION).")
     bind_address: str = Field("127.0.0.1", pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$", examples=["127.0.0.1", "0.0.0.0"], description="Host address the ports bind to.")
     http_port: Port = Field(8080, description="Host port for HTTP.")
     https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")

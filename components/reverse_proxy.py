@@ -25,7 +25,7 @@ HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_POR
 class ReverseProxyArgs(StrictModel):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/proxy")
-    nginx_version: str = "1.27"
+    nginx_version: str = "1.28"
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     routes: list[ProxyRoute] = Field(min_length=1)

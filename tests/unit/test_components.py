@@ -206,3 +206,11 @@ def test_resources_are_converted_to_provider_units():
 def test_component_args_refuse_unknown_fields():
     with pytest.raises(ValueError, match="extra"):
         RedisServiceArgs(runtime=RUNTIME, network="net", max_memory="1Gi")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("version", "marker"), [("1.28", "resolve"), ("1.22", "set $upstream_")])
+def test_proxy_keeps_upstream_connections_alive_where_nginx_can_re_resolve_them(version, marker):
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args(nginx_version=version)))
+    site = next(u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf"))
+    assert marker in site
+    assert ("keepalive 32" in site) == (version == "1.28")
