@@ -61,6 +61,9 @@ def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str
                 ) -> tuple[dict[str, str], list[str]]:
     """Merge Pulumi.yaml defaults and the stack files, later files winning.
 
+    The first stack file replaces Pulumi.yaml defaults key by key, as Pulumi does; later files
+    (overrides) are merged into objects, so `postgres: {version: "15"}` keeps the other fields.
+
     `secure:` values cannot be decrypted here: a later file must give the plain value, either as
     a plain value (the key stays secret) or as `{secret: value}` (a harness-only form that also
     marks a key secret that was not `secure:` before).
@@ -94,6 +97,8 @@ def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str
             elif isinstance(value, dict) and set(value) == {"secret"}:
                 secret_keys.add(key)
                 values[key] = value["secret"]
+            elif isinstance(value, dict) and isinstance(values.get(key), dict) and path != stack_yaml_paths[0]:
+                values[key] = _deep_merge(values[key], value)  # an override file adjusts objects
             else:
                 values[key] = value
     missing = sorted(k for k, v in values.items() if isinstance(v, _Secure))
@@ -102,6 +107,16 @@ def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str
                          f"file gives a plain value for the e2e run")
     as_strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
     return as_strings, sorted(secret_keys)
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 class _Secure:
@@ -214,10 +229,17 @@ def _configure_runtime(mocks: EngineMocks, project: str, stack: str, program_dir
 
 
 def _forget_program_modules(program_dir: str) -> None:
+    """Drop the program's own modules (components/...) so edits between runs are picked up.
+
+    Never the virtualenv's: it may live inside the program directory (.venv), and re-importing
+    pulumi or protobuf in one process crashes the interpreter.
+    """
     prefix = program_dir.rstrip(os.sep) + os.sep
+    venv = os.path.realpath(sys.prefix) + os.sep
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if path.startswith(prefix):
+        if (path.startswith(prefix) and not os.path.realpath(path).startswith(venv)
+                and f"{os.sep}site-packages{os.sep}" not in path and "harness" not in name):
             del sys.modules[name]
 
 

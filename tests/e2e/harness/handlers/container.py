@@ -39,7 +39,7 @@ class ContainerHandler(Handler):
         "maxRetryCount", "memory", "memoryReservation", "memorySwap", "cpus", "cpuShares", "cpuSet",
         "readOnly", "tmpfs", "uploads", "volumes", "mounts", "capabilities", "securityOpts", "init",
         "logDriver", "logOpts", "labels", "mustRun", "attach", "logs", "rm", "start",
-        "destroyGraceSeconds", "removeVolumes", "stopSignal", "stopTimeout", "shmSize",
+        "destroyGraceSeconds", "removeVolumes", "stopSignal", "stopTimeout", "shmSize", "networkMode",
     })
     # resourceDockerContainerUpdate: ContainerUpdate with restart policy and resources.
     in_place = frozenset({"restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation",
@@ -203,6 +203,8 @@ class ContainerHandler(Handler):
         host.update(_resources(inputs, what))
         if inputs.get("logOpts"):
             host["LogConfig"]["Config"] = {k: str(v) for k, v in inputs["logOpts"].items()}
+        if inputs.get("networkMode"):
+            host["NetworkMode"] = inputs["networkMode"]
         if inputs.get("shmSize"):
             host["ShmSize"] = as_int(inputs["shmSize"], f"{what} shmSize") * 1024 * 1024
         return config, host
