@@ -60,6 +60,16 @@ function element(html: string, id: string): string {
   return match[0]
 }
 
+/** The hidden fields React renders into a server-action form, so it can be posted without JavaScript. */
+function hiddenFields(html: string): Array<[string, string]> {
+  const unescape = (v: string) =>
+    v.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  return [...html.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/>/g)].map((m) => [
+    unescape(m[1]),
+    unescape(m[2] ?? ''),
+  ])
+}
+
 before(async () => {
   buildStandalone()
   apiPort = await freePort()
@@ -126,6 +136,23 @@ describe('standalone server', () => {
     assert.equal(status, 200)
     assert.match(element(html, 'api-status'), /data-state="unavailable"/)
     assert.match(element(html, 'dependency-redis'), /data-ok="false"/)
+  })
+
+  test('the add-item form, posted without JavaScript, creates the item through POST /items', async () => {
+    assert.ok(stub)
+    const created = { id: 3, name: 'posted item', description: 'via the form', created_at: '2024-05-04T12:00:00Z' }
+    stub.route('POST /items', json(201, created))
+    const form = new FormData()
+    for (const [name, value] of hiddenFields((await getHome()).html)) form.append(name, value)
+    form.append('name', 'posted item')
+    form.append('description', 'via the form')
+    const res = await fetch(`${webUrl}/`, { method: 'POST', body: form, headers: { origin: webUrl } })
+    const html = await res.text()
+    assert.equal(res.status, 200)
+    const post = stub.requests.find((r) => r.method === 'POST' && r.url === '/items')
+    assert.ok(post, 'the API got no POST /items')
+    assert.deepEqual(JSON.parse(post.body), { name: 'posted item', description: 'via the form' })
+    assert.match(html, /Added “posted item”/)
   })
 
   test('the page links absolute URLs built from PUBLIC_URL', async () => {
