@@ -1,0 +1,148 @@
+"""Reading resource properties the way the engine hands them to a policy pack.
+
+pulumi-policy wraps properties in proxies that raise on values unknown during preview, and may
+carry secrets as ``pulumi_policy.Secret`` (or, in raw wire form, as signature-tagged dicts). The
+rules should neither crash on an unknown nor miss a secret, so every rule first turns the
+properties into plain Python with two explicit markers: ``UNKNOWN`` and ``SecretValue``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import Secret
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
+
+LABEL_PREFIX = "dev.standard-stack"
+SERVICE_LABEL = f"{LABEL_PREFIX}.service"
+STACK_LABEL = f"{LABEL_PREFIX}.stack"
+CONTAINER = "docker:index/container:Container"
+VOLUME = "docker:index/volume:Volume"
+NETWORK = "docker:index/network:Network"
+IMAGE = "docker:index/image:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+DATA_SERVICES = ("postgres", "redis")
+DEFAULT_PROD_STACKS = ("prod", "production")
+
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_UNKNOWNS = frozenset(
+    {
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
+
+
+class _Unknown:
+    """A value the engine cannot know yet (preview of a resource that depends on new outputs)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A value the engine marked secret."""
+
+    value: Any
+
+
+def plain(value: Any) -> Any:
+    """Proxies, secret wrappers and unknown sentinels to plain dicts/lists, ``SecretValue`` and ``UNKNOWN``."""
+    if isinstance(value, Secret):
+        return SecretValue(plain(value.value))
+    if isinstance(value, str):
+        return UNKNOWN if value in _UNKNOWNS else value
+    if isinstance(value, Mapping):
+        target = _target(value)
+        if isinstance(target, Mapping):
+            if target.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+                return SecretValue(plain(target.get("value")))
+            return {key: plain(target[key]) for key in target}
+    if isinstance(value, Sequence):
+        target = _target(value)
+        return [plain(item) for item in target]
+    return value
+
+
+def _target(value: Any) -> Any:
+    """The container a pulumi-policy proxy wraps, read without tripping its unknown check."""
+    try:
+        inner = value["__target"]
+    except (KeyError, TypeError, IndexError):
+        return value
+    return inner if isinstance(inner, (dict, list)) else value
+
+
+def reveal(value: Any) -> Any:
+    """The value with secret markers removed (for comparisons, never for messages)."""
+    if isinstance(value, SecretValue):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+def labels(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Docker labels (``[{label, value}]``) as a dict; unknown entries are left out."""
+    entries = props.get("labels")
+    if not isinstance(entries, list):
+        return {}
+    out: dict[str, Any] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("label"), str):
+            out[entry["label"]] = reveal(entry.get("value"))
+    return out
+
+
+def service_of(props: Mapping[str, Any]) -> str | None:
+    value = labels(props).get(SERVICE_LABEL)
+    return value if isinstance(value, str) else None
+
+
+def is_long_running(props: Mapping[str, Any]) -> bool:
+    """Services, not one-shot jobs: ``attach`` containers and ``mustRun: false`` loaders run once and exit."""
+    return props.get("attach") is not True and props.get("mustRun") is not False
+
+
+def environment(props: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """``prod`` or ``dev``: the policy config's ``environment`` wins, then the stack label, then $PULUMI_STACK.
+
+    A stack counts as prod when its name is one of the config's ``prodStacks`` (default prod, production).
+    """
+    configured = config.get("environment")
+    if configured in ("dev", "prod"):
+        return str(configured)
+    stack = labels(props).get(STACK_LABEL)
+    if not isinstance(stack, str):
+        stack = os.environ.get("PULUMI_STACK", "")
+    prod_stacks = config.get("prodStacks") or DEFAULT_PROD_STACKS
+    return "prod" if stack in prod_stacks else "dev"
+
+
+def describe(resource_type: str, name: str) -> str:
+    """How messages name a resource: the short type and the Pulumi resource name."""
+    short = resource_type.rsplit(":", 1)[-1]
+    return f"{short} '{name}'"

@@ -1,0 +1,117 @@
+"""The engine's view of the dev and prod stacks, built from the real program run under Pulumi's mocks.
+
+Each registration becomes what pulumi-policy hands a policy: properties deserialized by the SDK's own
+``deserialize_properties`` (secrets kept as ``pulumi_policy.Secret``) behind its unknown-checking
+proxy, ``PolicyResourceOptions`` with the registration's ``protect``, and the resource's URN.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.support.program import REPO, RecordingMocks
+from tests.unit.conftest import PROD_SECRETS, run_stack
+
+sys.path.insert(0, str(REPO / "policies"))
+
+from pulumi_policy import (  # noqa: E402 - needs the path above for the pack's own imports
+    Policy,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+)
+from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
+from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
+from standard_stack_policy import POLICIES  # noqa: E402
+
+
+@dataclass
+class EngineResource:
+    """One resource as the engine describes it to a policy pack (inputs in wire form, camelCase)."""
+
+    typ: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    protect: bool = False
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+    def with_inputs(self, **changes: Any) -> EngineResource:
+        """A copy with inputs changed; ``None`` removes an input."""
+        inputs = copy.deepcopy(self.inputs)
+        for key, value in changes.items():
+            if value is None:
+                inputs.pop(key, None)
+            else:
+                inputs[key] = value
+        return EngineResource(self.typ, self.name, self.urn, inputs, self.protect, dict(self.property_dependencies))
+
+    def props(self) -> Any:
+        return unknown_checking_proxy(deserialize_properties(copy.deepcopy(self.inputs), True))
+
+    def options(self) -> PolicyResourceOptions:
+        return PolicyResourceOptions(self.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+
+
+def engine_view(run: Any) -> list[EngineResource]:
+    """Every custom resource the program registered, with its URN and protect flag."""
+    out = []
+    for registered in run.mocks.registered:
+        urn = run.monitor.urn_of(registered.name, registered.typ)
+        options = run.options(registered.name, registered.typ)
+        out.append(EngineResource(registered.typ, registered.name, urn, dict(registered.inputs), options.protect))
+    return out
+
+
+@pytest.fixture(scope="session")
+def dev_view() -> list[EngineResource]:
+    return engine_view(run_stack("dev", mocks=RecordingMocks()))
+
+
+@pytest.fixture(scope="session")
+def prod_view() -> list[EngineResource]:
+    return engine_view(run_stack("prod", secrets=PROD_SECRETS, mocks=RecordingMocks()))
+
+
+@pytest.fixture(autouse=True)
+def _no_stack_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules read the stack from labels here, never from a PULUMI_STACK left in the shell."""
+    monkeypatch.delenv("PULUMI_STACK", raising=False)
+
+
+def policy(name: str) -> Policy:
+    return next(p for p in POLICIES if p.name == name)
+
+
+def find(view: list[EngineResource], typ: str, name: str) -> EngineResource:
+    return next(r for r in view if r.typ == typ and r.name == name)
+
+
+def violations(
+    policy_name: str, resources: list[EngineResource], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Run one policy the way the analyzer does (per resource, or once over the stack); collect messages."""
+    rule = policy(policy_name)
+    messages: list[str] = []
+    report: Callable[..., None] = lambda message, urn=None: messages.append(message)  # noqa: E731
+    if isinstance(rule, ResourceValidationPolicy):
+        for r in resources:
+            args = ResourceValidationArgs(r.typ, r.props(), r.urn, r.name, r.options(), None, dict(config or {}))
+            rule.validate(args, report)
+    else:
+        by_urn = {r.urn: PolicyResource(r.typ, r.props(), r.urn, r.name, r.options(), None, None, [], {}) for r in resources}
+        for r in resources:
+            by_urn[r.urn].property_dependencies = {
+                key: [by_urn[urn] for urn in urns if urn in by_urn] for key, urns in r.property_dependencies.items()
+            }
+        rule.validate(StackValidationArgs(list(by_urn.values()), dict(config or {})), report)  # type: ignore[attr-defined]
+    return messages
