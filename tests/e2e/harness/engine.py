@@ -77,8 +77,9 @@ class EngineMonitor(MockMonitor):
 
 
 class EngineMocks(Mocks):
-    def __init__(self, state: State, program_dir: str):
+    def __init__(self, state: State, program_dir: str, replace: frozenset = frozenset()):
         self.state = state
+        self.replace = frozenset(replace)  # `pulumi up --replace`: resource names forced to replace
         self.old = {k: v for k, v in state.resources.items() if not v.get("condemned")}
         self.registered: set[str] = set()
         self.errors: list[str] = []
@@ -97,7 +98,7 @@ class EngineMocks(Mocks):
         """Resource name → what this run did to it: create / same / update / replace / delete."""
         out = {}
         for ev in self.events:
-            if ev["event"] in ("create", "same", "update", "replace", "delete"):
+            if ev["event"] in ("create", "same", "update", "replace", "delete") and ev.get("custom", True):
                 out[ev["name"]] = ev["event"]
         return out
 
@@ -141,8 +142,8 @@ class EngineMocks(Mocks):
             return self._create(reg, handler, inputs, fp, action="create")
         changed = {k for k in set(fp) | set(old["inputs_fp"])
                    if fp.get(k) != old["inputs_fp"].get(k)} - set(reg.ignore_changes)
-        if old["type"] != reg.type or old.get("status") == "tainted":
-            return self._replace(reg, handler, inputs, fp, old, changed or {"<type or taint>"})
+        if old["type"] != reg.type or old.get("status") == "tainted" or reg.name in self.replace:
+            return self._replace(reg, handler, inputs, fp, old, changed or {"<type, taint or --replace>"})
         if handler.always_refresh:
             return self._refresh(reg, handler, inputs, fp, old, changed)
         if not changed:
@@ -213,7 +214,8 @@ class EngineMocks(Mocks):
                   "docker": applied.docker, "seq": seq or self.state.next_seq(), "status": status}
         self.state.put(reg.urn, record)
         fields = {"changed": changed} if changed else {}
-        self.journal(action, name=reg.name, type=reg.type, docker=applied.docker, **fields)
+        self.journal(action, name=reg.name, type=reg.type, docker=applied.docker, custom=reg.custom,
+                     **fields)
 
     # --- deletes ------------------------------------------------------------------------------
     def _delete(self, record: dict, key: str) -> None:
@@ -226,7 +228,8 @@ class EngineMocks(Mocks):
             self.journal("delete-start", name=record["name"], type=record["type"])
             handler.delete(self.ctx, {**record, "inputs_live": wire.reveal(record["inputs_live"])})
         self.state.pop(key)
-        self.journal("delete", name=record["name"], type=record["type"], docker=record.get("docker"))
+        self.journal("delete", name=record["name"], type=record["type"], docker=record.get("docker"),
+                     custom=record["custom"])
 
     def finish(self) -> None:
         """After a successful program run: delete condemned and no-longer-registered resources."""

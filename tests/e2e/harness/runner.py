@@ -126,12 +126,16 @@ class _Secure:
 
 def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: str,
                 project: str = "standard-stack", stack: str = "dev",
-                label: Optional[str] = None, max_workers: int = 32) -> RunResult:
-    """Deploy the program against `state_path`; raise DeployFailed with every resource error."""
+                label: Optional[str] = None, max_workers: int = 32,
+                replace: Sequence[str] = ()) -> RunResult:
+    """Deploy the program against `state_path`; raise DeployFailed with every resource error.
+
+    `replace` names resources to replace even if unchanged (`pulumi up --replace`).
+    """
     program_dir = os.path.abspath(program_dir)
     config, secret_keys = load_config(program_dir, stack_yaml_paths, project)
     state = State(state_path, label)
-    mocks = EngineMocks(state, program_dir)
+    mocks = EngineMocks(state, program_dir, frozenset(replace))
     result = RunResult(label=state.label)
     started = time.monotonic()
     loop = asyncio.new_event_loop()
