@@ -11,7 +11,6 @@ from .props import (
     CONTAINER,
     DATA_SERVICES,
     NETWORK,
-    UNKNOWN,
     VOLUME,
     describe,
     environment,
@@ -76,7 +75,10 @@ def validate_data_networks_internal(args: StackValidationArgs, report_violation:
         if service not in DATA_SERVICES or _dev_loopback_exempt(props, config):
             continue
         name = describe(resource.resource_type, resource.name)
-        fix = "Fix: attach it only to the backend network and create that network with internal=True (networks.backendInternal: true)."
+        fix = (
+            "Fix: attach it only to the backend network and create that network with internal=True "
+            "(networks.backendInternal: true)."
+        )
         entries = props.get("networksAdvanced")
         if not isinstance(entries, list) or not entries:
             report_violation(f"{name} ({service}) is on Docker's default bridge network. {fix}", resource.urn)
@@ -84,12 +86,14 @@ def validate_data_networks_internal(args: StackValidationArgs, report_violation:
         linked = [dep.urn for dep in resource.property_dependencies.get("networksAdvanced", []) if dep.urn in by_urn]
         for entry in entries:
             network = reveal(entry.get("name")) if isinstance(entry, dict) else None
-            if isinstance(network, str) and network is not UNKNOWN and network in by_name:
+            if isinstance(network, str) and network in by_name:
                 internal = by_name[network]
             elif linked:  # name unknown during preview: judge by the Network resources it came from
                 internal = all(by_urn[urn] for urn in linked)
             else:
                 internal = False
             if not internal:
-                report_violation(f"{name} ({service}) joins network '{network}', which is not an internal network of this stack. {fix}",
-                                 resource.urn)
+                report_violation(
+                    f"{name} ({service}) joins network '{network}', which is not an internal network of this stack. " + fix,
+                    resource.urn,
+                )

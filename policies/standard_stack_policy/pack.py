@@ -7,6 +7,8 @@ advisory (reported, not blocking). Every level can be changed per stack with a p
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -29,13 +31,13 @@ PACK_NAME = "standard-stack"
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
 
-_ENVIRONMENT = {
+_ENVIRONMENT: dict[str, dict[str, Any]] = {
     "environment": {"type": "string", "enum": ["dev", "prod"], "description": "Override: which rules apply."},
     "prodStacks": {"type": "array", "items": {"type": "string"}, "description": "Stack names treated as prod."},
 }
 
 
-def _schema(**extra: dict[str, object]) -> PolicyConfigSchema:
+def _schema(**extra: dict[str, Any]) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={**_ENVIRONMENT, **extra})
 
 

@@ -20,7 +20,7 @@ from tests.unit.conftest import PROD_SECRETS, run_stack
 
 sys.path.insert(0, str(REPO / "policies"))
 
-from pulumi_policy import (  # noqa: E402 - needs the path above for the pack's own imports
+from pulumi_policy import (
     Policy,
     PolicyCustomTimeouts,
     PolicyResource,
@@ -29,9 +29,10 @@ from pulumi_policy import (  # noqa: E402 - needs the path above for the pack's 
     ResourceValidationPolicy,
     StackValidationArgs,
 )
-from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
-from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
-from standard_stack_policy import POLICIES  # noqa: E402
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from standard_stack_policy import POLICIES
 
 
 @dataclass
@@ -96,9 +97,7 @@ def find(view: list[EngineResource], typ: str, name: str) -> EngineResource:
     return next(r for r in view if r.typ == typ and r.name == name)
 
 
-def violations(
-    policy_name: str, resources: list[EngineResource], config: Mapping[str, Any] | None = None
-) -> list[str]:
+def violations(policy_name: str, resources: list[EngineResource], config: Mapping[str, Any] | None = None) -> list[str]:
     """Run one policy the way the analyzer does (per resource, or once over the stack); collect messages."""
     rule = policy(policy_name)
     messages: list[str] = []

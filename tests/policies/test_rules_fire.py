@@ -93,7 +93,9 @@ def test_ports_rule_fires_when_a_service_other_than_the_proxy_publishes(prod_vie
 
 
 def test_ports_rule_fires_when_a_data_service_publishes_in_prod(prod_view):
-    postgres = find(prod_view, CONTAINER, "postgres").with_inputs(ports=[{"internal": 5432.0, "external": 5432.0, "ip": "127.0.0.1"}])
+    postgres = find(prod_view, CONTAINER, "postgres").with_inputs(
+        ports=[{"internal": 5432.0, "external": 5432.0, "ip": "127.0.0.1"}]
+    )
     assert "Container 'postgres' (postgres) publishes host ports" in only(violations("container-published-ports", [postgres]))
 
 
@@ -157,7 +159,9 @@ def test_env_rule_fires_on_a_value_the_engine_marks_secret(dev_view):
 def test_env_rule_fires_when_the_whole_env_list_is_secret(dev_view):
     web = find(dev_view, CONTAINER, "web")
     leaky = web.with_inputs(envs=wrap_rpc_secret([*web.inputs["envs"], "SESSION=abc"]))
-    assert "carries a secret value in its environment (one of: API_INTERNAL_URL" in only(violations("container-env-no-secrets", [leaky]))
+    assert "carries a secret value in its environment (one of: API_INTERNAL_URL" in only(
+        violations("container-env-no-secrets", [leaky])
+    )
 
 
 def test_env_rule_fires_on_a_secret_looking_name_with_a_literal_value(dev_view):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from standard_stack_policy import POLICIES
 
+from standard_stack_policy import POLICIES
 from tests.policies.conftest import violations
 
 RULES = [p.name for p in POLICIES]
