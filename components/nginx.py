@@ -217,6 +217,12 @@ def _connection_map(settings: ProxySettings) -> list[str]:
         "    default upgrade;",
         f"    ''      {no_upgrade};",
         "}",
+        "# the authority the client used, port included: apps that check Origin (Next.js server",
+        "# actions) compare against it; HTTP/1.0 clients without Host fall back to server_name",
+        "map $http_host $forwarded_authority {",
+        "    default $http_host;",
+        "    ''      $host;",
+        "}",
         "",
     ]
 
@@ -370,11 +376,11 @@ def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: b
         inner.append(f"proxy_set_header X-Forwarded-Prefix {route.path_prefix.rstrip('/')};")
     inner += [
         f"proxy_pass {target};",
-        "proxy_set_header Host $host;",
+        "proxy_set_header Host $forwarded_authority;",
         "proxy_set_header X-Real-IP $remote_addr;",
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
-        "proxy_set_header X-Forwarded-Host $host;",
+        "proxy_set_header X-Forwarded-Host $forwarded_authority;",
         f"proxy_set_header X-Forwarded-Port {public_port};",
     ]
     if route.websocket:
