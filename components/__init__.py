@@ -1,6 +1,6 @@
 """standard-stack components: the standard web stack on Docker, as reusable Pulumi component resources.
 
-    from components import PostgresService, PostgresServiceArgs, Runtime
+from components import PostgresService, PostgresServiceArgs, Runtime
 """
 
 from ._wiring import ImageBuild, LogRotation, Resources, Runtime

@@ -51,7 +51,9 @@ class Resources(CamelModel):
 class LogRotation(CamelModel):
     """json-file rotation: without it a chatty container fills the host's disk."""
 
-    max_size: str = Field("10m", pattern=r"^[0-9]+[kmg]$", examples=["10m", "100k", "1g"], description="Rotate at this size (10m, 1g).")
+    max_size: str = Field(
+        "10m", pattern=r"^[0-9]+[kmg]$", examples=["10m", "100k", "1g"], description="Rotate at this size (10m, 1g)."
+    )
     max_file: int = Field(3, ge=1, le=100, description="Rotated files kept.")
 
 
@@ -70,9 +72,9 @@ class Runtime(StrictModel):
         return f"{self.project}-{self.stack}"
 
 
-def limits(resources: Resources) -> dict[str, object]:
+def limits(resources: Resources) -> dict[str, Any]:
     """Container keyword arguments in the provider's units (MiB integers, CPU string)."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     if resources.memory:
         out["memory"] = to_mib(resources.memory)
         out["memory_swap"] = to_mib(resources.memory)  # no swap beyond the limit
@@ -91,7 +93,9 @@ def healthcheck(
     )
 
 
-def labels(runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None) -> list:
+def labels(
+    runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None
+) -> list[docker.ContainerLabelArgs]:
     """Labels that let operators (and the tests) find every object of a stack."""
     values: dict[str, pulumi.Input[str]] = {
         f"{LABEL_PREFIX}.project": runtime.project,
@@ -102,12 +106,12 @@ def labels(runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]
     return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
 
 
-def object_labels(runtime: Runtime, service: str) -> list:
+def object_labels(runtime: Runtime, service: str) -> list[docker.VolumeLabelArgs]:
     """The same labels for networks and volumes (their label type differs in the SDK)."""
     return [docker.VolumeLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
 
 
-def network_labels(runtime: Runtime, service: str) -> list:
+def network_labels(runtime: Runtime, service: str) -> list[docker.NetworkLabelArgs]:
     return [docker.NetworkLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
 
 
@@ -118,7 +122,7 @@ def loopback_port(internal: int, external: int | None) -> list[docker.ContainerP
     return [docker.ContainerPortArgs(internal=internal, external=external, ip="127.0.0.1")]
 
 
-def hardening(*, add_capabilities: Sequence[str] = ()) -> dict[str, object]:
+def hardening(*, add_capabilities: Sequence[str] = ()) -> dict[str, Any]:
     """Least privilege: no capabilities unless named, no privilege gain through setuid binaries."""
     return {
         "capabilities": docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=sorted(add_capabilities) or None),
@@ -139,7 +143,7 @@ def service_container(
     extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
     add_capabilities: Sequence[str] = (),
     wait_timeout: int = 120,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> docker.Container:
     """A long-running service: health-gated start, limits, restart, log rotation, hardening, labels."""
     return docker.Container(
@@ -157,7 +161,7 @@ def service_container(
         init=True,
         **limits(resources),
         **hardening(add_capabilities=add_capabilities),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
         opts=opts,
     )
 
@@ -211,16 +215,16 @@ class FileBundle:
         self.revision: pulumi.Output[str] = self.loader.id
 
     def mount(self) -> docker.ContainerVolumeArgs:
-        return docker.ContainerVolumeArgs(
-            volume_name=self.volume.name, container_path=self.mount_path, read_only=True
-        )
+        return docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=self.mount_path, read_only=True)
 
 
 class ImageBuild(StrictModel):
     """Where an app image comes from; point it at your own app to reuse a component."""
 
     context: str = Field(description="Build context, relative to the program's working directory.")
-    dockerfile: str | None = Field(None, description="Relative to the working directory (not the context); default <context>/Dockerfile.")
+    dockerfile: str | None = Field(
+        None, description="Relative to the working directory (not the context); default <context>/Dockerfile."
+    )
     target: str | None = Field(None, description="Build stage; None builds the Dockerfile's last (production) stage.")
     args: dict[str, str] = Field(default_factory=dict, description="Build arguments.")
 

@@ -43,7 +43,9 @@ class BuildSettings(Section):
     """Image build: context, Dockerfile, stage and build args."""
 
     context: str = Field(description="Build context, relative to the project directory.")
-    dockerfile: str | None = Field(None, description="Dockerfile path relative to the project directory (default: <context>/Dockerfile).")
+    dockerfile: str | None = Field(
+        None, description="Dockerfile path relative to the project directory (default: <context>/Dockerfile)."
+    )
     target: str | None = Field(None, description="Build stage; empty means the production stage.")
     args: dict[str, str] = Field(default_factory=dict, description="Extra build arguments.")
 
@@ -52,10 +54,16 @@ class PostgresSettings(Section):
     """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
 
     version: Version = Field("17", description="Official postgres image tag (pinned; never latest).")
-    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start.")
-    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database.")
+    database: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start."
+    )
+    user: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database."
+    )
     host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
-    init_sql: dict[str, str] = Field(default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL.")
+    init_sql: dict[str, str] = Field(
+        default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL."
+    )
     resources: Resources = Resources()
 
 
@@ -65,7 +73,14 @@ class RedisSettings(Section):
     version: Version = Field("7.4", description="Official redis image tag (pinned; never latest).")
     maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
     maxmemory_policy: Literal[
-        "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
     ] = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
     host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
     resources: Resources = Resources()
@@ -93,12 +108,21 @@ class ProxySettings(Section):
 
     build: BuildSettings = Field(BuildSettings(context="images/proxy"), description="How to build the proxy image.")
     nginx_version: Version = Field("1.28", description="nginx base image version (build arg NGINX_VERSION).")
-    bind_address: str = Field("127.0.0.1", pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$", examples=["127.0.0.1", "0.0.0.0"], description="Host address the ports bind to.")
+    bind_address: str = Field(
+        "127.0.0.1",
+        pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$",
+        examples=["127.0.0.1", "0.0.0.0"],
+        description="Host address the ports bind to.",
+    )
     http_port: Port = Field(8080, description="Host port for HTTP.")
     https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
     tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
-    server_name: str = Field("_", pattern=r"^[A-Za-z0-9_.\-*]+$", examples=["_", "example.com", "*.example.com"], description="nginx server_name.")
-    client_max_body_size: str = Field("10m", pattern=r"^[0-9]+[kmg]?$", examples=["512k", "10m", "1g"], description="Largest request body (nginx size).")
+    server_name: str = Field(
+        "_", pattern=r"^[A-Za-z0-9_.\-*]+$", examples=["_", "example.com", "*.example.com"], description="nginx server_name."
+    )
+    client_max_body_size: str = Field(
+        "10m", pattern=r"^[0-9]+[kmg]?$", examples=["512k", "10m", "1g"], description="Largest request body (nginx size)."
+    )
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     resources: Resources = Resources()
 
@@ -113,14 +137,22 @@ class StackConfig(Section):
     """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
 
     environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
-    public_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", examples=["https://example.com", "http://localhost:8080"], description="URL users reach the stack at.")
+    public_url: str = Field(
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        examples=["https://example.com", "http://localhost:8080"],
+        description="URL users reach the stack at.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Application log level.")
     hot_reload: bool = Field(False, description="Dev only: dev build targets, sources bind-mounted, uvicorn --reload / next dev.")
     restart: RestartPolicy = Field("unless-stopped", description="Restart policy of long-running containers.")
     logging: LogRotation = Field(LogRotation(), description="json-file log rotation.")
     protect_data: bool = Field(True, description="Protect data volumes from deletion (protect + retainOnDelete).")
-    generate_passwords: bool = Field(True, description="Generate missing passwords with pulumi-random; false requires them as secrets.")
-    image_registry: str | None = Field(None, description="Push images here (registry/namespace); unset keeps them on the Docker host.")
+    generate_passwords: bool = Field(
+        True, description="Generate missing passwords with pulumi-random; false requires them as secrets."
+    )
+    image_registry: str | None = Field(
+        None, description="Push images here (registry/namespace); unset keeps them on the Docker host."
+    )
     networks: NetworkSettings = NetworkSettings()
     postgres: PostgresSettings = PostgresSettings()
     redis: RedisSettings = RedisSettings()
@@ -133,7 +165,9 @@ class StackConfig(Section):
         problems: list[tuple[str, str]] = []
         for name in ("postgres", "redis"):
             if getattr(self, name).host_port is not None and self.networks.backend_internal:
-                problems.append((f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)"))
+                problems.append(
+                    (f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)")
+                )
         if self.environment == "prod":
             if self.hot_reload:
                 problems.append(("hotReload", "must be false in prod (bind-mounted sources are for dev)"))
@@ -237,9 +271,9 @@ def load_from_pulumi(stack: str) -> StackConfig:
 
     values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
-    raw = decode_raw({k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)})
+    raw = decode_raw({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
     secret_keys = frozenset(
-        k[len(prefix):]
+        k[len(prefix) :]
         for k in {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
         if k.startswith(prefix)
     )
@@ -300,7 +334,9 @@ def _declaration(field: Any) -> dict[str, Any]:
     entry["description"] = description
     if not field.is_required() and field.get_default(call_default_factory=True) is not None:
         default = field.get_default(call_default_factory=True)
-        entry["default"] = default.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(default, BaseModel) else default
+        entry["default"] = (
+            default.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(default, BaseModel) else default
+        )
     return entry
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -42,15 +43,20 @@ class NextApp(pulumi.ComponentResource):
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
         digest = self.image.repo_digest
 
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if dev:
             # next dev writes .next and watches the sources: writable root, sources mounted read-only
             kwargs["volumes"] = [
-                docker.ContainerVolumeArgs(host_path=str(Path(args.hot_reload_source or "").resolve()), container_path="/app/src", read_only=True)
+                docker.ContainerVolumeArgs(
+                    host_path=str(Path(args.hot_reload_source or "").resolve()), container_path="/app/src", read_only=True
+                )
             ]
         else:
             kwargs["read_only"] = True
-            kwargs["tmpfs"] = {"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001"}
+            kwargs["tmpfs"] = {
+                "/tmp": "rw,noexec,nosuid,size=64m",
+                "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
+            }
         self.container = service_container(
             name,
             runtime=runtime,

@@ -28,7 +28,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ProxyRoute", "ProxySettings", "render_site_config", "RESOLVE_MIN_VERSION"]
+__all__ = ["RESOLVE_MIN_VERSION", "ProxyRoute", "ProxySettings", "render_site_config"]
 
 #: first open-source nginx with ``server ... resolve`` in upstream blocks
 RESOLVE_MIN_VERSION = (1, 27, 3)
@@ -227,7 +227,7 @@ def _connection_map(settings: ProxySettings) -> list[str]:
     ]
 
 
-def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: dict) -> list[str]:
+def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: dict[tuple[str, int], str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for route in routes:
@@ -248,7 +248,9 @@ def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: d
     return out
 
 
-def _server(settings: ProxySettings, routes: list[ProxyRoute], names: dict, *, https: bool, redirect_only: bool) -> list[str]:
+def _server(
+    settings: ProxySettings, routes: list[ProxyRoute], names: dict[tuple[str, int], str], *, https: bool, redirect_only: bool
+) -> list[str]:
     out = ["server {"]
     body: list[str] = []
     if https:
@@ -267,10 +269,10 @@ def _server(settings: ProxySettings, routes: list[ProxyRoute], names: dict, *, h
         "",
     ]
     if https:
-        body += _tls_lines(settings) + [""]
-    body += _security_headers(settings, https=https) + [""]
+        body += [*_tls_lines(settings), ""]
+    body += [*_security_headers(settings, https=https), ""]
     if not redirect_only:
-        body += _proxy_common(settings, https=https) + [""]
+        body += [*_proxy_common(settings, https=https), ""]
     body += [
         "location = /healthz {",
         "    access_log off;",
@@ -356,8 +358,8 @@ def _proxy_common(settings: ProxySettings, *, https: bool) -> list[str]:
 
 
 def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: bool) -> list[str]:
-    public_port = (settings.public_https_port or settings.https_port) if https else (
-        settings.public_http_port or settings.http_port
+    public_port = (
+        (settings.public_https_port or settings.https_port) if https else (settings.public_http_port or settings.http_port)
     )
     lines = [f"location {route.path_prefix} {{"]
     inner = ["proxy_http_version 1.1;"]

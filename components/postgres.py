@@ -8,8 +8,8 @@ import pulumi_random as random
 from pydantic import Field
 
 from ._wiring import (
-    InputStr,
     FileBundle,
+    InputStr,
     Resources,
     Runtime,
     StrictModel,
@@ -59,15 +59,25 @@ class PostgresService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
         )
         secrets = FileBundle(
-            f"{name}-secrets", runtime=runtime, service=name, image=image.image_id, mount_path=SECRETS_PATH,
-            files={"postgres_password": password}, parent=self,
+            f"{name}-secrets",
+            runtime=runtime,
+            service=name,
+            image=image.image_id,
+            mount_path=SECRETS_PATH,
+            files={"postgres_password": password},
+            parent=self,
         )
         mounts = [docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), secrets.mount()]
         extra_labels = {"dev.standard-stack.files-revision": secrets.revision}
         if args.init_sql:
             init = FileBundle(
-                f"{name}-initdb", runtime=runtime, service=name, image=image.image_id,
-                mount_path="/docker-entrypoint-initdb.d", files=dict(args.init_sql), parent=self,
+                f"{name}-initdb",
+                runtime=runtime,
+                service=name,
+                image=image.image_id,
+                mount_path="/docker-entrypoint-initdb.d",
+                files=dict(args.init_sql),
+                parent=self,
             )
             mounts.append(init.mount())
             extra_labels["dev.standard-stack.initdb-revision"] = init.revision
@@ -78,8 +88,10 @@ class PostgresService(pulumi.ComponentResource):
             service=name,
             image=image.image_id,
             resources=args.resources,
-            health=healthcheck(["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", args.user, "-d", args.database],
-                               start_period="30s"),
+            health=healthcheck(
+                ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", args.user, "-d", args.database],
+                start_period="30s",
+            ),
             networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
             envs=[
                 f"POSTGRES_DB={args.database}",
@@ -100,11 +112,16 @@ class PostgresService(pulumi.ComponentResource):
         self.database = pulumi.Output.from_input(args.database)
         self.user = pulumi.Output.from_input(args.user)
         self.password = password
-        self.url = pulumi.Output.secret(
-            pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database)
-        )
+        # secret because the password is: Output.format keeps secrecy
+        self.url = pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database)
         self.register_outputs(
-            {"host": self.host, "port": self.port, "database": self.database, "user": self.user,
-             "password": self.password, "url": self.url, "container_name": self.container.name}
+            {
+                "host": self.host,
+                "port": self.port,
+                "database": self.database,
+                "user": self.user,
+                "password": self.password,
+                "url": self.url,
+                "container_name": self.container.name,
+            }
         )
-

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
 from ._wiring import (
-    InputInt,
-    InputStr,
     FileBundle,
     ImageBuild,
+    InputInt,
+    InputStr,
     Resources,
     Runtime,
     StrictModel,
@@ -64,22 +65,32 @@ class PythonApiArgs(StrictModel):
 
 
 class PythonApi(pulumi.ComponentResource):
-    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``, ``migration_logs``."""
+    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``.
+
+    ``migration`` is the one-shot container that ran ``alembic upgrade head`` for this image.
+    """
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:PythonApi", name, None, opts)
         runtime = args.runtime
         self.alias, self.port = args.alias, PORT
         build = args.build.model_copy(
-            update={"args": {"PYTHON_VERSION": args.python_version, **args.build.args},
-                    "target": "dev" if args.hot_reload_source else args.build.target}
+            update={
+                "args": {"PYTHON_VERSION": args.python_version, **args.build.args},
+                "target": "dev" if args.hot_reload_source else args.build.target,
+            }
         )
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
         digest = self.image.repo_digest
 
         secrets = FileBundle(
-            f"{name}-secrets", runtime=runtime, service=name, image=digest, mount_path=SECRETS_PATH,
-            files={"postgres_password": args.database.password, "redis_password": args.redis.password}, parent=self,
+            f"{name}-secrets",
+            runtime=runtime,
+            service=name,
+            image=digest,
+            mount_path=SECRETS_PATH,
+            files={"postgres_password": args.database.password, "redis_password": args.redis.password},
+            parent=self,
         )
         envs = _settings_env(args)
         self.migration = docker.Container(
@@ -105,11 +116,13 @@ class PythonApi(pulumi.ComponentResource):
             lambda result: _require_success(name, result[0], result[1])
         )
 
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if args.hot_reload_source:
             kwargs["volumes"] = [
                 secrets.mount(),
-                docker.ContainerVolumeArgs(host_path=str(Path(args.hot_reload_source).resolve()), container_path="/app/app", read_only=True),
+                docker.ContainerVolumeArgs(
+                    host_path=str(Path(args.hot_reload_source).resolve()), container_path="/app/app", read_only=True
+                ),
             ]
         else:
             kwargs["volumes"] = [secrets.mount()]

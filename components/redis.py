@@ -14,8 +14,8 @@ import pulumi_random as random
 from pydantic import Field
 
 from ._wiring import (
-    InputStr,
     FileBundle,
+    InputStr,
     Resources,
     Runtime,
     StrictModel,
@@ -39,7 +39,14 @@ class RedisServiceArgs(StrictModel):
     password: InputStr | None = Field(None, description="Secret; generated when None.")
     maxmemory: Memory = "256Mi"
     maxmemory_policy: Literal[
-        "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
     ] = "allkeys-lru"
     alias: str = "redis"
     host_port: int | None = None
@@ -88,8 +95,13 @@ class RedisService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
         )
         files = FileBundle(
-            f"{name}-secrets", runtime=runtime, service=name, image=image.image_id, mount_path=FILES_PATH,
-            files={"redis.conf": conf, "redis_password": password}, parent=self,
+            f"{name}-secrets",
+            runtime=runtime,
+            service=name,
+            image=image.image_id,
+            mount_path=FILES_PATH,
+            files={"redis.conf": conf, "redis_password": password},
+            parent=self,
         )
         ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
         self.container = service_container(
@@ -112,8 +124,14 @@ class RedisService(pulumi.ComponentResource):
         self.host = pulumi.Output.from_input(args.alias)
         self.port = pulumi.Output.from_input(PORT)
         self.password = password
-        self.url = pulumi.Output.secret(pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT))
+        # secret because the password is: Output.format keeps secrecy
+        self.url = pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT)
         self.register_outputs(
-            {"host": self.host, "port": self.port, "password": self.password, "url": self.url,
-             "container_name": self.container.name}
+            {
+                "host": self.host,
+                "port": self.port,
+                "password": self.password,
+                "url": self.url,
+                "container_name": self.container.name,
+            }
         )

@@ -13,7 +13,17 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import FileBundle, ImageBuild, InputStr, Resources, Runtime, StrictModel, build_image, healthcheck, service_container
+from ._wiring import (
+    FileBundle,
+    ImageBuild,
+    InputStr,
+    Resources,
+    Runtime,
+    StrictModel,
+    build_image,
+    healthcheck,
+    service_container,
+)
 from .nginx import ProxyRoute, ProxySettings, render_site_config
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
@@ -70,11 +80,17 @@ class ReverseProxy(pulumi.ComponentResource):
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
 
         files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
-        if args.tls:
-            files["tls/cert.pem"] = pulumi.Output.secret(args.tls_certificate).apply(lambda pem: _pem(name, "tlsCertificate", pem, "CERTIFICATE"))
-            files["tls/key.pem"] = pulumi.Output.secret(args.tls_private_key).apply(lambda pem: _pem(name, "tlsPrivateKey", pem, "PRIVATE KEY"))
+        if args.tls and args.tls_certificate is not None and args.tls_private_key is not None:
+            files["tls/cert.pem"] = _pem_file(name, "tlsCertificate", args.tls_certificate, "CERTIFICATE")
+            files["tls/key.pem"] = _pem_file(name, "tlsPrivateKey", args.tls_private_key, "PRIVATE KEY")
         site = FileBundle(
-            f"{name}-site", runtime=runtime, service=name, image=self.image.repo_digest, mount_path=SITE_PATH, files=files, parent=self
+            f"{name}-site",
+            runtime=runtime,
+            service=name,
+            image=self.image.repo_digest,
+            mount_path=SITE_PATH,
+            files=files,
+            parent=self,
         )
         ports = [docker.ContainerPortArgs(internal=HTTP_PORT, external=args.http_port, ip=args.bind_address)]
         if args.tls:
@@ -111,8 +127,12 @@ class ReverseProxy(pulumi.ComponentResource):
 
 def _version_tuple(version: str) -> tuple[int, int, int]:
     """'1.27' -> (1, 27, 0): the renderer picks upstream features by version."""
-    parts = [int(p) for p in version.split("-")[0].split(".")[:3] if p.isdigit()]
-    return tuple((parts + [0, 0, 0])[:3])
+    parts = [*(int(p) for p in version.split("-")[0].split(".")[:3] if p.isdigit()), 0, 0, 0]
+    return parts[0], parts[1], parts[2]
+
+
+def _pem_file(component: str, setting: str, value: InputStr, kind: str) -> pulumi.Output[str]:
+    return pulumi.Output.secret(value).apply(lambda pem: _pem(component, setting, pem, kind))
 
 
 def _pem(component: str, setting: str, text: str, kind: str) -> str:

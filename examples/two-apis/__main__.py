@@ -11,7 +11,7 @@ import pulumi
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root holds `components`
 
-from components import (  # noqa: E402
+from components import (
     DatabaseConnection,
     ImageBuild,
     PostgresService,

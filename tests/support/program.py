@@ -19,9 +19,10 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import rpc, settings as runtime_settings
-from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,7 +113,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.options: dict[tuple[str, str], Options] = {}
 
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         self.options[(request.type, request.name)] = Options(
             parent=request.parent,
             dependencies=list(request.dependencies),

@@ -38,23 +38,35 @@ def containers(mocks):
 
 
 def test_postgres_generates_a_password_when_none_is_given_and_delivers_it_as_a_file():
-    result, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")))
+    _result, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")))
     assert [r.name for r in mocks.of_type("random:index/randomPassword:RandomPassword")] == ["db-password"]
     env = containers(mocks)["db"].plain("envs")
     assert "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password" in env
     assert not any(e.startswith("POSTGRES_PASSWORD=") for e in env)
     upload = containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]
-    assert upload == {"file": "/run/secrets/postgres_password", "content": "generated-db-password-0123456789abcdef", "permissions": "0440"}
+    assert upload == {
+        "file": "/run/secrets/postgres_password",
+        "content": "generated-db-password-0123456789abcdef",
+        "permissions": "0440",
+    }
 
 
 def test_postgres_uses_a_given_password_and_registers_no_generator():
-    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("s3cret"))))
+    _, mocks = run(
+        lambda: PostgresService(
+            "db", PostgresServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("s3cret"))
+        )
+    )
     assert mocks.of_type("random:index/randomPassword:RandomPassword") == []
     assert containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]["content"] == "s3cret"
 
 
 def test_postgres_init_sql_is_mounted_read_only_at_the_initdb_directory():
-    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", init_sql={"01-ext.sql": "CREATE EXTENSION pgcrypto;"})))
+    _, mocks = run(
+        lambda: PostgresService(
+            "db", PostgresServiceArgs(runtime=RUNTIME, network="net", init_sql={"01-ext.sql": "CREATE EXTENSION pgcrypto;"})
+        )
+    )
     mounts = {v["containerPath"]: v for v in containers(mocks)["db"].plain("volumes")}
     assert mounts["/docker-entrypoint-initdb.d"]["readOnly"] is True
     assert mounts["/var/lib/postgresql/data"]["volumeName"] == "shop-test-db-data"
@@ -62,11 +74,26 @@ def test_postgres_init_sql_is_mounted_read_only_at_the_initdb_directory():
 
 def test_postgres_health_check_asks_pg_isready_for_its_own_database():
     _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net", user="u", database="d")))
-    assert containers(mocks)["db"].plain("healthcheck")["tests"] == ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "u", "-d", "d"]
+    assert containers(mocks)["db"].plain("healthcheck")["tests"] == [
+        "CMD",
+        "pg_isready",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        "5432",
+        "-U",
+        "u",
+        "-d",
+        "d",
+    ]
 
 
 def test_redis_password_lives_in_its_config_file_not_in_the_command():
-    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("pw"), maxmemory="64Mi")))
+    _, mocks = run(
+        lambda: RedisService(
+            "cache", RedisServiceArgs(runtime=RUNTIME, network="net", password=pulumi.Output.secret("pw"), maxmemory="64Mi")
+        )
+    )
     redis = containers(mocks)["cache"]
     assert redis.plain("command") == ["redis-server", "/run/secrets/redis.conf"]
     files = {u["file"]: u["content"] for u in containers(mocks)["cache-secrets-files-loader"].plain("uploads")}
@@ -96,7 +123,9 @@ def test_api_can_be_pointed_at_another_app_and_dockerfile():
     _, mocks = run(lambda: PythonApi("orders", api_args(build=build, python_version="3.13")))
     image = mocks.named("orders-image")
     assert image.plain("build") == {
-        "context": "../orders", "dockerfile": "../orders/docker/Dockerfile", "target": "prod",
+        "context": "../orders",
+        "dockerfile": "../orders/docker/Dockerfile",
+        "target": "prod",
         "args": {"EXTRA": "1", "PYTHON_VERSION": "3.13"},
     }
     assert image.plain("imageName") == "shop-orders:test"
@@ -147,19 +176,27 @@ def test_a_failed_migration_registers_no_api_container():
 
 
 def test_next_app_reaches_the_api_by_its_internal_url_only_server_side():
-    _, mocks = run(lambda: NextApp("web", NextAppArgs(runtime=RUNTIME, network="front", api_url="http://api:8000", public_url="https://shop.example")))
+    _, mocks = run(
+        lambda: NextApp(
+            "web", NextAppArgs(runtime=RUNTIME, network="front", api_url="http://api:8000", public_url="https://shop.example")
+        )
+    )
     env = containers(mocks)["web"].plain("envs")
     assert "API_INTERNAL_URL=http://api:8000" in env and "PUBLIC_URL=https://shop.example" in env
     assert containers(mocks)["web"].plain("tmpfs") == {
-        "/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
+        "/tmp": "rw,noexec,nosuid,size=64m",
+        "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
     }
 
 
 def proxy_args(**overrides):
     base = dict(
-        runtime=RUNTIME, network="front",
-        routes=[ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True),
-                ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)],
+        runtime=RUNTIME,
+        network="front",
+        routes=[
+            ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True),
+            ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000),
+        ],
     )
     return ReverseProxyArgs(**{**base, **overrides})
 
@@ -175,8 +212,19 @@ def test_proxy_renders_its_routes_into_the_site_config():
 def test_proxy_with_tls_ships_certificate_and_key_as_secret_files_and_publishes_both_ports():
     cert = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
     key = "-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n"
-    _, mocks = run(lambda: ReverseProxy("edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(cert),
-                                                             tls_private_key=pulumi.Output.secret(key), http_port=80, https_port=443, bind_address="0.0.0.0")))
+    _, mocks = run(
+        lambda: ReverseProxy(
+            "edge",
+            proxy_args(
+                tls=True,
+                tls_certificate=pulumi.Output.secret(cert),
+                tls_private_key=pulumi.Output.secret(key),
+                http_port=80,
+                https_port=443,
+                bind_address="0.0.0.0",
+            ),
+        )
+    )
     loader = containers(mocks)["edge-site-files-loader"]
     assert loader.is_secret("uploads")
     files = {u["file"]: u["content"] for u in loader.plain("uploads")}
@@ -187,7 +235,11 @@ def test_proxy_with_tls_ships_certificate_and_key_as_secret_files_and_publishes_
 def test_proxy_refuses_a_key_pasted_into_the_certificate_setting_without_echoing_it():
     key = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n"
     with pytest.raises(pulumi.RunError) as caught:
-        run(lambda: ReverseProxy("edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(key), tls_private_key=pulumi.Output.secret(key))))
+        run(
+            lambda: ReverseProxy(
+                "edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(key), tls_private_key=pulumi.Output.secret(key))
+            )
+        )
     assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)
     assert "TOPSECRET" not in str(caught.value)
 
@@ -198,9 +250,21 @@ def test_proxy_needs_at_least_one_route():
 
 
 def test_resources_are_converted_to_provider_units():
-    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net", resources=Resources(memory="1Gi", memory_reservation="512Mi", cpus=0.25))))
+    _, mocks = run(
+        lambda: RedisService(
+            "cache",
+            RedisServiceArgs(
+                runtime=RUNTIME, network="net", resources=Resources(memory="1Gi", memory_reservation="512Mi", cpus=0.25)
+            ),
+        )
+    )
     redis = containers(mocks)["cache"]
-    assert (redis.plain("memory"), redis.plain("memorySwap"), redis.plain("memoryReservation"), redis.plain("cpus")) == (1024, 1024, 512, "0.25")
+    assert (redis.plain("memory"), redis.plain("memorySwap"), redis.plain("memoryReservation"), redis.plain("cpus")) == (
+        1024,
+        1024,
+        512,
+        "0.25",
+    )
 
 
 def test_component_args_refuse_unknown_fields():
@@ -211,6 +275,8 @@ def test_component_args_refuse_unknown_fields():
 @pytest.mark.parametrize(("version", "marker"), [("1.28", "resolve"), ("1.22", "set $upstream_")])
 def test_proxy_keeps_upstream_connections_alive_where_nginx_can_re_resolve_them(version, marker):
     _, mocks = run(lambda: ReverseProxy("edge", proxy_args(nginx_version=version)))
-    site = next(u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf"))
+    site = next(
+        u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf")
+    )
     assert marker in site
     assert ("keepalive 32" in site) == (version == "1.28")

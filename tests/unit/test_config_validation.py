@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import yaml
 
-from components.config import NAMESPACE, ConfigError, StackConfig, parse, pulumi_config_block
+from components.config import NAMESPACE, ConfigError, parse, pulumi_config_block
 from tests.support.program import REPO, stack_config
 
 DEV = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.dev.yaml").items()}
@@ -41,27 +38,97 @@ def refusal(raw: dict, secret_keys=frozenset()) -> str:
 BAD = [
     # (description, raw config, secret keys, fragments the message must contain)
     ("unknown top-level key", with_(DEV, "replicas", 3), frozenset(), ["standard-stack:replicas", "unknown setting"]),
-    ("unknown nested key", with_(DEV, "postgres.verison", "16"), frozenset(), ["standard-stack:postgres.verison", "unknown setting"]),
-    ("bad environment", with_(DEV, "environment", "staging"), frozenset(), ["standard-stack:environment", "'dev' or 'prod'", '"staging"']),
-    ("missing environment", with_(DEV, "environment", None), frozenset(), ["standard-stack:environment", "required setting is missing"]),
-    ("memory without unit", with_(DEV, "api.resources.memory", "512"), frozenset(), ["standard-stack:api.resources.memory", "512Mi", '"512"']),
-    ("memory with decimal unit", with_(DEV, "web.resources.memory", "1GB"), frozenset(), ["standard-stack:web.resources.memory", "2Gi"]),
-    ("memory too small", with_(DEV, "redis.resources.memory", "1Mi"), frozenset(), ["standard-stack:redis.resources.memory", "at least 4Mi"]),
-    ("negative cpus", with_(DEV, "api.resources.cpus", "-1"), frozenset(), ["standard-stack:api.resources.cpus", "greater than 0"]),
+    (
+        "unknown nested key",
+        with_(DEV, "postgres.verison", "16"),
+        frozenset(),
+        ["standard-stack:postgres.verison", "unknown setting"],
+    ),
+    (
+        "bad environment",
+        with_(DEV, "environment", "staging"),
+        frozenset(),
+        ["standard-stack:environment", "'dev' or 'prod'", '"staging"'],
+    ),
+    (
+        "missing environment",
+        with_(DEV, "environment", None),
+        frozenset(),
+        ["standard-stack:environment", "required setting is missing"],
+    ),
+    (
+        "memory without unit",
+        with_(DEV, "api.resources.memory", "512"),
+        frozenset(),
+        ["standard-stack:api.resources.memory", "512Mi", '"512"'],
+    ),
+    (
+        "memory with decimal unit",
+        with_(DEV, "web.resources.memory", "1GB"),
+        frozenset(),
+        ["standard-stack:web.resources.memory", "2Gi"],
+    ),
+    (
+        "memory too small",
+        with_(DEV, "redis.resources.memory", "1Mi"),
+        frozenset(),
+        ["standard-stack:redis.resources.memory", "at least 4Mi"],
+    ),
+    (
+        "negative cpus",
+        with_(DEV, "api.resources.cpus", "-1"),
+        frozenset(),
+        ["standard-stack:api.resources.cpus", "greater than 0"],
+    ),
     ("cpus not a number", with_(DEV, "api.resources.cpus", "two"), frozenset(), ["standard-stack:api.resources.cpus", "1.5"]),
     ("port out of range", with_(DEV, "proxy.httpPort", 70000), frozenset(), ["standard-stack:proxy.httpPort", "65535", "70000"]),
     ("port not a number", with_(DEV, "proxy.httpPort", "http"), frozenset(), ["standard-stack:proxy.httpPort", "integer"]),
     ("image latest", with_(DEV, "postgres.version", "latest"), frozenset(), ["standard-stack:postgres.version", '"latest"']),
-    ("bad public url", with_(DEV, "publicUrl", "localhost:8080"), frozenset(), ["standard-stack:publicUrl", "https://example.com"]),
-    ("bad eviction policy", with_(DEV, "redis.maxmemoryPolicy", "lru"), frozenset(), ["standard-stack:redis.maxmemoryPolicy", "allkeys-lru"]),
+    (
+        "bad public url",
+        with_(DEV, "publicUrl", "localhost:8080"),
+        frozenset(),
+        ["standard-stack:publicUrl", "https://example.com"],
+    ),
+    (
+        "bad eviction policy",
+        with_(DEV, "redis.maxmemoryPolicy", "lru"),
+        frozenset(),
+        ["standard-stack:redis.maxmemoryPolicy", "allkeys-lru"],
+    ),
     ("workers zero", with_(DEV, "api.workers", 0), frozenset(), ["standard-stack:api.workers", "greater than or equal to 1"]),
-    ("host port on internal backend", with_(DEV, "networks.backendInternal", True), frozenset(), ["standard-stack:postgres.hostPort", "backendInternal: false"]),
-    ("prod without limits", with_(PROD, "api.resources", {}), PROD_SECRETS, ["standard-stack:api.resources.memory", "required in prod"]),
+    (
+        "host port on internal backend",
+        with_(DEV, "networks.backendInternal", True),
+        frozenset(),
+        ["standard-stack:postgres.hostPort", "backendInternal: false"],
+    ),
+    (
+        "prod without limits",
+        with_(PROD, "api.resources", {}),
+        PROD_SECRETS,
+        ["standard-stack:api.resources.memory", "required in prod"],
+    ),
     ("prod with hot reload", with_(PROD, "hotReload", True), PROD_SECRETS, ["standard-stack:hotReload", "must be false in prod"]),
-    ("prod with data port", with_(with_(PROD, "postgres.hostPort", 5432), "networks.backendInternal", False), PROD_SECRETS, ["standard-stack:postgres.hostPort", "only the proxy publishes"]),
-    ("prod with open backend", with_(PROD, "networks.backendInternal", False), PROD_SECRETS, ["standard-stack:networks.backendInternal", "must be true in prod"]),
+    (
+        "prod with data port",
+        with_(with_(PROD, "postgres.hostPort", 5432), "networks.backendInternal", False),
+        PROD_SECRETS,
+        ["standard-stack:postgres.hostPort", "only the proxy publishes"],
+    ),
+    (
+        "prod with open backend",
+        with_(PROD, "networks.backendInternal", False),
+        PROD_SECRETS,
+        ["standard-stack:networks.backendInternal", "must be true in prod"],
+    ),
     ("server name injection", with_(DEV, "proxy.serverName", "x; return 200"), frozenset(), ["standard-stack:proxy.serverName"]),
-    ("body size injection", with_(DEV, "proxy.clientMaxBodySize", "10m;"), frozenset(), ["standard-stack:proxy.clientMaxBodySize"]),
+    (
+        "body size injection",
+        with_(DEV, "proxy.clientMaxBodySize", "10m;"),
+        frozenset(),
+        ["standard-stack:proxy.clientMaxBodySize"],
+    ),
     ("bad log rotation", with_(DEV, "logging", {"maxSize": "10MB"}), frozenset(), ["standard-stack:logging.maxSize"]),
     ("boolean as text", with_(DEV, "hotReload", "sometimes"), frozenset(), ["standard-stack:hotReload", "boolean"]),
 ]

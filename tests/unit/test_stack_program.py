@@ -50,11 +50,24 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
         "docker:index/remoteImage:RemoteImage": ["postgres-image", "redis-image"],
         "docker:index/image:Image": ["api-image", "proxy-image", "web-image"],
         "docker:index/volume:Volume": [
-            "api-secrets-files", "postgres-data", "postgres-secrets-files", "proxy-site-files", "redis-data", "redis-secrets-files",
+            "api-secrets-files",
+            "postgres-data",
+            "postgres-secrets-files",
+            "proxy-site-files",
+            "redis-data",
+            "redis-secrets-files",
         ],
         CONTAINER: [
-            "api", "api-migrate", "api-secrets-files-loader", "postgres", "postgres-secrets-files-loader", "proxy",
-            "proxy-site-files-loader", "redis", "redis-secrets-files-loader", "web",
+            "api",
+            "api-migrate",
+            "api-secrets-files-loader",
+            "postgres",
+            "postgres-secrets-files-loader",
+            "proxy",
+            "proxy-site-files-loader",
+            "redis",
+            "redis-secrets-files-loader",
+            "web",
         ],
     }
 
@@ -106,7 +119,12 @@ def test_no_secret_value_reaches_env_command_or_labels(stack, dev, prod):
 
 def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
     loaders = {n: c for n, c in containers(prod).items() if n.endswith("-files-loader")}
-    assert set(loaders) == {"postgres-secrets-files-loader", "redis-secrets-files-loader", "api-secrets-files-loader", "proxy-site-files-loader"}
+    assert set(loaders) == {
+        "postgres-secrets-files-loader",
+        "redis-secrets-files-loader",
+        "api-secrets-files-loader",
+        "proxy-site-files-loader",
+    }
     for name, c in loaders.items():
         assert c.is_secret("uploads"), name
         for upload in c.plain("uploads"):
@@ -125,8 +143,13 @@ def test_uploads_never_target_a_read_only_root(prod):
 def test_credentials_are_exported_only_as_secrets(stack, dev, prod):
     run = {"dev": dev, "prod": prod}[stack]
     assert run.secret == {
-        "url": False, "health_url": False, "api_health_url": False, "api_ready_url": False, "images": False,
-        "database_url": True, "redis_url": True,
+        "url": False,
+        "health_url": False,
+        "api_health_url": False,
+        "api_ready_url": False,
+        "images": False,
+        "database_url": True,
+        "redis_url": True,
     }
 
 

@@ -56,8 +56,7 @@ HTTP2_LISTEN_DEPRECATION = 'the "listen ... http2" directive is deprecated'
 
 def config_warnings(nginx_stderr: str) -> list[str]:
     """The [warn] lines of an nginx -t run, minus the expected http2 deprecation."""
-    return [line for line in nginx_stderr.splitlines()
-            if "[warn]" in line and HTTP2_LISTEN_DEPRECATION not in line]
+    return [line for line in nginx_stderr.splitlines() if "[warn]" in line and HTTP2_LISTEN_DEPRECATION not in line]
 
 
 def world_readable_dir(prefix: str) -> Path:
@@ -70,11 +69,28 @@ def world_readable_dir(prefix: str) -> Path:
 def make_self_signed(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -115,7 +131,8 @@ def nginx_test(site_text: str) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
             [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", "stderr", "-t"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -134,13 +151,14 @@ class RunningNginx:
     log_path: Path
 
     @classmethod
-    def start(cls, site_text: str, *, ports: list[int]) -> "RunningNginx":
+    def start(cls, site_text: str, *, ports: list[int]) -> RunningNginx:
         workdir = write_config(site_text)
         log_path = workdir / "nginx.log"
-        log = open(log_path, "wb")
+        log = open(log_path, "wb")  # noqa: SIM115 - nginx writes to it for the whole life of the process
         process = subprocess.Popen(
             [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", "stderr", "-g", "daemon off;"],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         proxy = cls(workdir, process, log_path)
@@ -173,6 +191,7 @@ def _port_open(port: int) -> bool:
 
 
 # --------------------------------------------------------------------------- stub upstreams
+
 
 @dataclass
 class SeenRequest:
@@ -214,8 +233,15 @@ class StubUpstream:
                     return self._switch_to_echo()
                 if self.path == "/slow":
                     time.sleep(2)
-                payload = json.dumps({"upstream": stub.name, "path": self.path, "headers": headers,
-                                      "body_length": len(body), "padding": "x" * 2048}).encode()
+                payload = json.dumps(
+                    {
+                        "upstream": stub.name,
+                        "path": self.path,
+                        "headers": headers,
+                        "body_length": len(body),
+                        "padding": "x" * 2048,
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -249,6 +275,7 @@ class StubUpstream:
 
 # --------------------------------------------------------------------------- tiny DNS server
 
+
 class StubDns:
     """Answers A queries over UDP from a mutable name -> IPv4 table (TTL 1 s); NXDOMAIN otherwise.
 
@@ -279,10 +306,10 @@ class StubDns:
         (query_id,) = struct.unpack("!H", data[:2])
         labels, i = [], 12
         while i < len(data) and data[i]:
-            labels.append(data[i + 1:i + 1 + data[i]].decode())
+            labels.append(data[i + 1 : i + 1 + data[i]].decode())
             i += 1 + data[i]
         question_end = i + 5
-        qtype, _qclass = struct.unpack("!HH", data[i + 1:question_end])
+        qtype, _qclass = struct.unpack("!HH", data[i + 1 : question_end])
         name = ".".join(labels).lower()
         self.queries.append(name)
         question = data[12:question_end]
@@ -301,6 +328,7 @@ class StubDns:
 
 # --------------------------------------------------------------------------- HTTP client helpers
 
+
 @dataclass
 class Response:
     status: int
@@ -314,8 +342,15 @@ class Response:
         return self.headers.get_all(name) or []
 
 
-def request(port: int, path: str, *, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None, tls_ca: Path | None = None) -> Response:
+def request(
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    tls_ca: Path | None = None,
+) -> Response:
     if tls_ca is not None:
         context = ssl.create_default_context(cafile=str(tls_ca))
         conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 import harness
+import pytest
 from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
@@ -22,10 +21,15 @@ MATRIX = list(itertools.product([False, True], [False, True], [False, True], [Fa
 
 def matrix_id(case) -> str:
     tls, strip, websocket, gzip, version = case
-    return "-".join([
-        "tls" if tls else "plain", "strip" if strip else "nostrip", "ws" if websocket else "nows",
-        "gzip" if gzip else "nogzip", "nginx" + ".".join(map(str, version)),
-    ])
+    return "-".join(
+        [
+            "tls" if tls else "plain",
+            "strip" if strip else "nostrip",
+            "ws" if websocket else "nows",
+            "gzip" if gzip else "nogzip",
+            "nginx" + ".".join(map(str, version)),
+        ]
+    )
 
 
 def settings_for(case, tls_pair) -> ProxySettings:
@@ -33,14 +37,19 @@ def settings_for(case, tls_pair) -> ProxySettings:
     cert, key = tls_pair
     routes = (
         ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000, websocket=websocket),
-        ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=strip,
-                   websocket=websocket),
-        ProxyRoute(path_prefix="/api/v1.0/", upstream_host="api-v1.internal", upstream_port=8001,
-                   strip_prefix=strip, websocket=not websocket),
+        ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=strip, websocket=websocket),
+        ProxyRoute(
+            path_prefix="/api/v1.0/",
+            upstream_host="api-v1.internal",
+            upstream_port=8001,
+            strip_prefix=strip,
+            websocket=not websocket,
+        ),
         ProxyRoute(path_prefix="/metrics/", upstream_host="10.0.0.9", upstream_port=9100, strip_prefix=True),
     )
-    return ProxySettings(routes=routes, tls=tls, gzip=gzip, nginx_version=version,
-                         tls_certificate_path=str(cert), tls_key_path=str(key))
+    return ProxySettings(
+        routes=routes, tls=tls, gzip=gzip, nginx_version=version, tls_certificate_path=str(cert), tls_key_path=str(key)
+    )
 
 
 @pytest.mark.parametrize("case", MATRIX, ids=[matrix_id(c) for c in MATRIX])

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from pydantic import ValidationError
-
 from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
+from pydantic import ValidationError
 
 WEB = ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)
 API = ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True, websocket=False)
@@ -30,6 +29,7 @@ def server_blocks(text: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- validation
+
 
 @pytest.mark.parametrize("prefix", ["api/", "/api", "", "/a b/", "/api;/", "/{x}/", "/$uri/", "/a\n/"])
 def test_route_refuses_malformed_path_prefix(prefix):
@@ -105,6 +105,7 @@ def test_settings_accept_plain_dicts_for_routes():
 
 # ----------------------------------------------------------------------------- determinism
 
+
 def test_same_settings_render_identical_text():
     assert render(tls=True) == render(tls=True)
 
@@ -119,10 +120,14 @@ def test_output_carries_no_timestamp_or_volatile_value():
 
 # ----------------------------------------------------------------------------- what is rendered
 
+
 def test_healthz_is_answered_by_nginx_without_access_log_in_every_server():
     text = render(tls=True)
     for server in server_blocks(text):
-        assert 'location = /healthz {\n        access_log off;\n        default_type text/plain;\n        return 200 "ok\\n";' in server
+        assert (
+            'location = /healthz {\n        access_log off;\n        default_type text/plain;\n        return 200 "ok\\n";'
+            in server
+        )
 
 
 def test_connection_upgrade_map_lives_outside_server_blocks():
@@ -159,8 +164,10 @@ def test_regex_metacharacters_in_prefix_are_escaped_in_the_rewrite():
 
 def test_resolve_form_uses_upstream_blocks_with_zone_resolve_and_keepalive():
     text = render(nginx_version=NEW)
-    assert ("upstream upstream_api_8000 {\n    zone upstream_api_8000 64k;\n"
-            "    resolver 127.0.0.11 valid=5s ipv6=off;\n    server api:8000 resolve;\n    keepalive 32;\n}") in text
+    assert (
+        "upstream upstream_api_8000 {\n    zone upstream_api_8000 64k;\n"
+        "    resolver 127.0.0.11 valid=5s ipv6=off;\n    server api:8000 resolve;\n    keepalive 32;\n}"
+    ) in text
     assert "set $" not in text
 
 
@@ -184,11 +191,15 @@ def test_resolve_form_does_not_resolve_ip_upstreams():
 def test_every_proxied_location_sets_forwarded_headers_and_http_1_1():
     for prefix in ("/", "/api/"):
         block = location_block(render(), prefix)
-        for line in ("proxy_http_version 1.1;", "proxy_set_header Host $forwarded_authority;",
-                     "proxy_set_header X-Real-IP $remote_addr;",
-                     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-                     "proxy_set_header X-Forwarded-Proto $scheme;", "proxy_set_header X-Forwarded-Host $forwarded_authority;",
-                     "proxy_set_header X-Forwarded-Port 8080;"):
+        for line in (
+            "proxy_http_version 1.1;",
+            "proxy_set_header Host $forwarded_authority;",
+            "proxy_set_header X-Real-IP $remote_addr;",
+            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "proxy_set_header X-Forwarded-Proto $scheme;",
+            "proxy_set_header X-Forwarded-Host $forwarded_authority;",
+            "proxy_set_header X-Forwarded-Port 8080;",
+        ):
             assert line in block, (prefix, line)
 
 
@@ -236,8 +247,7 @@ def test_gzip_can_be_switched_off():
 
 def test_timeouts_and_body_limit_come_from_settings():
     text = render(connect_timeout=3, read_timeout=30, send_timeout=20, client_max_body_size="2m")
-    for line in ("proxy_connect_timeout 3s;", "proxy_read_timeout 30s;", "proxy_send_timeout 20s;",
-                 "client_max_body_size 2m;"):
+    for line in ("proxy_connect_timeout 3s;", "proxy_read_timeout 30s;", "proxy_send_timeout 20s;", "client_max_body_size 2m;"):
         assert line in text
 
 

@@ -8,9 +8,8 @@ import socket
 import ssl
 import time
 
-import pytest
-
 import harness
+import pytest
 from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
 from harness import StubDns, StubUpstream, free_port, request
 
@@ -36,8 +35,9 @@ def stubs():
 def routes_for(stubs) -> tuple[ProxyRoute, ...]:
     return (
         ProxyRoute(path_prefix="/", upstream_host="127.0.0.1", upstream_port=stubs["web"].port),
-        ProxyRoute(path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port,
-                   strip_prefix=True, websocket=False),
+        ProxyRoute(
+            path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port, strip_prefix=True, websocket=False
+        ),
         ProxyRoute(path_prefix="/api/admin/", upstream_host="127.0.0.1", upstream_port=stubs["admin"].port),
     )
 
@@ -46,8 +46,14 @@ def routes_for(stubs) -> tuple[ProxyRoute, ...]:
 def plain_proxy(stubs, proxy_factory, version):
     """HTTP only, 1k body limit, 1 s read timeout; returns the listening port."""
     port = free_port()
-    settings = ProxySettings(routes=routes_for(stubs), http_port=port, client_max_body_size="1k", read_timeout=1,
-                             resolver="127.0.0.1", nginx_version=version)
+    settings = ProxySettings(
+        routes=routes_for(stubs),
+        http_port=port,
+        client_max_body_size="1k",
+        read_timeout=1,
+        resolver="127.0.0.1",
+        nginx_version=version,
+    )
     proxy_factory(render_site_config(settings), ports=[port])
     return port
 
@@ -57,13 +63,22 @@ def tls_proxy(stubs, proxy_factory, tls_pair, version):
     """TLS on; returns (http port, https port, CA file)."""
     cert, key = tls_pair
     http_port, https_port = free_port(), free_port()
-    settings = ProxySettings(routes=routes_for(stubs), tls=True, http_port=http_port, https_port=https_port,
-                             resolver="127.0.0.1", tls_certificate_path=str(cert), tls_key_path=str(key), nginx_version=version)
+    settings = ProxySettings(
+        routes=routes_for(stubs),
+        tls=True,
+        http_port=http_port,
+        https_port=https_port,
+        resolver="127.0.0.1",
+        tls_certificate_path=str(cert),
+        tls_key_path=str(key),
+        nginx_version=version,
+    )
     proxy_factory(render_site_config(settings), ports=[http_port, https_port])
     return http_port, https_port, cert
 
 
 # ----------------------------------------------------------------------------- routing
+
 
 def test_root_goes_to_web(plain_proxy, stubs):
     response = request(plain_proxy, "/some/page?q=1")
@@ -144,8 +159,7 @@ def test_text_responses_are_gzipped_for_clients_that_accept_it(plain_proxy):
 
 def test_gzip_off_sends_identity(stubs, proxy_factory, version):
     port = free_port()
-    settings = ProxySettings(routes=routes_for(stubs), http_port=port, gzip=False, resolver="127.0.0.1",
-                             nginx_version=version)
+    settings = ProxySettings(routes=routes_for(stubs), http_port=port, gzip=False, resolver="127.0.0.1", nginx_version=version)
     proxy_factory(render_site_config(settings), ports=[port])
     response = request(port, "/", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in response.headers
@@ -165,6 +179,7 @@ def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory,
 
 
 # ----------------------------------------------------------------------------- websockets
+
 
 def upgrade_and_echo(port: int, path: str) -> bytes:
     """Send an Upgrade request, then a line through the tunnel; return all bytes received."""
@@ -198,6 +213,7 @@ def test_non_websocket_route_does_not_pass_upgrade(plain_proxy, stubs):
 
 # ----------------------------------------------------------------------------- TLS
 
+
 def test_tls_http_redirects_to_https(tls_proxy, stubs):
     http_port, https_port, _ = tls_proxy
     response = request(http_port, "/api/items?x=1")
@@ -226,13 +242,16 @@ def test_tls_offers_http2_and_tls13(tls_proxy):
     _, https_port, ca = tls_proxy
     context = ssl.create_default_context(cafile=str(ca))
     context.set_alpn_protocols(["h2", "http/1.1"])
-    with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            assert tls.selected_alpn_protocol() == "h2"
-            assert tls.version() == "TLSv1.3"
+    with (
+        socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        assert tls.selected_alpn_protocol() == "h2"
+        assert tls.version() == "TLSv1.3"
 
 
 # ----------------------------------------------------------------------------- re-resolution
+
 
 def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory, version):
     """The alias 'web' moves from 127.0.0.2 to 127.0.0.3 (a replaced container): after the
@@ -245,7 +264,9 @@ def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory, ve
         port = free_port()
         settings = ProxySettings(
             routes=(ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=old.port),),
-            http_port=port, resolver=f"127.0.0.1:{dns.port}", resolver_valid=1,
+            http_port=port,
+            resolver=f"127.0.0.1:{dns.port}",
+            resolver_valid=1,
             nginx_version=version,
         )
         proxy_factory(render_site_config(settings), ports=[port])
