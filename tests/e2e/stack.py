@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 import time
@@ -114,11 +115,32 @@ def http(method: str, url: str, body: Optional[dict] = None, timeout: float = 10
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={
         **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    context = ssl._create_unverified_context() if url.startswith("https:") else None  # self-signed
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read().decode(errors="replace")
     except urllib.error.HTTPError as err:
         return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read().decode(errors="replace")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def http_no_redirect(url: str) -> tuple[int, str]:
+    """Status and Location of one request, redirects not followed."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as resp:
+            return resp.status, resp.headers.get("Location", "")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Location", "")
+
+
+def docker_exec(container_id: str, *cmd: str, user: Optional[str] = None) -> subprocess.CompletedProcess:
+    args = [engine_api.DOCKER_CLI, "exec"] + (["--user", user] if user else []) + [container_id, *cmd]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 1.0):
