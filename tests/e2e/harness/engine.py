@@ -96,10 +96,11 @@ class EngineMocks(Mocks):
 
     def actions(self) -> dict[str, str]:
         """Resource name → what this run did to it: create / same / update / replace / delete."""
-        out = {}
+        out: dict[str, str] = {}
         for ev in self.events:
             if ev["event"] in ("create", "same", "update", "replace", "delete") and ev.get("custom", True):
-                out[ev["name"]] = ev["event"]
+                if out.get(ev["name"]) != "replace":  # deleting the replaced one is part of it
+                    out[ev["name"]] = ev["event"]
         return out
 
     # --- Mocks interface ----------------------------------------------------------------------

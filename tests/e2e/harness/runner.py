@@ -139,6 +139,7 @@ def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: s
     result = RunResult(label=state.label)
     started = time.monotonic()
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda _loop, context: None)  # failures are reported below, once
     executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="e2e-apply")
     loop.set_default_executor(executor)
     old_cwd, old_path = os.getcwd(), list(sys.path)
@@ -163,6 +164,7 @@ def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: s
         except BaseException as exc:  # noqa: BLE001 - reported below with the resource errors
             failure = exc
     finally:
+        _cancel_pending(loop)
         executor.shutdown(wait=True)  # resources still applying finish before the state is final
         os.chdir(old_cwd)
         sys.path[:] = old_path
@@ -218,6 +220,15 @@ def remove_labelled(label: str) -> list[str]:
         api.delete(f"/volumes/{v['Name']}", {"force": 1})
         removed.append(f"volume {v['Name']}")
     return removed
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed program, the SDK leaves tasks waiting on outputs that never resolve."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def _configure_runtime(mocks: EngineMocks, project: str, stack: str, program_dir: str) -> None:
