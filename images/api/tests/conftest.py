@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,27 @@ from app.factory import create_app
 API_DIR = Path(__file__).resolve().parent.parent
 PG_CTL = Path(__file__).resolve().parent / "bin" / "pg_ctl"
 TEST_PASSWORD = "not-checked-under-trust-auth"
+_OWN_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this run its own temporary root unless --basetemp was given.
+
+    The servers' data directories live there. Under the shared /tmp/pytest-of-<user>, any other
+    pytest run of the same user (another suite on the machine) prunes all but the newest three
+    runs and would delete them mid-session.
+    """
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="standard-stack-api-tests-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
+
 
 postgresql_proc = pg_factories.postgresql_proc(executable=str(PG_CTL))
 postgresql = pg_factories.postgresql("postgresql_proc")
