@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Optional
 
 import pytest
 import yaml
@@ -33,9 +32,11 @@ def pytest_configure(config):
 def _no_engine(reason: str):
     if os.environ.get("STANDARD_STACK_SKIP_E2E") == "1" and not os.environ.get("CI"):
         pytest.skip(f"STANDARD_STACK_SKIP_E2E=1: {reason}")
-    pytest.fail(f"NO DOCKER ENGINE FOR THE E2E TIER: {reason}. These tests never skip by "
-                f"themselves; set STANDARD_STACK_SKIP_E2E=1 (outside CI) to skip them on purpose.",
-                pytrace=False)
+    pytest.fail(
+        f"NO DOCKER ENGINE FOR THE E2E TIER: {reason}. These tests never skip by "
+        f"themselves; set STANDARD_STACK_SKIP_E2E=1 (outside CI) to skip them on purpose.",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +55,7 @@ def engine() -> str:
         if proc.returncode != 0:
             pytest.fail(f"{standins} failed:\n{proc.stderr[-3000:]}", pytrace=False)
     elif not engine_api.exists("/images/debian:bookworm-slim/json"):
-        pytest.fail(f"{standins} is missing and debian:bookworm-slim is not on the engine",
-                    pytrace=False)
+        pytest.fail(f"{standins} is missing and debian:bookworm-slim is not on the engine", pytrace=False)
     return engine_api.DOCKER_CLI
 
 
@@ -67,19 +67,17 @@ class Deployment:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.state_path = str(tmp / "state" / "state.json")
         self.project, self.stack = project, stack
-        self.label: Optional[str] = None
+        self.label: str | None = None
 
-    def write(self, source: str) -> "Deployment":
+    def write(self, source: str) -> Deployment:
         (self.dir / "__main__.py").write_text(textwrap.dedent(source))
         return self
 
-    def up(self, config: Optional[dict] = None):
+    def up(self, config: dict | None = None):
         cfg = self.dir / "Pulumi.test.yaml"
-        cfg.write_text(yaml.safe_dump({"config": {f"{self.project}:{k}": v
-                                                  for k, v in (config or {}).items()}}))
+        cfg.write_text(yaml.safe_dump({"config": {f"{self.project}:{k}": v for k, v in (config or {}).items()}}))
         try:
-            result = run_program(str(self.dir), [str(cfg)], self.state_path,
-                                 project=self.project, stack=self.stack)
+            result = run_program(str(self.dir), [str(cfg)], self.state_path, project=self.project, stack=self.stack)
         except Exception as exc:
             self.label = getattr(getattr(exc, "result", None), "label", self.label)
             raise
@@ -100,4 +98,3 @@ def deployment(engine, tmp_path):
     dep = Deployment(tmp_path)
     yield dep
     dep.teardown()
-

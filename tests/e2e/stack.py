@@ -11,19 +11,29 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import yaml
-
 from harness import LABEL_KEY, destroy, engine_api, remove_labelled, run_program
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PROJECT = "standard-stack"
-_COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "venv", "node_modules", ".next", "__pycache__",
-                                      ".pytest_cache", ".ruff_cache", ".mypy_cache", "tests", "bench",
-                                      "*.tsbuildinfo")
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".next",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "tests",
+    "bench",
+    "*.tsbuildinfo",
+)
 
 
 def copy_project(dst: Path) -> Path:
@@ -35,8 +45,7 @@ def copy_project(dst: Path) -> Path:
 class StackRun:
     """One stack deployed from `program_dir` with the e2e overrides; teardown removes all of it."""
 
-    def __init__(self, stack: str, tmp: Path, program_dir: Path = REPO,
-                 extra_overrides: Optional[dict] = None):
+    def __init__(self, stack: str, tmp: Path, program_dir: Path = REPO, extra_overrides: dict | None = None):
         self.stack, self.program_dir = stack, Path(program_dir)
         self.state_path = str(tmp / f"{stack}-state" / "state.json")
         files = [self.program_dir / f"Pulumi.{stack}.yaml", HERE / "overrides.yaml"]
@@ -48,14 +57,15 @@ class StackRun:
             extra.write_text(yaml.safe_dump({"config": extra_overrides}))
             files.append(extra)
         self.config_files = [str(f) for f in files]
-        self.label: Optional[str] = None
+        self.label: str | None = None
         self.result = None
 
     def up(self, replace: Sequence[str] = ()):
         self._refuse_foreign_objects()
         try:
-            self.result = run_program(str(self.program_dir), self.config_files, self.state_path,
-                                      project=PROJECT, stack=self.stack, replace=replace)
+            self.result = run_program(
+                str(self.program_dir), self.config_files, self.state_path, project=PROJECT, stack=self.stack, replace=replace
+            )
         except Exception as exc:
             self.label = getattr(getattr(exc, "result", None), "label", None) or self.label
             raise
@@ -85,16 +95,17 @@ class StackRun:
                     continue
                 label = (obj.get("Labels") or {}).get(LABEL_KEY)
                 if label is None:
-                    raise RuntimeError(f"{kind} {name} exists and was not made by the e2e harness; "
-                                       f"remove it (or the real {self.stack} stack) first")
+                    raise RuntimeError(
+                        f"{kind} {name} exists and was not made by the e2e harness; "
+                        f"remove it (or the real {self.stack} stack) first"
+                    )
                 if label != mine:
                     remove_labelled(label)  # a leftover of an interrupted e2e run
 
 
 def containers(label: str) -> list[dict]:
     """Inspect data of every container the run created (running or not)."""
-    listing = engine_api.get_json("/containers/json",
-                                  {"all": 1, "filters": {"label": [f"{LABEL_KEY}={label}"]}})
+    listing = engine_api.get_json("/containers/json", {"all": 1, "filters": {"label": [f"{LABEL_KEY}={label}"]}})
     return [engine_api.inspect("containers", c["Id"]) for c in listing]
 
 
@@ -110,11 +121,13 @@ def service_containers(label: str) -> dict[str, dict]:
     return out
 
 
-def http(method: str, url: str, body: Optional[dict] = None, timeout: float = 10,
-         headers: Optional[dict] = None) -> tuple[int, dict, str]:
+def http(
+    method: str, url: str, body: dict | None = None, timeout: float = 10, headers: dict | None = None
+) -> tuple[int, dict, str]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    )
     context = ssl._create_unverified_context() if url.startswith("https:") else None  # self-signed
     try:
         with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
@@ -138,7 +151,7 @@ def http_no_redirect(url: str) -> tuple[int, str]:
         return err.code, err.headers.get("Location", "")
 
 
-def docker_exec(container_id: str, *cmd: str, user: Optional[str] = None) -> subprocess.CompletedProcess:
+def docker_exec(container_id: str, *cmd: str, user: str | None = None) -> subprocess.CompletedProcess:
     args = [engine_api.DOCKER_CLI, "exec"] + (["--user", user] if user else []) + [container_id, *cmd]
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
@@ -151,7 +164,7 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 1.0):
             last = predicate()
             if last:
                 return last
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+        except Exception as exc:
             last = exc
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
@@ -167,7 +180,7 @@ class RequestLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "RequestLoop":
+    def __enter__(self) -> RequestLoop:
         self._thread.start()
         return self
 
@@ -183,7 +196,7 @@ class RequestLoop:
                     status, _, _ = http("GET", url, timeout=10)
                     if not 200 <= status < 300:
                         self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}")
-                except Exception as exc:  # noqa: BLE001 - counted as a failed request
+                except Exception as exc:
                     self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {exc}")
             self._stop.wait(self.interval)
 
@@ -191,7 +204,24 @@ class RequestLoop:
 def self_signed_cert(tmp: Path, host: str = "localhost") -> tuple[str, str]:
     """A throwaway certificate and key (PEM text) for the prod stack's TLS."""
     key, cert = tmp / "tls.key", tmp / "tls.crt"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", f"/CN={host}", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={host}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert.read_text(), key.read_text()

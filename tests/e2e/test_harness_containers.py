@@ -3,9 +3,8 @@
 import time
 
 import pytest
-
 from harness import DeployFailed
-from harness.engine_api import container_logs, inspect
+from harness.engine_api import inspect
 
 pytestmark = pytest.mark.e2e
 
@@ -112,8 +111,7 @@ def test_container_limits_and_options_reach_the_engine(deployment):
     assert host["PortBindings"]["8080/tcp"][0]["HostIp"] == "127.0.0.1"
     assert result.outputs["ports"][0]["external"] >= 1024
     assert cfg["User"] == "65534:65534" and "MODE=x" in cfg["Env"] and cfg["Labels"]["tier"] == "test"
-    assert (cfg["WorkingDir"], cfg["Hostname"], cfg["StopSignal"], cfg["StopTimeout"]) == \
-        ("/tmp", "limited-host", "SIGINT", 5)
+    assert (cfg["WorkingDir"], cfg["Hostname"], cfg["StopSignal"], cfg["StopTimeout"]) == ("/tmp", "limited-host", "SIGINT", 5)
 
 
 def test_init_is_sent_false_when_unset(deployment):

@@ -1,9 +1,6 @@
 """Self-tests: a second run diffs against the state like the Pulumi engine does."""
 
-import json
-
 import pytest
-
 from harness import DeployFailed
 from harness.engine_api import exists, inspect
 
@@ -41,8 +38,7 @@ def test_memory_change_updates_the_container_in_place(deployment):
 
 def _order(result, name):
     """Events of `name` in order: create of the new container vs delete of the old one."""
-    return [e["event"] for e in result.events
-            if e.get("name") == name and e["event"] in ("container-created", "delete")]
+    return [e["event"] for e in result.events if e.get("name") == name and e["event"] in ("container-created", "delete")]
 
 
 def test_changed_env_replaces_delete_first_by_default(deployment):

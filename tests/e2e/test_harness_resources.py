@@ -1,7 +1,6 @@
 """Self-tests: images, ordering and concurrency, and refusals for what the harness cannot apply."""
 
 import pytest
-
 from harness import DeployFailed
 from harness.engine_api import inspect
 
@@ -15,8 +14,9 @@ def test_image_builds_with_dockerfile_relative_to_the_program_and_returns_its_id
     (deployment.dir / "dockerfiles" / "App.Dockerfile").write_text(
         "ARG BASE=debian:bookworm-slim\nFROM ${BASE} AS base\nARG GREETING\n"
         "RUN --mount=type=bind,source=hello.txt,target=/mnt/hello.txt cat /mnt/hello.txt > /hello\n"
-        "FROM base AS final\nRUN echo \"$GREETING\" > /greeting\n"
-        "FROM base AS other\nRUN echo other > /other\n")
+        'FROM base AS final\nRUN echo "$GREETING" > /greeting\n'
+        "FROM base AS other\nRUN echo other > /other\n"
+    )
     deployment.write("""
         import pulumi, pulumi_docker as docker
         img = docker.Image("app", image_name="harness-selftest/app:e2e", skip_push=True,
@@ -90,8 +90,7 @@ def test_dependent_resource_waits_for_its_dependency(deployment):
     """)
     result = deployment.up()
     done_first = next(e["t"] for e in result.events if e["event"] == "create" and e["name"] == "first")
-    start_second = next(e["t"] for e in result.events
-                        if e["event"] == "create-start" and e["name"] == "second")
+    start_second = next(e["t"] for e in result.events if e["event"] == "create-start" and e["name"] == "second")
     assert start_second >= done_first
 
 

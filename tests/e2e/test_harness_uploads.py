@@ -1,7 +1,6 @@
 """Self-tests: uploads are written before start, as root, and fail on a read-only root like the engine."""
 
 import pytest
-
 from harness import DeployFailed
 
 pytestmark = pytest.mark.e2e

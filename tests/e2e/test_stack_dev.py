@@ -4,7 +4,6 @@ import re
 import uuid
 
 import pytest
-
 from stack import StackRun, http, service_containers
 
 pytestmark = pytest.mark.e2e

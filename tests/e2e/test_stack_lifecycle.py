@@ -3,7 +3,6 @@
 import time
 
 import pytest
-
 from harness import DeployFailed
 from stack import RequestLoop, StackRun, copy_project, http, service_containers
 
@@ -67,10 +66,13 @@ def test_api_source_change_replaces_only_the_api_create_first_without_failed_req
         print("  ", failure)
 
     changed = {name: action for name, action in second.actions.items() if action != "same"}
-    assert changed == {"api-image": "update", "api-migrate": "replace", "api": "replace",
-                       "api-secrets-files-loader": "replace"}, changed
-    api_events = [e["event"] for e in second.events
-                  if e.get("name") == "api" and e["event"] in ("container-created", "delete")]
+    assert changed == {
+        "api-image": "update",
+        "api-migrate": "replace",
+        "api": "replace",
+        "api-secrets-files-loader": "replace",
+    }, changed
+    api_events = [e["event"] for e in second.events if e.get("name") == "api" and e["event"] in ("container-created", "delete")]
     assert api_events == ["container-created", "delete"]  # create-first, old one removed last
     new_api = service_containers(dev_copy.label)["api"]
     assert new_api["Id"] != old_api and new_api["State"]["Health"]["Status"] == "healthy"

@@ -6,9 +6,7 @@ import signal
 
 import pytest
 import yaml
-
-from stack import (REPO, StackRun, docker_exec, http, http_no_redirect, self_signed_cert,
-                   service_containers, wait_until)
+from stack import REPO, StackRun, docker_exec, http, http_no_redirect, self_signed_cert, service_containers, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +17,13 @@ SERVICES = {"postgres", "redis", "api", "web", "proxy"}
 def prod(engine, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prod")
     cert, key = self_signed_cert(tmp)
-    secret_values = {"postgresPassword": secrets.token_urlsafe(18),
-                     "redisPassword": secrets.token_urlsafe(18),
-                     "tlsCertificate": cert, "tlsPrivateKey": key}
-    run = StackRun("prod", tmp, extra_overrides={f"standard-stack:{k}": v
-                                                  for k, v in secret_values.items()})
+    secret_values = {
+        "postgresPassword": secrets.token_urlsafe(18),
+        "redisPassword": secrets.token_urlsafe(18),
+        "tlsCertificate": cert,
+        "tlsPrivateKey": key,
+    }
+    run = StackRun("prod", tmp, extra_overrides={f"standard-stack:{k}": v for k, v in secret_values.items()})
     run.secret_values = secret_values
     try:
         run.up()
@@ -65,8 +65,10 @@ def test_restart_policy_and_log_rotation_match_the_prod_config(prod):
         host = info["HostConfig"]
         assert host["RestartPolicy"]["Name"] == cfg["restart"], name
         assert host["LogConfig"]["Type"] == "json-file", name
-        assert host["LogConfig"]["Config"] == {"max-size": cfg["logging"]["maxSize"],
-                                               "max-file": str(cfg["logging"]["maxFile"])}, name
+        assert host["LogConfig"]["Config"] == {
+            "max-size": cfg["logging"]["maxSize"],
+            "max-file": str(cfg["logging"]["maxFile"]),
+        }, name
 
 
 @pytest.mark.parametrize("service", ["api", "web", "proxy"])
@@ -80,19 +82,25 @@ def test_app_containers_run_as_a_non_root_user(prod, service):
 
 def test_no_secret_value_in_any_container_env_labels_or_command(prod):
     values = [v.strip() for v in prod.secret_values.values()]
-    values += [line for v in prod.secret_values.values() for line in v.splitlines()
-               if len(line) > 20 and "-----" not in line]
+    values += [line for v in prod.secret_values.values() for line in v.splitlines() if len(line) > 20 and "-----" not in line]
     from stack import containers
+
     for info in containers(prod.label):
-        exposed = "\n".join(info["Config"].get("Env") or []) + "\n" + \
-            "\n".join(f"{k}={v}" for k, v in (info["Config"].get("Labels") or {}).items()) + "\n" + \
-            " ".join(info["Config"].get("Cmd") or []) + " ".join(info["Config"].get("Entrypoint") or [])
+        exposed = (
+            "\n".join(info["Config"].get("Env") or [])
+            + "\n"
+            + "\n".join(f"{k}={v}" for k, v in (info["Config"].get("Labels") or {}).items())
+            + "\n"
+            + " ".join(info["Config"].get("Cmd") or [])
+            + " ".join(info["Config"].get("Entrypoint") or [])
+        )
         for value in values:
             assert value not in exposed, f"a secret value is visible in {info['Name']}"
 
 
 def test_only_the_proxy_publishes_ports(prod):
     from stack import containers
+
     for info in containers(prod.label):
         published = {k: v for k, v in (info["HostConfig"].get("PortBindings") or {}).items() if v}
         service = info["Config"]["Labels"].get("dev.standard-stack.service")
@@ -103,8 +111,7 @@ def test_only_the_proxy_publishes_ports(prod):
 
 
 def _connects(container_id: str, host: str, port: int) -> bool:
-    probe = docker_exec(container_id, "timeout", "6", "bash", "-c",
-                        f"exec 3<>/dev/tcp/{host}/{port} && echo CONNECTED")
+    probe = docker_exec(container_id, "timeout", "6", "bash", "-c", f"exec 3<>/dev/tcp/{host}/{port} && echo CONNECTED")
     return "CONNECTED" in probe.stdout
 
 
@@ -134,8 +141,12 @@ def test_killing_the_api_process_brings_it_back_by_the_restart_policy(prod):
 
     def back_healthy():
         info = service_containers(prod.label)["api"]
-        return (info["RestartCount"] > before["RestartCount"] and info["State"]["Running"]
-                and info["State"].get("Health", {}).get("Status") == "healthy") and info
+        return (
+            info["RestartCount"] > before["RestartCount"]
+            and info["State"]["Running"]
+            and info["State"].get("Health", {}).get("Status") == "healthy"
+        ) and info
+
     after = wait_until(back_healthy, 120, "the API container restarted and healthy")
     assert after["Id"] == before["Id"]
     assert http("GET", prod.result.outputs["api_ready_url"])[0] == 200

@@ -13,5 +13,16 @@ from .handlers.base import LABEL_KEY
 from .runner import DeployFailed, RunResult, destroy, load_config, remove_labelled, run_program
 from .state import State
 
-__all__ = ["EngineMocks", "EngineMonitor", "ResourceFailed", "LABEL_KEY", "DeployFailed",
-           "RunResult", "destroy", "load_config", "remove_labelled", "run_program", "State"]
+__all__ = [
+    "LABEL_KEY",
+    "DeployFailed",
+    "EngineMocks",
+    "EngineMonitor",
+    "ResourceFailed",
+    "RunResult",
+    "State",
+    "destroy",
+    "load_config",
+    "remove_labelled",
+    "run_program",
+]

@@ -15,7 +15,6 @@ import copy
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Optional
 
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs, Mocks
 
@@ -45,10 +44,14 @@ class Registration:
     replace_on_changes: list = field(default_factory=list)
 
     def opts(self) -> dict:
-        return {"protect": self.protect, "retainOnDelete": self.retain_on_delete,
-                "deleteBeforeReplace": self.delete_before_replace,
-                "deleteBeforeReplaceDefined": self.delete_before_replace_defined,
-                "ignoreChanges": self.ignore_changes, "replaceOnChanges": self.replace_on_changes}
+        return {
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "deleteBeforeReplaceDefined": self.delete_before_replace_defined,
+            "ignoreChanges": self.ignore_changes,
+            "replaceOnChanges": self.replace_on_changes,
+        }
 
 
 class EngineMonitor(MockMonitor):
@@ -56,15 +59,19 @@ class EngineMonitor(MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
         reg = Registration(
-            urn=self.make_urn(request.parent, request.type, request.name), type=request.type,
-            name=request.name, custom=bool(request.custom), parent=request.parent,
+            urn=self.make_urn(request.parent, request.type, request.name),
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
             deps=sorted(set(request.dependencies)),
             protect=request.HasField("protect") and request.protect,
             retain_on_delete=request.HasField("retainOnDelete") and request.retainOnDelete,
             delete_before_replace=request.deleteBeforeReplace,
             delete_before_replace_defined=request.deleteBeforeReplaceDefined,
             ignore_changes=list(request.ignoreChanges),
-            replace_on_changes=list(request.replaceOnChanges))
+            replace_on_changes=list(request.replaceOnChanges),
+        )
         self.mocks.tls.registration = reg
         try:
             return super().RegisterResource(request)
@@ -72,8 +79,9 @@ class EngineMonitor(MockMonitor):
             self.mocks.tls.registration = None
 
     def ReadResource(self, request):
-        raise ResourceFailed(f"{request.type} '{request.name}': reading existing resources "
-                             f"(Resource.get) is not implemented by the e2e harness")
+        raise ResourceFailed(
+            f"{request.type} '{request.name}': reading existing resources (Resource.get) is not implemented by the e2e harness"
+        )
 
 
 class EngineMocks(Mocks):
@@ -98,9 +106,9 @@ class EngineMocks(Mocks):
         """Resource name → what this run did to it: create / same / update / replace / delete."""
         out: dict[str, str] = {}
         for ev in self.events:
-            if ev["event"] in ("create", "same", "update", "replace", "delete") and ev.get("custom", True):
-                if out.get(ev["name"]) != "replace":  # deleting the replaced one is part of it
-                    out[ev["name"]] = ev["event"]
+            counted = ev["event"] in ("create", "same", "update", "replace", "delete") and ev.get("custom", True)
+            if counted and out.get(ev["name"]) != "replace":  # deleting the replaced one is part of it
+                out[ev["name"]] = ev["event"]
         return out
 
     # --- Mocks interface ----------------------------------------------------------------------
@@ -113,7 +121,7 @@ class EngineMocks(Mocks):
             raise ResourceFailed(f"{args.typ} '{args.name}': registered without the harness monitor")
         try:
             return self._apply(reg, args.inputs)
-        except Exception as err:  # noqa: BLE001 - every failure is reported with the resource
+        except Exception as err:
             message = f"{reg.type} '{reg.name}': {err}"
             with self._events_lock:
                 self.errors.append(message)
@@ -127,8 +135,7 @@ class EngineMocks(Mocks):
                 raise ResourceFailed(f"duplicate resource URN {reg.urn}")
             self.registered.add(reg.urn)
         if not reg.custom:
-            self._remember(reg, {}, {}, inputs, Applied("", {}), action="same"
-                           if reg.urn in self.old else "create")
+            self._remember(reg, {}, {}, inputs, Applied("", {}), action="same" if reg.urn in self.old else "create")
             return "", {}
         handler = HANDLERS.get(reg.type)
         if handler is None:
@@ -141,16 +148,21 @@ class EngineMocks(Mocks):
         old = self.old.get(reg.urn)
         if old is None:
             return self._create(reg, handler, inputs, fp, action="create")
-        changed = {k for k in set(fp) | set(old["inputs_fp"])
-                   if fp.get(k) != old["inputs_fp"].get(k)} - set(reg.ignore_changes)
+        changed = {k for k in set(fp) | set(old["inputs_fp"]) if fp.get(k) != old["inputs_fp"].get(k)} - set(reg.ignore_changes)
         if old["type"] != reg.type or old.get("status") == "tainted" or reg.name in self.replace:
             return self._replace(reg, handler, inputs, fp, old, changed or {"<type, taint or --replace>"})
         if handler.always_refresh:
             return self._refresh(reg, handler, inputs, fp, old, changed)
         if not changed:
-            self._remember(reg, fp, old["inputs_live"], inputs,
-                           Applied(old["id"], old["outputs"], old.get("docker")),
-                           action="same", seq=old["seq"])
+            self._remember(
+                reg,
+                fp,
+                old["inputs_live"],
+                inputs,
+                Applied(old["id"], old["outputs"], old.get("docker")),
+                action="same",
+                seq=old["seq"],
+            )
             return old["id"], old["outputs"]
         forced = (changed - handler.in_place - handler.state_only) | (changed & set(reg.replace_on_changes))
         if forced:
@@ -159,8 +171,7 @@ class EngineMocks(Mocks):
         self.journal("update-start", name=reg.name, changed=sorted(changed))
         applied = handler.update(self.ctx, reg.name, wire.reveal(live), old, changed)
         applied.outputs = _secret_like(applied.outputs, live)
-        self._remember(reg, fp, live, inputs, applied, action="update", seq=old["seq"],
-                       changed=sorted(changed))
+        self._remember(reg, fp, live, inputs, applied, action="update", seq=old["seq"], changed=sorted(changed))
         return applied.id, applied.outputs
 
     def _refresh(self, reg, handler, inputs, fp, old, changed):
@@ -168,18 +179,23 @@ class EngineMocks(Mocks):
         applied = handler.create(self.ctx, reg.name, wire.reveal(live))
         applied.outputs = _secret_like(applied.outputs, live)
         same = not changed and applied.docker == old.get("docker")
-        self._remember(reg, fp, live, inputs, applied, action="same" if same else "update",
-                       seq=old["seq"], changed=sorted(changed) or ["<build result>"])
+        self._remember(
+            reg,
+            fp,
+            live,
+            inputs,
+            applied,
+            action="same" if same else "update",
+            seq=old["seq"],
+            changed=sorted(changed) or ["<build result>"],
+        )
         return applied.id, applied.outputs
 
     def _replace(self, reg, handler, inputs, fp, old, reasons):
         if old["opts"].get("protect") or reg.protect:
-            raise ResourceFailed(f"resource {reg.urn} is protected and would be replaced "
-                                 f"(changed: {', '.join(sorted(reasons))})")
-        dbr = (reg.delete_before_replace if reg.delete_before_replace_defined
-               else handler.default_delete_before_replace(inputs))
-        self.journal("replace-start", name=reg.name, changed=sorted(reasons),
-                     order="delete-first" if dbr else "create-first")
+            raise ResourceFailed(f"resource {reg.urn} is protected and would be replaced (changed: {', '.join(sorted(reasons))})")
+        dbr = reg.delete_before_replace if reg.delete_before_replace_defined else handler.default_delete_before_replace(inputs)
+        self.journal("replace-start", name=reg.name, changed=sorted(reasons), order="delete-first" if dbr else "create-first")
         if dbr:
             self._delete(self.state.resources[reg.urn], reg.urn)
             return self._create(reg, handler, inputs, fp, action="replace")
@@ -200,23 +216,34 @@ class EngineMocks(Mocks):
         try:
             applied = handler.create(self.ctx, reg.name, wire.reveal(live))
         except Tainted as err:
-            self._remember(reg, fp, live, inputs, Applied("", {}, err.docker), action="failed",
-                           status="tainted")
+            self._remember(reg, fp, live, inputs, Applied("", {}, err.docker), action="failed", status="tainted")
             raise
         applied.outputs = _secret_like(applied.outputs, live)
         self._remember(reg, fp, live, inputs, applied, action=action)
         return applied.id, applied.outputs
 
-    def _remember(self, reg, fp, live, inputs, applied: Applied, action: str,
-                  seq: Optional[int] = None, status: str = "ok", changed=None) -> None:
-        record = {"urn": reg.urn, "type": reg.type, "name": reg.name, "custom": reg.custom,
-                  "parent": reg.parent, "deps": reg.deps, "opts": reg.opts(), "inputs_fp": fp,
-                  "inputs_live": live, "outputs": applied.outputs, "id": applied.id,
-                  "docker": applied.docker, "seq": seq or self.state.next_seq(), "status": status}
+    def _remember(
+        self, reg, fp, live, inputs, applied: Applied, action: str, seq: int | None = None, status: str = "ok", changed=None
+    ) -> None:
+        record = {
+            "urn": reg.urn,
+            "type": reg.type,
+            "name": reg.name,
+            "custom": reg.custom,
+            "parent": reg.parent,
+            "deps": reg.deps,
+            "opts": reg.opts(),
+            "inputs_fp": fp,
+            "inputs_live": live,
+            "outputs": applied.outputs,
+            "id": applied.id,
+            "docker": applied.docker,
+            "seq": seq or self.state.next_seq(),
+            "status": status,
+        }
         self.state.put(reg.urn, record)
         fields = {"changed": changed} if changed else {}
-        self.journal(action, name=reg.name, type=reg.type, docker=applied.docker, custom=reg.custom,
-                     **fields)
+        self.journal(action, name=reg.name, type=reg.type, docker=applied.docker, custom=reg.custom, **fields)
 
     # --- deletes ------------------------------------------------------------------------------
     def _delete(self, record: dict, key: str) -> None:
@@ -229,14 +256,12 @@ class EngineMocks(Mocks):
             self.journal("delete-start", name=record["name"], type=record["type"])
             handler.delete(self.ctx, {**record, "inputs_live": wire.reveal(record["inputs_live"])})
         self.state.pop(key)
-        self.journal("delete", name=record["name"], type=record["type"], docker=record.get("docker"),
-                     custom=record["custom"])
+        self.journal("delete", name=record["name"], type=record["type"], docker=record.get("docker"), custom=record["custom"])
 
     def finish(self) -> None:
         """After a successful program run: delete condemned and no-longer-registered resources."""
         with self.state.lock:
-            keys = [k for k, r in self.state.resources.items()
-                    if r.get("condemned") or r["urn"] not in self.registered]
+            keys = [k for k, r in self.state.resources.items() if r.get("condemned") or r["urn"] not in self.registered]
         delete_in_reverse_order(self, keys, include_protected=False)
 
 
@@ -248,7 +273,7 @@ def delete_in_reverse_order(mocks: EngineMocks, keys: list[str], include_protect
     while pending:
         recs = {k: state.resources[k] for k in pending}
         needed = set()
-        for k, rec in recs.items():
+        for _k, rec in recs.items():
             needed.update(rec["deps"])
             if rec["parent"]:
                 needed.add(rec["parent"])

@@ -16,7 +16,7 @@ import os
 import socket
 import subprocess
 import urllib.parse
-from typing import Any, Optional
+from typing import Any
 
 DOCKER_CLI = os.environ.get("STANDARD_STACK_DOCKER_CLI", "/usr/bin/docker")
 SOCKET_PATH = os.environ.get("STANDARD_STACK_DOCKER_SOCKET", "/var/run/docker.sock")
@@ -33,7 +33,7 @@ class EngineError(Exception):
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: Optional[float]):
+    def __init__(self, path: str, timeout: float | None):
         super().__init__("localhost", timeout=timeout)
         self._path = path
 
@@ -48,19 +48,17 @@ def request(
     method: str,
     path: str,
     *,
-    query: Optional[dict] = None,
+    query: dict | None = None,
     body: Any = None,
-    raw_body: Optional[bytes] = None,
+    raw_body: bytes | None = None,
     content_type: str = "application/json",
-    timeout: Optional[float] = 120,
+    timeout: float | None = 120,
     what: str = "",
 ) -> tuple[int, bytes]:
     """Send one request; return (status, body). Raises EngineError on 4xx/5xx."""
     url = f"/{API_VERSION}{path}"
     if query:
-        url += "?" + urllib.parse.urlencode(
-            {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in query.items()}
-        )
+        url += "?" + urllib.parse.urlencode({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in query.items()})
     data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
     conn = _UnixHTTPConnection(SOCKET_PATH, timeout)
     try:
@@ -79,18 +77,17 @@ def request(
     return resp.status, payload
 
 
-def get_json(path: str, query: Optional[dict] = None, what: str = "") -> Any:
+def get_json(path: str, query: dict | None = None, what: str = "") -> Any:
     _, payload = request("GET", path, query=query, what=what)
     return json.loads(payload)
 
 
-def post_json(path: str, body: Any = None, query: Optional[dict] = None, what: str = "",
-              timeout: Optional[float] = 120) -> Any:
+def post_json(path: str, body: Any = None, query: dict | None = None, what: str = "", timeout: float | None = 120) -> Any:
     _, payload = request("POST", path, query=query, body=body, what=what, timeout=timeout)
     return json.loads(payload) if payload.strip() else None
 
 
-def delete(path: str, query: Optional[dict] = None, what: str = "") -> None:
+def delete(path: str, query: dict | None = None, what: str = "") -> None:
     request("DELETE", path, query=query, what=what)
 
 
@@ -117,7 +114,7 @@ def demux_logs(payload: bytes) -> str:
     return out.decode(errors="replace")
 
 
-def container_logs(container_id: str, tail: Optional[int] = None) -> str:
+def container_logs(container_id: str, tail: int | None = None) -> str:
     query = {"stdout": 1, "stderr": 1}
     if tail is not None:
         query["tail"] = tail
@@ -125,13 +122,11 @@ def container_logs(container_id: str, tail: Optional[int] = None) -> str:
     return demux_logs(payload)
 
 
-def cli(*args: str, env: Optional[dict] = None, cwd: Optional[str] = None,
-        timeout: Optional[float] = 3600) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None, cwd: str | None = None, timeout: float | None = 3600) -> subprocess.CompletedProcess:
     """Run the docker CLI; never raises on a non-zero exit (callers report stderr)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([DOCKER_CLI, *args], capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=timeout)
+    return subprocess.run([DOCKER_CLI, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
 
 
 def engine_answers() -> bool:

@@ -16,17 +16,18 @@ import os
 import runpy
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import yaml
+from google.protobuf import empty_pb2
 from pulumi import Output
 from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.stack import run_in_stack
-from google.protobuf import empty_pb2
 
 from . import engine_api as api
 from . import wire
@@ -40,7 +41,7 @@ log = logging.getLogger("e2e.harness")
 class DeployFailed(Exception):
     """`pulumi up` would have failed; `result` holds what happened up to the failure."""
 
-    def __init__(self, message: str, result: "RunResult"):
+    def __init__(self, message: str, result: RunResult):
         super().__init__(message)
         self.result = result
 
@@ -48,17 +49,16 @@ class DeployFailed(Exception):
 @dataclass
 class RunResult:
     label: str
-    outputs: dict = field(default_factory=dict)       # stack exports, secrets revealed
+    outputs: dict = field(default_factory=dict)  # stack exports, secrets revealed
     secret_outputs: set = field(default_factory=set)  # names of exports that are secret
-    actions: dict = field(default_factory=dict)       # resource name → create/same/update/replace/delete
+    actions: dict = field(default_factory=dict)  # resource name → create/same/update/replace/delete
     events: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0
 
 
-def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str
-                ) -> tuple[dict[str, str], list[str]]:
+def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str) -> tuple[dict[str, str], list[str]]:
     """Merge Pulumi.yaml defaults and the stack files, later files winning.
 
     The first stack file replaces Pulumi.yaml defaults key by key, as Pulumi does; later files
@@ -103,8 +103,9 @@ def load_config(program_dir: str, stack_yaml_paths: Sequence[str], project: str
                 values[key] = value
     missing = sorted(k for k, v in values.items() if isinstance(v, _Secure))
     if missing:
-        raise ValueError(f"config {', '.join(missing)} are encrypted (`secure:`) and no later stack "
-                         f"file gives a plain value for the e2e run")
+        raise ValueError(
+            f"config {', '.join(missing)} are encrypted (`secure:`) and no later stack file gives a plain value for the e2e run"
+        )
     as_strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
     return as_strings, sorted(secret_keys)
 
@@ -124,10 +125,16 @@ class _Secure:
         self.path = path
 
 
-def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: str,
-                project: str = "standard-stack", stack: str = "dev",
-                label: Optional[str] = None, max_workers: int = 32,
-                replace: Sequence[str] = ()) -> RunResult:
+def run_program(
+    program_dir: str,
+    stack_yaml_paths: Sequence[str],
+    state_path: str,
+    project: str = "standard-stack",
+    stack: str = "dev",
+    label: str | None = None,
+    max_workers: int = 32,
+    replace: Sequence[str] = (),
+) -> RunResult:
     """Deploy the program against `state_path`; raise DeployFailed with every resource error.
 
     `replace` names resources to replace even if unchanged (`pulumi up --replace`).
@@ -143,7 +150,7 @@ def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: s
     executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="e2e-apply")
     loop.set_default_executor(executor)
     old_cwd, old_path = os.getcwd(), list(sys.path)
-    failure: Optional[BaseException] = None
+    failure: BaseException | None = None
     try:
         asyncio.set_event_loop(loop)
         _configure_runtime(mocks, project, stack, program_dir)
@@ -161,7 +168,7 @@ def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: s
         try:
             loop.run_until_complete(run_in_stack(program))
             _collect_outputs(loop, roots[0], result)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the resource errors
+        except BaseException as exc:
             failure = exc
     finally:
         _cancel_pending(loop)
@@ -173,7 +180,7 @@ def run_program(program_dir: str, stack_yaml_paths: Sequence[str], state_path: s
     if failure is None and not mocks.errors:
         try:
             mocks.finish()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             failure = exc
     state.save()
     result.actions = mocks.actions()
@@ -235,11 +242,23 @@ def _configure_runtime(mocks: EngineMocks, project: str, stack: str, program_dir
     monitor = EngineMonitor(mocks)
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
     pulumi_settings.ROOT.set(None)
-    pulumi_settings.configure(MockSettings(
-        monitor=monitor, monitor_features=features, engine=MockEngine(log), project=project,
-        stack=stack, dry_run=False, organization="organization", callbacks=None,
-        root_directory=program_dir, parallel=None, legacy_apply_enabled=False,
-        package_refs={}, base_providers_by_ref={}))
+    pulumi_settings.configure(
+        MockSettings(
+            monitor=monitor,
+            monitor_features=features,
+            engine=MockEngine(log),
+            project=project,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+            root_directory=program_dir,
+            parallel=None,
+            legacy_apply_enabled=False,
+            package_refs={},
+            base_providers_by_ref={},
+        )
+    )
     pulumi_settings.SETTINGS.outputs.clear()
 
 
@@ -253,8 +272,12 @@ def _forget_program_modules(program_dir: str) -> None:
     venv = os.path.realpath(sys.prefix) + os.sep
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if (path.startswith(prefix) and not os.path.realpath(path).startswith(venv)
-                and f"{os.sep}site-packages{os.sep}" not in path and "harness" not in name):
+        if (
+            path.startswith(prefix)
+            and not os.path.realpath(path).startswith(venv)
+            and f"{os.sep}site-packages{os.sep}" not in path
+            and "harness" not in name
+        ):
             del sys.modules[name]
 
 

@@ -13,7 +13,6 @@ import os
 import secrets
 import threading
 import time
-from typing import Optional
 
 from . import wire
 
@@ -21,7 +20,7 @@ FORMAT = 1
 
 
 class State:
-    def __init__(self, path: str, label: Optional[str] = None):
+    def __init__(self, path: str, label: str | None = None):
         self.path = path
         self.key = _load_or_create_key(path + ".key")
         self.lock = threading.RLock()
@@ -62,8 +61,7 @@ class State:
 
     def save(self) -> None:
         with self.lock:
-            data = {"format": FORMAT, "label": self.label, "seq": self.seq, "saved": time.time(),
-                    "resources": {}}
+            data = {"format": FORMAT, "label": self.label, "seq": self.seq, "saved": time.time(), "resources": {}}
             for key, rec in self.resources.items():
                 rec = dict(rec)
                 rec["inputs_live"] = wire.seal(rec["inputs_live"], self.key)

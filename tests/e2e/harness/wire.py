@@ -82,8 +82,15 @@ def as_int(value: Any, what: str) -> int:
     return int(value)
 
 
-_DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-                   "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 
@@ -104,6 +111,7 @@ def go_duration_ns(text: str, what: str) -> int:
 
 
 # --- fingerprints and sealing ---------------------------------------------------------------
+
 
 def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
@@ -132,7 +140,7 @@ def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
 
 def _seal_bytes(key: bytes, plain: bytes) -> str:
     nonce = os.urandom(16)
-    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(key, nonce, len(plain))))
+    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(key, nonce, len(plain)), strict=False))
     tag = hmac.new(key, b"mac" + nonce + cipher, hashlib.sha256).digest()
     return base64.b64encode(nonce + cipher + tag).decode()
 
@@ -143,7 +151,7 @@ def _unseal_bytes(key: bytes, blob: str) -> bytes:
     expected = hmac.new(key, b"mac" + nonce + cipher, hashlib.sha256).digest()
     if not hmac.compare_digest(tag, expected):
         raise ValueError("sealed value does not match the state key (wrong or replaced .key file)")
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(key, nonce, len(cipher))))
+    return bytes(a ^ b for a, b in zip(cipher, _keystream(key, nonce, len(cipher)), strict=False))
 
 
 def seal(value: Any, key: bytes) -> Any:

@@ -8,8 +8,18 @@ from .providers import DockerProviderHandler, RandomProviderHandler
 from .random_ import PasswordHandler, RandomIdHandler, StringHandler
 from .volume import VolumeHandler
 
-HANDLERS: dict[str, Handler] = {h.token: h for h in (
-    ContainerHandler(), ImageHandler(), RemoteImageHandler(), NetworkHandler(), VolumeHandler(),
-    PasswordHandler(), StringHandler(), RandomIdHandler(), DockerProviderHandler(),
-    RandomProviderHandler(),
-)}
+HANDLERS: dict[str, Handler] = {
+    h.token: h
+    for h in (
+        ContainerHandler(),
+        ImageHandler(),
+        RemoteImageHandler(),
+        NetworkHandler(),
+        VolumeHandler(),
+        PasswordHandler(),
+        StringHandler(),
+        RandomIdHandler(),
+        DockerProviderHandler(),
+        RandomProviderHandler(),
+    )
+}

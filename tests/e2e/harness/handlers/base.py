@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..wire import InputError
 
@@ -46,7 +47,7 @@ class Applied:
 
     id: str
     outputs: dict
-    docker: Optional[dict] = None  # {"kind": "container"|"network"|"volume"|"image", "id": ...}
+    docker: dict | None = None  # {"kind": "container"|"network"|"volume"|"image", "id": ...}
 
 
 class Handler:
@@ -54,18 +55,19 @@ class Handler:
 
     token = ""
     known: frozenset = frozenset()
-    in_place: frozenset = frozenset()   # applied to the live object (docker update)
+    in_place: frozenset = frozenset()  # applied to the live object (docker update)
     state_only: frozenset = frozenset()  # the provider records them; nothing live changes
-    set_like: frozenset = frozenset()   # provider-side sets: order does not count in a diff
-    auto_name = False                   # tfbridge auto-names `name` when absent
-    always_refresh = False              # re-run create to decide (Image: the context may change)
+    set_like: frozenset = frozenset()  # provider-side sets: order does not count in a diff
+    auto_name = False  # tfbridge auto-names `name` when absent
+    always_refresh = False  # re-run create to decide (Image: the context may change)
 
     def check(self, name: str, inputs: dict) -> None:
         unknown = sorted(set(inputs) - self.known)
         if unknown:
             raise InputError(
                 f"input(s) {', '.join(unknown)} of {self.token} '{name}' are not implemented "
-                f"by the e2e harness (implemented: {', '.join(sorted(self.known))})")
+                f"by the e2e harness (implemented: {', '.join(sorted(self.known))})"
+            )
 
     def default_delete_before_replace(self, inputs: dict) -> bool:
         return False
@@ -101,5 +103,7 @@ def check_nested(items: Any, allowed: set, what: str) -> None:
             raise InputError(f"{what}: expected an object, got {item!r}")
         extra = sorted(set(item) - allowed)
         if extra:
-            raise InputError(f"{what}: key(s) {', '.join(extra)} not implemented by the e2e harness "
-                             f"(implemented: {', '.join(sorted(allowed))})")
+            raise InputError(
+                f"{what}: key(s) {', '.join(extra)} not implemented by the e2e harness "
+                f"(implemented: {', '.join(sorted(allowed))})"
+            )

@@ -33,22 +33,74 @@ _CAP_KEYS = {"adds", "drops"}
 
 class ContainerHandler(Handler):
     token = TOKEN
-    known = frozenset({
-        "name", "image", "envs", "command", "entrypoints", "user", "workingDir", "hostname",
-        "domainname", "ports", "networksAdvanced", "healthcheck", "wait", "waitTimeout", "restart",
-        "maxRetryCount", "memory", "memoryReservation", "memorySwap", "cpus", "cpuShares", "cpuSet",
-        "readOnly", "tmpfs", "uploads", "volumes", "mounts", "capabilities", "securityOpts", "init",
-        "logDriver", "logOpts", "labels", "mustRun", "attach", "logs", "rm", "start",
-        "destroyGraceSeconds", "removeVolumes", "stopSignal", "stopTimeout", "shmSize", "networkMode",
-    })
+    known = frozenset(
+        {
+            "name",
+            "image",
+            "envs",
+            "command",
+            "entrypoints",
+            "user",
+            "workingDir",
+            "hostname",
+            "domainname",
+            "ports",
+            "networksAdvanced",
+            "healthcheck",
+            "wait",
+            "waitTimeout",
+            "restart",
+            "maxRetryCount",
+            "memory",
+            "memoryReservation",
+            "memorySwap",
+            "cpus",
+            "cpuShares",
+            "cpuSet",
+            "readOnly",
+            "tmpfs",
+            "uploads",
+            "volumes",
+            "mounts",
+            "capabilities",
+            "securityOpts",
+            "init",
+            "logDriver",
+            "logOpts",
+            "labels",
+            "mustRun",
+            "attach",
+            "logs",
+            "rm",
+            "start",
+            "destroyGraceSeconds",
+            "removeVolumes",
+            "stopSignal",
+            "stopTimeout",
+            "shmSize",
+            "networkMode",
+        }
+    )
     # resourceDockerContainerUpdate: ContainerUpdate with restart policy and resources.
-    in_place = frozenset({"restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation",
-                          "memorySwap", "cpuSet", "cpus"})
+    in_place = frozenset({"restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation", "memorySwap", "cpuSet", "cpus"})
     # Not ForceNew in the schema and not applied to a live container.
-    state_only = frozenset({"wait", "waitTimeout", "mustRun", "attach", "logs", "rm", "start",
-                            "destroyGraceSeconds", "removeVolumes", "healthcheck", "tmpfs", "init"})
-    set_like = frozenset({"envs", "securityOpts", "labels", "uploads", "volumes", "mounts",
-                          "networksAdvanced"})
+    state_only = frozenset(
+        {
+            "wait",
+            "waitTimeout",
+            "mustRun",
+            "attach",
+            "logs",
+            "rm",
+            "start",
+            "destroyGraceSeconds",
+            "removeVolumes",
+            "healthcheck",
+            "tmpfs",
+            "init",
+        }
+    )
+    set_like = frozenset({"envs", "securityOpts", "labels", "uploads", "volumes", "mounts", "networksAdvanced"})
     auto_name = True
 
     def default_delete_before_replace(self, inputs: dict) -> bool:
@@ -61,8 +113,9 @@ class ContainerHandler(Handler):
         config, host = self._build_config(ctx, name, inputs)
         self._find_image(image, name)
         try:
-            created = api.post_json("/containers/create", {**config, "HostConfig": host},
-                                    query={"name": cname}, what="Unable to create container")
+            created = api.post_json(
+                "/containers/create", {**config, "HostConfig": host}, query={"name": cname}, what="Unable to create container"
+            )
         except api.EngineError as err:
             raise ApplyError(str(err)) from err
         cid = created["Id"]
@@ -77,8 +130,12 @@ class ContainerHandler(Handler):
                 self._wait_healthy(cid, inputs)
             logs = None
             if inputs.get("attach", False):
-                api.post_json(f"/containers/{cid}/wait", query={"condition": "not-running"},
-                              timeout=None, what="Unable to wait container end of execution")
+                api.post_json(
+                    f"/containers/{cid}/wait",
+                    query={"condition": "not-running"},
+                    timeout=None,
+                    what="Unable to wait container end of execution",
+                )
                 if inputs.get("logs", False):
                     logs = api.container_logs(cid)
             return Applied(cid, self._read(cid, inputs, cname, logs, name), docker)
@@ -88,13 +145,20 @@ class ContainerHandler(Handler):
 
     def _find_image(self, image: str, name: str) -> None:
         if not api.exists(f"/images/{image}/json"):
-            raise ApplyError(f"Unable to create container with image {image}: the image is not "
-                             f"present locally and no registry is reachable from the e2e engine")
+            raise ApplyError(
+                f"Unable to create container with image {image}: the image is not "
+                f"present locally and no registry is reachable from the e2e engine"
+            )
 
     def _build_config(self, ctx: Context, name: str, inputs: dict) -> tuple[dict, dict]:
         what = f"{TOKEN} '{name}'"
-        config: dict = {"Image": inputs["image"], "Hostname": inputs.get("hostname", ""),
-                        "Domainname": inputs.get("domainname", ""), "Tty": False, "OpenStdin": False}
+        config: dict = {
+            "Image": inputs["image"],
+            "Hostname": inputs.get("hostname", ""),
+            "Domainname": inputs.get("domainname", ""),
+            "Tty": False,
+            "OpenStdin": False,
+        }
         if inputs.get("envs"):
             config["Env"] = list(inputs["envs"])
         if inputs.get("command"):
@@ -124,9 +188,12 @@ class ContainerHandler(Handler):
             key = f"{as_int(port['internal'], f'{what} ports.internal')}/{port.get('protocol') or 'tcp'}"
             exposed[key] = {}
             external = port.get("external")
-            bindings.setdefault(key, []).append({
-                "HostIp": port.get("ip") or "0.0.0.0",
-                "HostPort": str(as_int(external, f"{what} ports.external")) if external else ""})
+            bindings.setdefault(key, []).append(
+                {
+                    "HostIp": port.get("ip") or "0.0.0.0",
+                    "HostPort": str(as_int(external, f"{what} ports.external")) if external else "",
+                }
+            )
         if exposed:
             config["ExposedPorts"] = exposed
 
@@ -137,8 +204,7 @@ class ContainerHandler(Handler):
                 "Test": list(hc.get("tests") or []),
                 "Interval": go_duration_ns(hc.get("interval", "0s"), f"{what} healthcheck.interval"),
                 "Timeout": go_duration_ns(hc.get("timeout", "0s"), f"{what} healthcheck.timeout"),
-                "StartPeriod": go_duration_ns(hc.get("startPeriod", "0s"),
-                                              f"{what} healthcheck.startPeriod"),
+                "StartPeriod": go_duration_ns(hc.get("startPeriod", "0s"), f"{what} healthcheck.startPeriod"),
                 "Retries": as_int(hc.get("retries", 0), f"{what} healthcheck.retries"),
             }
 
@@ -162,26 +228,35 @@ class ContainerHandler(Handler):
         mounts = []
         for m in inputs.get("mounts") or []:
             check_nested(m, _MOUNT_KEYS, f"{what} mounts")
-            mount = {"Type": m["type"], "Target": m["target"], "Source": m.get("source", ""),
-                     "ReadOnly": bool(m.get("readOnly", False))}
+            mount = {
+                "Type": m["type"],
+                "Target": m["target"],
+                "Source": m.get("source", ""),
+                "ReadOnly": bool(m.get("readOnly", False)),
+            }
             if m["type"] == "bind" and m.get("bindOptions"):
                 check_nested(m["bindOptions"], {"propagation"}, f"{what} mounts.bindOptions")
                 mount["BindOptions"] = {"Propagation": m["bindOptions"].get("propagation", "")}
             if m["type"] == "tmpfs" and m.get("tmpfsOptions"):
                 check_nested(m["tmpfsOptions"], {"sizeBytes", "mode"}, f"{what} mounts.tmpfsOptions")
                 opts = m["tmpfsOptions"]
-                mount["TmpfsOptions"] = {k: as_int(opts[src], f"{what} mounts.tmpfsOptions.{src}")
-                                         for src, k in (("sizeBytes", "SizeBytes"), ("mode", "Mode"))
-                                         if src in opts}
+                mount["TmpfsOptions"] = {
+                    k: as_int(opts[src], f"{what} mounts.tmpfsOptions.{src}")
+                    for src, k in (("sizeBytes", "SizeBytes"), ("mode", "Mode"))
+                    if src in opts
+                }
             mounts.append(mount)
 
         restart = inputs.get("restart", "no")
         host: dict = {
-            "Privileged": False, "PublishAllPorts": False,
-            "RestartPolicy": {"Name": restart,
-                              "MaximumRetryCount": as_int(inputs.get("maxRetryCount", 0),
-                                                          f"{what} maxRetryCount")},
-            "Mounts": mounts, "AutoRemove": bool(inputs.get("rm", False)),
+            "Privileged": False,
+            "PublishAllPorts": False,
+            "RestartPolicy": {
+                "Name": restart,
+                "MaximumRetryCount": as_int(inputs.get("maxRetryCount", 0), f"{what} maxRetryCount"),
+            },
+            "Mounts": mounts,
+            "AutoRemove": bool(inputs.get("rm", False)),
             "ReadonlyRootfs": bool(inputs.get("readOnly", False)),
             "LogConfig": {"Type": inputs.get("logDriver", "")},
             "Init": bool(inputs.get("init", False)),
@@ -220,12 +295,12 @@ class ContainerHandler(Handler):
             if "is not connected to the network bridge" not in err.message:
                 raise ApplyError(f"Unable to disconnect the default network: {err.message}") from err
         for net in nets:
-            endpoint = {"Aliases": list(net.get("aliases") or []),
-                        "IPAMConfig": {"IPv4Address": net.get("ipv4Address", ""),
-                                       "IPv6Address": net.get("ipv6Address", "")}}
+            endpoint = {
+                "Aliases": list(net.get("aliases") or []),
+                "IPAMConfig": {"IPv4Address": net.get("ipv4Address", ""), "IPv6Address": net.get("ipv6Address", "")},
+            }
             try:
-                api.post_json(f"/networks/{net['name']}/connect",
-                              {"Container": cid, "EndpointConfig": endpoint})
+                api.post_json(f"/networks/{net['name']}/connect", {"Container": cid, "EndpointConfig": endpoint})
             except api.EngineError as err:
                 raise ApplyError(f"Unable to connect to network '{net['name']}': {err.message}") from err
 
@@ -239,8 +314,9 @@ class ContainerHandler(Handler):
             for up in uploads:
                 sources = [k for k in ("content", "contentBase64", "source") if up.get(k)]
                 if len(sources) != 1:
-                    raise ApplyError("error with upload content: exactly one of 'content', "
-                                     "'content_base64', or 'source' must be set")
+                    raise ApplyError(
+                        "error with upload content: exactly one of 'content', 'content_base64', or 'source' must be set"
+                    )
                 if up.get("content"):
                     data = up["content"].encode()
                 elif up.get("contentBase64"):
@@ -248,17 +324,20 @@ class ContainerHandler(Handler):
                 else:
                     with open(up["source"], "rb") as fh:
                         data = fh.read()
-                if up.get("permissions"):
-                    mode = int(up["permissions"], 8)
-                else:
-                    mode = 0o744 if up.get("executable") else 0o644
+                default_mode = 0o744 if up.get("executable") else 0o644
+                mode = int(up["permissions"], 8) if up.get("permissions") else default_mode
                 info = tarfile.TarInfo(up["file"])
                 info.size, info.mode, info.uid, info.gid = len(data), mode, 0, 0
                 info.mtime = int(time.time())
                 tar.addfile(info, io.BytesIO(data))
         try:
-            api.request("PUT", f"/containers/{cid}/archive", query={"path": "/"},
-                        raw_body=buf.getvalue(), content_type="application/x-tar")
+            api.request(
+                "PUT",
+                f"/containers/{cid}/archive",
+                query={"path": "/"},
+                raw_body=buf.getvalue(),
+                content_type="application/x-tar",
+            )
         except api.EngineError as err:
             raise ApplyError(f"Unable to upload volume content: {err.message}") from err
 
@@ -269,17 +348,21 @@ class ContainerHandler(Handler):
             state = api.get_json(f"/containers/{cid}/json")["State"]
             health = state.get("Health")
             if health is None:
-                raise ApplyError(f"container {cid[:12]} has no health check (neither in the inputs "
-                                 f"nor in the image), so `wait` can never see it healthy")
+                raise ApplyError(
+                    f"container {cid[:12]} has no health check (neither in the inputs "
+                    f"nor in the image), so `wait` can never see it healthy"
+                )
             if health.get("Status") == "healthy":
                 return
             if time.monotonic() >= deadline:
                 tail = api.container_logs(cid, tail=30)
                 probes = "; ".join((h.get("Output") or "").strip()[:200] for h in health.get("Log") or [])
-                raise ApplyError(f"container {cid[:12]} failed to be in healthy state after "
-                                 f"{timeout} seconds (status {health.get('Status')}, running "
-                                 f"{state.get('Running')}). [harness diagnostics] last probes: "
-                                 f"{probes}\nlast logs:\n{tail}")
+                raise ApplyError(
+                    f"container {cid[:12]} failed to be in healthy state after "
+                    f"{timeout} seconds (status {health.get('Status')}, running "
+                    f"{state.get('Running')}). [harness diagnostics] last probes: "
+                    f"{probes}\nlast logs:\n{tail}"
+                )
             time.sleep(1)
 
     def _read(self, cid: str, inputs: dict, cname: str, logs, name: str) -> dict:
@@ -289,11 +372,12 @@ class ContainerHandler(Handler):
         if not state["Running"] and inputs.get("mustRun", True):
             tail = api.container_logs(cid, tail=30)
             self._remove(cid, inputs)
-            raise ApplyError(f"container failed to be in running state (exit code "
-                             f"{state.get('ExitCode')}). [harness diagnostics] last logs:\n{tail}")
+            raise ApplyError(
+                f"container failed to be in running state (exit code "
+                f"{state.get('ExitCode')}). [harness diagnostics] last logs:\n{tail}"
+            )
         outputs = dict(inputs)
-        outputs.update({"name": info["Name"].lstrip("/"), "id": cid, "bridge": "",
-                        "networkDatas": _network_data(info)})
+        outputs.update({"name": info["Name"].lstrip("/"), "id": cid, "bridge": "", "networkDatas": _network_data(info)})
         if not state["Running"]:
             outputs["exitCode"] = state.get("ExitCode")
         if logs is not None:
@@ -306,9 +390,12 @@ class ContainerHandler(Handler):
     def update(self, ctx: Context, name: str, inputs: dict, old: dict, changed: set) -> Applied:
         cid = old["docker"]["id"]
         if changed & self.in_place:
-            body = {"RestartPolicy": {"Name": inputs.get("restart", "no"),
-                                      "MaximumRetryCount": as_int(inputs.get("maxRetryCount", 0),
-                                                                  "maxRetryCount")}}
+            body = {
+                "RestartPolicy": {
+                    "Name": inputs.get("restart", "no"),
+                    "MaximumRetryCount": as_int(inputs.get("maxRetryCount", 0), "maxRetryCount"),
+                }
+            }
             body.update(_resources(inputs, f"{TOKEN} '{name}'"))
             try:
                 api.post_json(f"/containers/{cid}/update", body, what="Unable to update a container")
@@ -328,10 +415,8 @@ class ContainerHandler(Handler):
         grace = inputs.get("destroyGraceSeconds", 0) or 0
         try:
             if not inputs.get("attach") and grace > 0:
-                api.request("POST", f"/containers/{cid}/stop", query={"t": int(grace)},
-                            timeout=grace + 30)
-            api.delete(f"/containers/{cid}",
-                       query={"v": int(inputs.get("removeVolumes", True)), "force": 1})
+                api.request("POST", f"/containers/{cid}/stop", query={"t": int(grace)}, timeout=grace + 30)
+            api.delete(f"/containers/{cid}", query={"v": int(inputs.get("removeVolumes", True)), "force": 1})
         except api.EngineError as err:
             if err.status != 404:
                 raise ApplyError(f"Error deleting container {cid}: {err.message}") from err
@@ -342,8 +427,7 @@ def _resources(inputs: dict, what: str) -> dict:
     if "memory" in inputs:
         res["Memory"] = as_int(inputs["memory"], f"{what} memory") * 1024 * 1024
     if "memoryReservation" in inputs:
-        res["MemoryReservation"] = as_int(inputs["memoryReservation"],
-                                          f"{what} memoryReservation") * 1024 * 1024
+        res["MemoryReservation"] = as_int(inputs["memoryReservation"], f"{what} memoryReservation") * 1024 * 1024
     if "memorySwap" in inputs:
         swap = as_int(inputs["memorySwap"], f"{what} memorySwap")
         res["MemorySwap"] = swap * 1024 * 1024 if swap > 0 else swap
@@ -353,7 +437,7 @@ def _resources(inputs: dict, what: str) -> dict:
         res["CpusetCpus"] = inputs["cpuSet"]
     if "cpus" in inputs:
         try:
-            res["NanoCpus"] = int(round(float(inputs["cpus"]) * 1e9))
+            res["NanoCpus"] = round(float(inputs["cpus"]) * 1e9)
         except ValueError as err:
             raise InputError(f"{what} cpus: {inputs['cpus']!r} is not a number") from err
     return res
@@ -362,12 +446,18 @@ def _resources(inputs: dict, what: str) -> dict:
 def _network_data(info: dict) -> list:
     out = []
     for net_name, net in (info.get("NetworkSettings", {}).get("Networks") or {}).items():
-        out.append({"networkName": net_name, "ipAddress": net.get("IPAddress", ""),
-                    "ipPrefixLength": net.get("IPPrefixLen", 0), "gateway": net.get("Gateway", ""),
-                    "macAddress": net.get("MacAddress", ""),
-                    "globalIpv6Address": net.get("GlobalIPv6Address", ""),
-                    "globalIpv6PrefixLength": net.get("GlobalIPv6PrefixLen", 0),
-                    "ipv6Gateway": net.get("IPv6Gateway", "")})
+        out.append(
+            {
+                "networkName": net_name,
+                "ipAddress": net.get("IPAddress", ""),
+                "ipPrefixLength": net.get("IPPrefixLen", 0),
+                "gateway": net.get("Gateway", ""),
+                "macAddress": net.get("MacAddress", ""),
+                "globalIpv6Address": net.get("GlobalIPv6Address", ""),
+                "globalIpv6PrefixLength": net.get("GlobalIPv6PrefixLen", 0),
+                "ipv6Gateway": net.get("IPv6Gateway", ""),
+            }
+        )
     return out
 
 

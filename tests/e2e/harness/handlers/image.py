@@ -19,8 +19,7 @@ from .base import Applied, ApplyError, Context, Handler, check_nested, require
 
 IMAGE = "docker:index/image:Image"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
-_BUILD_KEYS = {"context", "dockerfile", "target", "args", "platform", "builderVersion", "network",
-               "addHosts"}
+_BUILD_KEYS = {"context", "dockerfile", "target", "args", "platform", "builderVersion", "network", "addHosts"}
 _host_platform: list = []
 _lock = threading.Lock()
 
@@ -41,14 +40,17 @@ class ImageHandler(Handler):
     def create(self, ctx: Context, name: str, inputs: dict) -> Applied:
         image_name = require(inputs, "imageName", name, IMAGE)
         if not inputs.get("skipPush", False):
-            raise InputError(f"{IMAGE} '{name}': skipPush is not true, so pulumi-docker would push "
-                             f"'{image_name}' to a registry; there is none here (set skip_push=True "
-                             f"for a local daemon)")
+            raise InputError(
+                f"{IMAGE} '{name}': skipPush is not true, so pulumi-docker would push "
+                f"'{image_name}' to a registry; there is none here (set skip_push=True "
+                f"for a local daemon)"
+            )
         build = inputs.get("build") or {}
         check_nested(build, _BUILD_KEYS, f"{IMAGE} '{name}' build")
         if build.get("builderVersion") not in (None, "BuilderBuildKit"):
-            raise InputError(f"{IMAGE} '{name}': builderVersion {build['builderVersion']!r}: the "
-                             f"harness builds with BuildKit only")
+            raise InputError(
+                f"{IMAGE} '{name}': builderVersion {build['builderVersion']!r}: the harness builds with BuildKit only"
+            )
         context = build.get("context") or "."
         dockerfile = build.get("dockerfile") or os.path.join(context, "Dockerfile")
         args = ["build", "--tag", image_name, "--file", dockerfile]
@@ -67,14 +69,24 @@ class ImageHandler(Handler):
         proc = api.cli(*args, env={"DOCKER_BUILDKIT": "1"}, cwd=ctx.program_dir)
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-40:])
-            raise ApplyError(f"docker build of '{image_name}' (context {context}, Dockerfile "
-                             f"{dockerfile}, run in {ctx.program_dir}) failed:\n{tail}")
+            raise ApplyError(
+                f"docker build of '{image_name}' (context {context}, Dockerfile "
+                f"{dockerfile}, run in {ctx.program_dir}) failed:\n{tail}"
+            )
         image_id = api.get_json(f"/images/{image_name}/json")["Id"]
         ctx.journal("image-built", name=name, image=image_name, image_id=image_id)
         outputs = dict(inputs)
-        outputs.update({"imageName": image_name, "repoDigest": image_id, "context": context,
-                        "dockerfile": dockerfile, "platform": build.get("platform", ""),
-                        "baseImageName": image_name, "registryServer": ""})
+        outputs.update(
+            {
+                "imageName": image_name,
+                "repoDigest": image_id,
+                "context": context,
+                "dockerfile": dockerfile,
+                "platform": build.get("platform", ""),
+                "baseImageName": image_name,
+                "registryServer": "",
+            }
+        )
         return Applied(image_name, outputs, {"kind": "image", "id": image_id})
 
     def delete(self, ctx: Context, record: dict) -> None:
@@ -90,8 +102,9 @@ class RemoteImageHandler(Handler):
         try:
             info = api.get_json(f"/images/{image}/json")
         except api.EngineError as err:
-            raise ApplyError(f"image '{image}' is not present on the engine and it cannot be "
-                             f"pulled here (no registry): {err.message}") from err
+            raise ApplyError(
+                f"image '{image}' is not present on the engine and it cannot be pulled here (no registry): {err.message}"
+            ) from err
         outputs = dict(inputs)
         digests = info.get("RepoDigests") or []
         outputs.update({"imageId": info["Id"], "repoDigest": digests[0] if digests else ""})
@@ -102,5 +115,7 @@ class RemoteImageHandler(Handler):
         if not inputs.get("keepLocally", False):
             # The provider would remove the image. The engine here is shared and holds the
             # stand-in base images, so the harness keeps it and says so.
-            ctx.note(f"RemoteImage '{record['name']}': keep_locally is false, pulumi-docker would "
-                     f"remove image {inputs.get('name')} on delete; the harness kept it")
+            ctx.note(
+                f"RemoteImage '{record['name']}': keep_locally is false, pulumi-docker would "
+                f"remove image {inputs.get('name')} on delete; the harness kept it"
+            )

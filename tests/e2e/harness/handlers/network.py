@@ -14,8 +14,9 @@ _IPAM_KEYS = {"subnet", "ipRange", "gateway", "auxAddress"}
 
 class NetworkHandler(Handler):
     token = TOKEN
-    known = frozenset({"name", "driver", "internal", "attachable", "labels", "ipamConfigs",
-                       "ipamDriver", "options", "ipv6", "checkDuplicate"})
+    known = frozenset(
+        {"name", "driver", "internal", "attachable", "labels", "ipamConfigs", "ipamDriver", "options", "ipv6", "checkDuplicate"}
+    )
     set_like = frozenset({"labels", "ipamConfigs"})
     auto_name = True
 
@@ -25,20 +26,31 @@ class NetworkHandler(Handler):
     def create(self, ctx: Context, name: str, inputs: dict) -> Applied:
         labels = {item["label"]: item.get("value", "") for item in inputs.get("labels") or []}
         labels[LABEL_KEY] = ctx.label
-        body = {"Name": inputs["name"], "CheckDuplicate": True,
-                "Driver": inputs.get("driver", "bridge") or "bridge",
-                "Internal": bool(inputs.get("internal", False)),
-                "Attachable": bool(inputs.get("attachable", False)),
-                "EnableIPv6": bool(inputs.get("ipv6", False)),
-                "Options": inputs.get("options") or {}, "Labels": labels}
+        body = {
+            "Name": inputs["name"],
+            "CheckDuplicate": True,
+            "Driver": inputs.get("driver", "bridge") or "bridge",
+            "Internal": bool(inputs.get("internal", False)),
+            "Attachable": bool(inputs.get("attachable", False)),
+            "EnableIPv6": bool(inputs.get("ipv6", False)),
+            "Options": inputs.get("options") or {},
+            "Labels": labels,
+        }
         ipam = inputs.get("ipamConfigs") or []
         if ipam or inputs.get("ipamDriver"):
             check_nested(ipam, _IPAM_KEYS, f"{TOKEN} '{name}' ipamConfigs")
-            body["IPAM"] = {"Driver": inputs.get("ipamDriver", "default") or "default",
-                            "Config": [{"Subnet": c.get("subnet", ""), "IPRange": c.get("ipRange", ""),
-                                        "Gateway": c.get("gateway", ""),
-                                        "AuxiliaryAddresses": c.get("auxAddress") or {}}
-                                       for c in ipam]}
+            body["IPAM"] = {
+                "Driver": inputs.get("ipamDriver", "default") or "default",
+                "Config": [
+                    {
+                        "Subnet": c.get("subnet", ""),
+                        "IPRange": c.get("ipRange", ""),
+                        "Gateway": c.get("gateway", ""),
+                        "AuxiliaryAddresses": c.get("auxAddress") or {},
+                    }
+                    for c in ipam
+                ],
+            }
         if "checkDuplicate" in inputs and not inputs["checkDuplicate"]:
             raise InputError(f"{TOKEN} '{name}': checkDuplicate=false is not implemented")
         try:

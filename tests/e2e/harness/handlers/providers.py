@@ -14,8 +14,9 @@ class DockerProviderHandler(Handler):
 
     def create(self, ctx: Context, name: str, inputs: dict) -> Applied:
         if inputs.get("host") not in LOCAL_HOSTS:
-            raise InputError(f"docker provider '{name}': host {inputs.get('host')!r}: the harness "
-                             f"applies to the local engine only")
+            raise InputError(
+                f"docker provider '{name}': host {inputs.get('host')!r}: the harness applies to the local engine only"
+            )
         return Applied(f"provider-{name}", dict(inputs))
 
     def delete(self, ctx: Context, record: dict) -> None:

@@ -20,8 +20,22 @@ _DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
 
 
 class _Chars(Handler):
-    known = frozenset({"length", "special", "upper", "lower", "numeric", "number", "minLower",
-                       "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"})
+    known = frozenset(
+        {
+            "length",
+            "special",
+            "upper",
+            "lower",
+            "numeric",
+            "number",
+            "minLower",
+            "minUpper",
+            "minNumeric",
+            "minSpecial",
+            "overrideSpecial",
+            "keepers",
+        }
+    )
     secret_result = False
 
     def create(self, ctx: Context, name: str, inputs: dict) -> Applied:
@@ -31,8 +45,7 @@ class _Chars(Handler):
             (inputs.get("upper", True), string.ascii_uppercase, inputs.get("minUpper", 0)),
             (inputs.get("lower", True), string.ascii_lowercase, inputs.get("minLower", 0)),
             (numeric, string.digits, inputs.get("minNumeric", 0)),
-            (inputs.get("special", True), inputs.get("overrideSpecial") or _DEFAULT_SPECIAL,
-             inputs.get("minSpecial", 0)),
+            (inputs.get("special", True), inputs.get("overrideSpecial") or _DEFAULT_SPECIAL, inputs.get("minSpecial", 0)),
         ]
         chars, pool = [], ""
         for enabled, alphabet, minimum in classes:
@@ -72,9 +85,14 @@ class RandomIdHandler(Handler):
         prefix = inputs.get("prefix", "")
         b64url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         outputs = dict(inputs)
-        outputs.update({"hex": prefix + raw.hex(), "b64Url": prefix + b64url,
-                        "b64Std": prefix + base64.b64encode(raw).decode(),
-                        "dec": prefix + str(int.from_bytes(raw, "big"))})
+        outputs.update(
+            {
+                "hex": prefix + raw.hex(),
+                "b64Url": prefix + b64url,
+                "b64Std": prefix + base64.b64encode(raw).decode(),
+                "dec": prefix + str(int.from_bytes(raw, "big")),
+            }
+        )
         return Applied(b64url, outputs)
 
     def delete(self, ctx: Context, record: dict) -> None:

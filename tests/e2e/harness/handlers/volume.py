@@ -22,8 +22,12 @@ class VolumeHandler(Handler):
     def create(self, ctx: Context, name: str, inputs: dict) -> Applied:
         labels = {item["label"]: item.get("value", "") for item in inputs.get("labels") or []}
         labels[LABEL_KEY] = ctx.label
-        body = {"Name": inputs["name"], "Driver": inputs.get("driver", "local") or "local",
-                "DriverOpts": inputs.get("driverOpts") or {}, "Labels": labels}
+        body = {
+            "Name": inputs["name"],
+            "Driver": inputs.get("driver", "local") or "local",
+            "DriverOpts": inputs.get("driverOpts") or {},
+            "Labels": labels,
+        }
         try:
             created = api.post_json("/volumes/create", body, what="Unable to create volume")
         except api.EngineError as err:
@@ -31,8 +35,7 @@ class VolumeHandler(Handler):
         if (created.get("Labels") or {}).get(LABEL_KEY) != ctx.label:
             ctx.journal("volume-adopted", name=name, volume=created["Name"])
         outputs = dict(inputs)
-        outputs.update({"name": created["Name"], "driver": created["Driver"],
-                        "mountpoint": created.get("Mountpoint", "")})
+        outputs.update({"name": created["Name"], "driver": created["Driver"], "mountpoint": created.get("Mountpoint", "")})
         return Applied(created["Name"], outputs, {"kind": "volume", "id": created["Name"]})
 
     def delete(self, ctx: Context, record: dict) -> None:
