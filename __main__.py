@@ -7,7 +7,6 @@ import pulumi
 
 from components import (
     DatabaseConnection,
-    ImageBuild,
     NextApp,
     NextAppArgs,
     PostgresService,
@@ -72,7 +71,7 @@ api = PythonApi(
     "api",
     PythonApiArgs(
         runtime=runtime,
-        build=ImageBuild(**cfg.api.build.model_dump()),
+        build=cfg.api.build,
         python_version=cfg.api.python_version,
         registry=cfg.image_registry,
         database=DatabaseConnection(
@@ -94,7 +93,7 @@ web = NextApp(
     "web",
     NextAppArgs(
         runtime=runtime,
-        build=ImageBuild(**cfg.web.build.model_dump()),
+        build=cfg.web.build,
         node_version=cfg.web.node_version,
         registry=cfg.image_registry,
         network=networks.frontend,
@@ -109,7 +108,7 @@ proxy = ReverseProxy(
     "proxy",
     ReverseProxyArgs(
         runtime=runtime,
-        build=ImageBuild(**cfg.proxy.build.model_dump()),
+        build=cfg.proxy.build,
         nginx_version=cfg.proxy.nginx_version,
         registry=cfg.image_registry,
         network=networks.frontend,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 import pulumi_docker as docker
+import pulumi_random as random
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -163,6 +164,28 @@ def service_container(
         **hardening(add_capabilities=add_capabilities),
         **kwargs,
         opts=opts,
+    )
+
+
+def secret_password(name: str, given: InputStr | None, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The given password, or a generated one; secret either way."""
+    if given is not None:
+        return pulumi.Output.secret(given)
+    generated = random.RandomPassword(f"{name}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=parent))
+    return pulumi.Output.secret(generated.result)
+
+
+def data_volume(name: str, *, runtime: Runtime, protect: bool, parent: pulumi.Resource) -> docker.Volume:
+    """A named volume for a data service: a stable name, so a new container finds the old data.
+
+    ``protect`` and ``retain_on_delete`` keep it through ``pulumi destroy`` and through a
+    deleted resource block: the data outlives the program's mistakes.
+    """
+    return docker.Volume(
+        f"{name}-data",
+        name=f"{runtime.prefix}-{name}-data",
+        labels=object_labels(runtime, name),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
     )
 
 

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from ._wiring import LogRotation, Resources, RestartPolicy
+from ._wiring import ImageBuild, LogRotation, Resources, RestartPolicy
+from .redis import EvictionPolicy
 from .units import Memory
 
 NAMESPACE = "standard-stack"
@@ -37,17 +38,6 @@ class Section(BaseModel):
     """Config sections: camelCase keys in YAML, unknown keys refused."""
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
-
-
-class BuildSettings(Section):
-    """Image build: context, Dockerfile, stage and build args."""
-
-    context: str = Field(description="Build context, relative to the project directory.")
-    dockerfile: str | None = Field(
-        None, description="Dockerfile path relative to the project directory (default: <context>/Dockerfile)."
-    )
-    target: str | None = Field(None, description="Build stage; empty means the production stage.")
-    args: dict[str, str] = Field(default_factory=dict, description="Extra build arguments.")
 
 
 class PostgresSettings(Section):
@@ -72,16 +62,7 @@ class RedisSettings(Section):
 
     version: Version = Field("7.4", description="Official redis image tag (pinned; never latest).")
     maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
-    maxmemory_policy: Literal[
-        "noeviction",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ] = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
+    maxmemory_policy: EvictionPolicy = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
     host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
     resources: Resources = Resources()
 
@@ -89,7 +70,7 @@ class RedisSettings(Section):
 class ApiSettings(Section):
     """Python API: build, Python version, workers, limits."""
 
-    build: BuildSettings = Field(BuildSettings(context="images/api"), description="How to build the API image.")
+    build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
     python_version: Version = Field("3.12", description="Python base image version (build arg PYTHON_VERSION).")
     workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
     resources: Resources = Resources()
@@ -98,7 +79,7 @@ class ApiSettings(Section):
 class WebSettings(Section):
     """Next.js app: build, Node.js version, limits."""
 
-    build: BuildSettings = Field(BuildSettings(context="images/web"), description="How to build the web image.")
+    build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
     node_version: Version = Field("22", description="Node.js base image version (build arg NODE_VERSION).")
     resources: Resources = Resources()
 
@@ -106,7 +87,7 @@ class WebSettings(Section):
 class ProxySettings(Section):
     """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
 
-    build: BuildSettings = Field(BuildSettings(context="images/proxy"), description="How to build the proxy image.")
+    build: ImageBuild = Field(ImageBuild(context="images/proxy"), description="How to build the proxy image.")
     nginx_version: Version = Field("1.28", description="nginx base image version (build arg NGINX_VERSION).")
     bind_address: str = Field(
         "127.0.0.1",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_docker as docker
-import pulumi_random as random
 from pydantic import Field
 
 from ._wiring import (
@@ -13,9 +12,10 @@ from ._wiring import (
     Resources,
     Runtime,
     StrictModel,
+    data_volume,
     healthcheck,
     loopback_port,
-    object_labels,
+    secret_password,
     service_container,
 )
 
@@ -45,19 +45,10 @@ class PostgresService(pulumi.ComponentResource):
         super().__init__("standard-stack:index:PostgresService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         runtime = args.runtime
-        if args.password is None:
-            generated = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
-            password: pulumi.Output[str] = pulumi.Output.secret(generated.result)
-        else:
-            password = pulumi.Output.secret(args.password)
+        password = secret_password(name, args.password, parent=self)
 
         image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
-        data = docker.Volume(
-            f"{name}-data",
-            name=f"{runtime.prefix}-{name}-data",
-            labels=object_labels(runtime, name),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
-        )
+        data = data_volume(name, runtime=runtime, protect=args.protect_data, parent=self)
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,

@@ -10,7 +10,6 @@ from typing import Literal
 
 import pulumi
 import pulumi_docker as docker
-import pulumi_random as random
 from pydantic import Field
 
 from ._wiring import (
@@ -19,9 +18,10 @@ from ._wiring import (
     Resources,
     Runtime,
     StrictModel,
+    data_volume,
     healthcheck,
     loopback_port,
-    object_labels,
+    secret_password,
     service_container,
 )
 from .units import Memory, to_bytes
@@ -32,22 +32,25 @@ PORT = 6379
 REDIS_UID = 999  # the official image's redis user
 
 
+EvictionPolicy = Literal[
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+]
+
+
 class RedisServiceArgs(StrictModel):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
     image: str = Field("redis:7.4", description="Pinned official redis image reference.")
     password: InputStr | None = Field(None, description="Secret; generated when None.")
     maxmemory: Memory = "256Mi"
-    maxmemory_policy: Literal[
-        "noeviction",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ] = "allkeys-lru"
+    maxmemory_policy: EvictionPolicy = "allkeys-lru"
     alias: str = "redis"
     host_port: int | None = None
     resources: Resources = Resources()
@@ -80,20 +83,11 @@ class RedisService(pulumi.ComponentResource):
         super().__init__("standard-stack:index:RedisService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         runtime = args.runtime
-        if args.password is None:
-            generated = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
-            password: pulumi.Output[str] = pulumi.Output.secret(generated.result)
-        else:
-            password = pulumi.Output.secret(args.password)
+        password = secret_password(name, args.password, parent=self)
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
 
         image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
-        data = docker.Volume(
-            f"{name}-data",
-            name=f"{runtime.prefix}-{name}-data",
-            labels=object_labels(runtime, name),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data, retain_on_delete=args.protect_data),
-        )
+        data = data_volume(name, runtime=runtime, protect=args.protect_data, parent=self)
         files = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
