@@ -59,6 +59,18 @@ def test_environment_names_have_no_prefix_and_documented_defaults(
     assert settings.redis_password is None
 
 
+def test_level_and_environment_names_are_case_insensitive(
+    required_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("APP_ENV", "Dev")
+
+    settings = load_settings()
+
+    assert (settings.log_level, settings.app_env) == ("warning", "dev")
+
+
 def test_password_does_not_appear_in_the_settings_repr(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSTGRES_PASSWORD", "hunter2")
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     redis_timeout_seconds: float = Field(2.0, gt=0)
     cache_ttl_seconds: int = Field(60, ge=1)
 
+    @field_validator("app_env", "log_level", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        """Accept LOG_LEVEL=INFO and APP_ENV=Dev as well."""
+        return value.strip().lower() if isinstance(value, str) else value
+
     @property
     def docs_enabled(self) -> bool:
         """OpenAPI docs are a development aid; production does not advertise its schema."""
@@ -79,8 +85,10 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         name = str(item["loc"][0]).upper() if item["loc"] else "?"
-        if item["type"] == "missing":
-            parts.append(f"{name} is required (environment variable {name} or secret file {name.lower()})")
+        if item["type"] == "missing" and name.endswith("_PASSWORD"):
+            parts.append(f"{name} is required (secret file {name.lower()} in SECRETS_DIR, or environment variable)")
+        elif item["type"] == "missing":
+            parts.append(f"{name} is required (environment variable)")
         else:
             parts.append(f"{name}: {item['msg']}")
     return "invalid settings: " + "; ".join(parts)

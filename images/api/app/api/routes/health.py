@@ -7,6 +7,8 @@ restarted; /health/ready checks both services and is what a load balancer or dep
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -23,7 +25,7 @@ def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _probe(name: str, check, target) -> dict[str, object]:
+def _probe(name: str, check: Callable[[Any], dict[str, object]], target: Any) -> dict[str, object]:
     """Run one dependency check, turning any failure into {"ok": false, "error": ...}."""
     try:
         return check(target)
