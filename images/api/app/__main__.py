@@ -21,7 +21,7 @@ def main() -> int:
         return 2
     uvicorn.run(
         "app.main:app",
-        host="0.0.0.0",  # noqa: S104 - inside a container, on its private network
+        host="0.0.0.0",
         port=settings.api_port,
         workers=settings.api_workers,
         log_level=settings.log_level,

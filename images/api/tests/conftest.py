@@ -91,9 +91,7 @@ def alembic_config(settings: Settings) -> Config:
 
 
 @pytest.fixture
-def settings(
-    postgresql_proc: PostgreSQLExecutor, postgresql: Connection, redis_proc: RedisExecutor, redisdb: Redis
-) -> Settings:
+def settings(postgresql_proc: PostgreSQLExecutor, postgresql: Connection, redis_proc: RedisExecutor, redisdb: Redis) -> Settings:
     """Settings for a fresh, empty database of this test and an emptied Redis."""
     return settings_for(postgresql_proc, postgresql.info.dbname, redis_proc)
 

@@ -13,8 +13,13 @@ from tests.conftest import settings_for
 
 def test_liveness_answers_without_any_backing_service() -> None:
     nowhere = Settings(
-        postgres_host="127.0.0.1", postgres_port=1, postgres_db="x", postgres_user="x",
-        postgres_password="x", redis_host="127.0.0.1", redis_port=1,
+        postgres_host="127.0.0.1",
+        postgres_port=1,
+        postgres_db="x",
+        postgres_user="x",
+        postgres_password="x",
+        redis_host="127.0.0.1",
+        redis_port=1,
     )
     with TestClient(create_app(nowhere)) as client:
         response = client.get("/health")

@@ -119,9 +119,7 @@ def test_several_migration_jobs_started_together_run_one_at_a_time(settings: Set
 def waiting_for_lock(connection) -> int:
     """Sessions blocked on the migration advisory lock."""
     connection.commit()  # fresh snapshot of pg_locks
-    return connection.execute(
-        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-    ).scalar_one()
+    return connection.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar_one()
 
 
 def test_migration_job_without_settings_fails_with_one_line_naming_them() -> None:

@@ -45,9 +45,7 @@ def test_secrets_dir_comes_from_the_SECRETS_DIR_variable(
     assert load_settings().postgres_password.get_secret_value() == "from-file"
 
 
-def test_environment_names_have_no_prefix_and_documented_defaults(
-    required_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_environment_names_have_no_prefix_and_documented_defaults(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
     monkeypatch.setenv("API_ROOT_PATH", "/api")
 
@@ -59,9 +57,7 @@ def test_environment_names_have_no_prefix_and_documented_defaults(
     assert settings.redis_password is None
 
 
-def test_level_and_environment_names_are_case_insensitive(
-    required_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_level_and_environment_names_are_case_insensitive(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     monkeypatch.setenv("APP_ENV", "Dev")
@@ -77,9 +73,7 @@ def test_password_does_not_appear_in_the_settings_repr(required_env: None, monke
     assert "hunter2" not in repr(load_settings())
 
 
-def test_database_url_quotes_special_characters_in_the_password(
-    required_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_database_url_quotes_special_characters_in_the_password(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSTGRES_PASSWORD", "p@ss/w:rd")
 
     url = load_settings().database_url

@@ -29,7 +29,7 @@ def _probe(name: str, check: Callable[[Any], dict[str, object]], target: Any) ->
     """Run one dependency check, turning any failure into {"ok": false, "error": ...}."""
     try:
         return check(target)
-    except Exception as error:  # noqa: BLE001 - any failure means "not ready", reported not raised
+    except Exception as error:
         log.warning("readiness: %s unavailable: %s", name, error)
         return {"ok": False, "error": f"{type(error).__name__}: {error}".strip()}
 
