@@ -116,8 +116,9 @@ def main(argv: list[str]) -> int:
     results["meta"]["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["meta"]["load_end"] = load_average()
     results["targets"] = report.evaluate(results)
-    report.write(results, RESULTS)
-    print(f"\nResults: {RESULTS / 'latest.md'} (also latest.json, latest.png)")
+    stem = "failed" if failed else "latest"  # an interrupted run never overwrites the last good results
+    report.write(results, RESULTS, stem)
+    print(f"\nResults: {RESULTS / f'{stem}.md'} (also {stem}.json, {stem}.png)")
     print(f"Load average at start {results['meta']['load_start']}, at end {results['meta']['load_end']}")
     for t in results["targets"]:
         print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['target']}: {t['value']} (limit {t['comparison']} {t['limit']})")

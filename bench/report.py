@@ -235,8 +235,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def write(results: dict[str, Any], directory: Path) -> None:
+def write(results: dict[str, Any], directory: Path, stem: str = "latest") -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "latest.json").write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
-    (directory / "latest.md").write_text(markdown(results))
-    chart(results, directory / "latest.png")
+    (directory / f"{stem}.json").write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+    (directory / f"{stem}.md").write_text(markdown(results))
+    chart(results, directory / f"{stem}.png")
