@@ -11,6 +11,7 @@ import sys
 import uvicorn
 
 from app.core.config import ConfigError, get_settings
+from app.server import NoDelayHttpToolsProtocol
 
 
 def main() -> int:
@@ -24,6 +25,7 @@ def main() -> int:
         host="0.0.0.0",
         port=settings.api_port,
         workers=settings.api_workers,
+        http=NoDelayHttpToolsProtocol,
         log_level=settings.log_level,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
