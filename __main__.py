@@ -126,7 +126,7 @@ proxy = ReverseProxy(
         client_max_body_size=cfg.proxy.client_max_body_size,
         read_timeout_seconds=cfg.proxy.read_timeout_seconds,
         resources=cfg.proxy.resources,
-        depends_on=[api.container, web.container],
+        # no depends_on the apps: nginx resolves them per request, so it starts in parallel
     ),
 )
 

@@ -279,3 +279,14 @@ def test_two_runs_register_identical_inputs():
         return sorted((r.typ, r.name, repr(r.inputs)) for r in run.mocks.registered)
 
     assert snapshot(run_stack("prod", secrets=PROD_SECRETS)) == snapshot(run_stack("prod", secrets=PROD_SECRETS))
+
+
+def test_the_proxy_and_web_start_in_parallel_with_the_data_services(prod):
+    for name in ("proxy", "web"):
+        for other in ("api", "postgres", "redis", "api-migrate"):
+            assert not prod.depends_on(name, other), f"{name} waits for {other}"
+
+
+def test_health_is_probed_every_five_seconds(prod):
+    for name, c in long_running(prod).items():
+        assert c.plain("healthcheck")["interval"] == "5s", name
