@@ -20,7 +20,7 @@ from typing import Any
 from . import images, program, report
 from .common import RESULTS, WORK, docker, load_average, log, remove_bench_images
 
-SECTIONS = ("sizes", "cache", "healthy", "proxy", "program")
+SECTIONS = ("sizes", "cache", "healthy", "proxy", "upstream", "program")
 
 
 def machine() -> str:
@@ -105,6 +105,10 @@ def main(argv: list[str]) -> int:
             if proxy_results:
                 results["proxy"] = proxy_results
             results["meta"]["load_after_stack"] = load_average()
+        if "upstream" in args.only:
+            from . import upstream
+
+            results["upstream"] = upstream.measure(args.reps, args.wrk_seconds, args.wrk_threads, args.wrk_connections)
         if "program" in args.only:
             results["program"] = program.measure(args.program_reps)
     except BaseException as exc:  # reported; the results so far are still written

@@ -46,6 +46,20 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                 _target(f"throughput via proxy >= 85% of direct ({path})", p["throughput_ratio"]["median"], 0.85, at_most=False)
             )
             out.append(_target(f"p99 added by the proxy <= 2 ms ({path})", p["p99_added_ms"]["median"], 2.0, unit="ms"))
+    upstream = results.get("upstream")
+    if upstream:
+        for form, f in upstream["forms"].items():
+            out.append(
+                _target(
+                    f"throughput via proxy >= 85% of direct (/api/health, {form})",
+                    f["throughput_ratio"]["median"],
+                    0.85,
+                    at_most=False,
+                )
+            )
+            out.append(
+                _target(f"p99 added by the proxy <= 2 ms (/api/health, {form})", f["p99_added_ms"]["median"], 2.0, unit="ms")
+            )
     return out
 
 
@@ -133,6 +147,20 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {path} | {_fmt(p['direct_rps'], 0)} | {_fmt(p['proxy_rps'], 0)} | {_fmt(p['throughput_ratio'], 3)} | "
                 f"{_fmt(p['direct_p99_ms'], 2)} | {_fmt(p['proxy_p99_ms'], 2)} | {_fmt(p['p99_added_ms'], 2)} |"
             )
+        lines.append("")
+    upstream = results.get("upstream")
+    if upstream:
+        lines += [
+            f"## Proxy overhead by upstream form (/api/health, plain HTTP, proxy limited to {upstream['proxy_cpus']} CPU)",
+            "",
+            f"Straight to the API: {_fmt(upstream['direct_rps'], 0)} req/s, p99 {_fmt(upstream['direct_p99_ms'])} ms.",
+            "",
+            "| nginx upstream form | req/s | ratio to direct | p99 ms | p99 added ms |",
+            "|---|---|---|---|---|",
+        ]
+        for form, f in upstream["forms"].items():
+            cells = [form, _fmt(f["rps"], 0), _fmt(f["throughput_ratio"], 3), _fmt(f["p99_ms"]), _fmt(f["p99_added_ms"])]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     program = results.get("program")
     if program:
