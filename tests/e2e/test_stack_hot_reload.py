@@ -1,0 +1,58 @@
+"""dev with hotReload: sources are bind-mounted into dev targets; an edit is served without a deploy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from stack import StackRun, copy_project, http, service_containers
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def hot(engine, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hot-reload")
+    program = copy_project(tmp / "repo")
+    run = StackRun("dev", tmp, program_dir=program, extra_overrides={"standard-stack:hotReload": True})
+    run.up()
+    yield run
+    run.teardown()
+
+
+def eventually(check: Callable[[], bool], seconds: float = 90) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except OSError:
+            pass  # a server restarting after the edit
+        time.sleep(1)
+    return False
+
+
+def test_hot_reload_runs_the_dev_targets_with_sources_mounted(hot):
+    services = service_containers(hot.label)
+    mounts = {name: {m["Destination"]: m for m in services[name]["Mounts"]} for name in ("api", "web")}
+    assert mounts["api"]["/app/app"]["Source"] == str(hot.program_dir / "images/api/app")
+    assert mounts["web"]["/app/src"]["Source"] == str(hot.program_dir / "images/web/src")
+    assert "--reload" in services["api"]["Config"]["Cmd"]
+    assert "dev" in services["web"]["Config"]["Cmd"]
+
+
+def test_an_api_source_edit_is_served_without_a_deploy(hot):
+    url = f"{hot.result.outputs['url']}/api/health"
+    before = service_containers(hot.label)["api"]["Id"]
+    health = hot.program_dir / "images/api/app/api/routes/health.py"
+    health.write_text(health.read_text().replace('return {"status": "ok"}', 'return {"status": "ok", "edited": "yes"}'))
+    assert eventually(lambda: '"edited":"yes"' in http("GET", url)[2].replace(" ", ""))
+    assert service_containers(hot.label)["api"]["Id"] == before  # same container, reloaded in place
+
+
+def test_a_page_edit_is_served_without_a_deploy(hot):
+    url = f"{hot.result.outputs['url']}/"
+    page = hot.program_dir / "images/web/src/app/page.tsx"
+    page.write_text(page.read_text().replace("<h1>standard-stack</h1>", "<h1>standard-stack (edited live)</h1>", 1))
+    assert eventually(lambda: "standard-stack (edited live)" in http("GET", url, timeout=60)[2], seconds=180)
