@@ -18,6 +18,10 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
+# the same secret handling as the unit tests' recorder; re-exported for the harness modules
+from tests.support.program import contains_secret as contains_secret
+from tests.support.program import unwrap as reveal
+
 SECRET_SIG_KEY = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
 UNKNOWN = rpc.UNKNOWN
@@ -33,27 +37,6 @@ def is_secret(value: Any) -> bool:
 
 def secret(value: Any) -> dict:
     return {SECRET_SIG_KEY: SECRET_SIG, "value": value}
-
-
-def reveal(value: Any) -> Any:
-    """Deep copy with every secret wrapper removed (only ever kept in memory)."""
-    if is_secret(value):
-        return reveal(value["value"])
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
-
-
-def contains_secret(value: Any) -> bool:
-    if is_secret(value):
-        return True
-    if isinstance(value, dict):
-        return any(contains_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_secret(v) for v in value)
-    return False
 
 
 def find_unknown(value: Any, path: str = "") -> str | None:
