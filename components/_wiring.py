@@ -213,7 +213,6 @@ class FileBundle:
         mount_path: str,
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
-        depends_on: Sequence[pulumi.Resource] = (),
     ) -> None:
         self.mount_path = mount_path.rstrip("/")
         self.volume = docker.Volume(
@@ -237,7 +236,7 @@ class FileBundle:
                 docker.ContainerUploadArgs(file=f"{self.mount_path}/{path}", content=content, permissions="0440")
                 for path, content in sorted(files.items())
             ],
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+            opts=pulumi.ResourceOptions(parent=parent),
         )
         self.revision: pulumi.Output[str] = self.loader.id
 

@@ -184,7 +184,7 @@ def _key(loc: tuple[Any, ...]) -> str:
     return f"{NAMESPACE}:{'.'.join(parts)}" if parts else NAMESPACE
 
 
-def _describe(error: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
+def _describe(error: Mapping[str, Any]) -> list[str]:
     if error["type"] == "value_error" and not error["loc"]:
         # model-level rules: "[key] why; [key] why"
         text = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
@@ -227,7 +227,7 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
     try:
         config = StackConfig.model_validate(plain)
     except ValidationError as exc:
-        lines = [line for err in exc.errors() for line in _describe(err, raw)]
+        lines = [line for err in exc.errors() for line in _describe(err)]
         raise ConfigError(_format(source, lines)) from None
     in_plain_text = sorted(k for k in SECRETS if k in raw and k not in secret_keys)
     if in_plain_text:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -19,6 +18,7 @@ from ._wiring import (
     Runtime,
     StrictModel,
     build_image,
+    hardening,
     healthcheck,
     labels,
     service_container,
@@ -108,24 +108,17 @@ class PythonApi(pulumi.ComponentResource):
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.backend_network)],
             volumes=[secrets.mount()],
             labels=labels(runtime, f"{name}-migrate"),
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
+            **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *args.depends_on]),
         )
         migrated = pulumi.Output.all(self.migration.exit_code, self.migration.container_logs).apply(
             lambda result: _require_success(name, result[0], result[1])
         )
 
-        kwargs: dict[str, Any] = {}
+        volumes = [secrets.mount()]
         if args.hot_reload_source:
-            kwargs["volumes"] = [
-                secrets.mount(),
-                docker.ContainerVolumeArgs(
-                    host_path=str(Path(args.hot_reload_source).resolve()), container_path="/app/app", read_only=True
-                ),
-            ]
-        else:
-            kwargs["volumes"] = [secrets.mount()]
+            source = str(Path(args.hot_reload_source).resolve())
+            volumes.append(docker.ContainerVolumeArgs(host_path=source, container_path="/app/app", read_only=True))
         self.container = service_container(
             name,
             runtime=runtime,
@@ -141,12 +134,12 @@ class PythonApi(pulumi.ComponentResource):
             user=APP_USER,
             read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+            volumes=volumes,
             extra_labels={"dev.standard-stack.files-revision": secrets.revision, "dev.standard-stack.migrated": migrated},
             # no fixed name: a new container starts and turns healthy before the old one is removed
             opts=pulumi.ResourceOptions(
                 parent=self, delete_before_replace=False, depends_on=[self.migration, secrets.loader, *args.depends_on]
             ),
-            **kwargs,
         )
 
         self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")

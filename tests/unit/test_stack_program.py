@@ -100,7 +100,7 @@ def test_migration_runs_alembic_once_and_waits_for_its_exit(dev):
     assert migrate.plain("attach") is True and migrate.plain("logs") is True and migrate.plain("mustRun") is False
 
 
-def secret_values(run) -> set[str]:
+def secret_values() -> set[str]:
     values = {v for v in PROD_SECRETS.values()}
     values |= {f"generated-{n}-0123456789abcdef" for n in ("postgres-password", "redis-password")}
     return values
@@ -113,7 +113,7 @@ def test_no_secret_value_reaches_env_command_or_labels(stack, dev, prod):
         for key in ("envs", "command", "labels", "entrypoints", "healthcheck"):
             assert not c.is_secret(key), f"{name}.{key} carries a secret"
             text = str(c.plain(key))
-            for secret in secret_values(run):
+            for secret in secret_values():
                 assert secret not in text, f"{name}.{key} contains a secret value"
 
 
