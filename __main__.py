@@ -31,7 +31,9 @@ except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
 secrets = pulumi.Config("standard-stack")
-runtime = Runtime(project=pulumi.get_project(), stack=pulumi.get_stack(), restart=cfg.restart, logging=cfg.logging)
+runtime = Runtime(
+    project=pulumi.get_project(), stack=pulumi.get_stack(), restart=cfg.restart, logging=cfg.logging, platform=cfg.platform
+)
 protect = cfg.protect_data
 
 networks = StackNetworks("networks", StackNetworksArgs(runtime=runtime, backend_internal=cfg.networks.backend_internal))
@@ -120,6 +122,7 @@ proxy = ReverseProxy(
         http_port=cfg.proxy.http_port,
         https_port=cfg.proxy.https_port,
         tls=cfg.proxy.tls,
+        public_url=cfg.public_url,
         tls_certificate=secrets.get_secret("tlsCertificate"),
         tls_private_key=secrets.get_secret("tlsPrivateKey"),
         server_name=cfg.proxy.server_name,

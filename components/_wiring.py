@@ -8,7 +8,7 @@ rotation, one way to hand over secrets).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pulumi
 import pulumi_docker as docker
@@ -26,6 +26,12 @@ else:  # pydantic cannot build validators for Output/Awaitable; values are passe
     InputInt = Any
 
 LABEL_PREFIX = "dev.standard-stack"
+COMPONENT_LABEL = f"{LABEL_PREFIX}.component"
+"""The component kind (postgres, redis, api, web, proxy): what policies and tools key on, whatever the instance name."""
+Platform = Annotated[
+    str,
+    Field(pattern=r"^linux/(amd64|arm64|arm/v7|arm/v6|386|ppc64le|s390x|riscv64)$", examples=["linux/amd64", "linux/arm64"]),
+]
 RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
 
 
@@ -66,6 +72,10 @@ class Runtime(StrictModel):
     restart: RestartPolicy = "unless-stopped"
     logging: LogRotation = LogRotation()
     stop_grace_seconds: int = Field(20, ge=0, le=600)
+    platform: Platform = Field(
+        "linux/amd64",
+        description="Platform of the Docker host: images are built and pulled for it, whatever machine runs pulumi.",
+    )
 
     @property
     def prefix(self) -> str:
@@ -99,25 +109,30 @@ def healthcheck(
 
 
 def labels(
-    runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None
+    runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None, *, component: str | None = None
 ) -> list[docker.ContainerLabelArgs]:
-    """Labels that let operators (and the tests) find every object of a stack."""
+    """Labels that let operators (and the tests) find every object of a stack.
+
+    ``service`` is the instance name (``db``, ``orders``); ``component`` the kind (``postgres``),
+    which policies key on, so a program may name its instances as it likes.
+    """
     values: dict[str, pulumi.Input[str]] = {
         f"{LABEL_PREFIX}.project": runtime.project,
         f"{LABEL_PREFIX}.stack": runtime.stack,
         f"{LABEL_PREFIX}.service": service,
+        **({COMPONENT_LABEL: component} if component else {}),
         **(extra or {}),
     }
     return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
 
 
-def object_labels(runtime: Runtime, service: str) -> list[docker.VolumeLabelArgs]:
+def object_labels(runtime: Runtime, service: str, *, component: str | None = None) -> list[docker.VolumeLabelArgs]:
     """The same labels for networks and volumes (their label type differs in the SDK)."""
-    return [docker.VolumeLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
+    return [docker.VolumeLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service, component=component)]
 
 
 def network_labels(runtime: Runtime, service: str) -> list[docker.NetworkLabelArgs]:
-    return [docker.NetworkLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service)]
+    return [docker.NetworkLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service, component="network")]
 
 
 def loopback_port(internal: int, external: int | None) -> list[docker.ContainerPortArgs] | None:
@@ -140,6 +155,7 @@ def service_container(
     *,
     runtime: Runtime,
     service: str,
+    component: str,
     image: pulumi.Input[str],
     resources: Resources,
     health: docker.ContainerHealthcheckArgs,
@@ -148,9 +164,16 @@ def service_container(
     extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
     add_capabilities: Sequence[str] = (),
     wait_timeout: int = 120,
+    init: bool = True,
     **kwargs: Any,
 ) -> docker.Container:
-    """A long-running service: health-gated start, limits, restart, log rotation, hardening, labels."""
+    """A long-running service: health-gated start, limits, restart, log rotation, hardening, labels.
+
+    ``stop_timeout`` gives ``docker stop`` and daemon restarts the same grace as a Pulumi delete
+    (``destroy_grace_seconds``): every stop is a clean shutdown, never a kill after Docker's 10 s.
+    ``init`` (docker-init as PID 1, reaping zombies and forwarding signals) only works when it runs
+    as the same user as the service: it has no CAP_KILL to signal another user's process.
+    """
     return docker.Container(
         resource_name,
         image=image,
@@ -160,14 +183,22 @@ def service_container(
         restart=runtime.restart,
         log_driver="json-file",
         log_opts={"max-size": runtime.logging.max_size, "max-file": str(runtime.logging.max_file)},
-        labels=labels(runtime, service, extra_labels),
+        labels=labels(runtime, service, extra_labels, component=component),
         networks_advanced=list(networks),
         destroy_grace_seconds=runtime.stop_grace_seconds,
-        init=True,
+        stop_timeout=runtime.stop_grace_seconds,
+        init=init,
         **limits(resources),
         **hardening(add_capabilities=add_capabilities),
         **kwargs,
         opts=opts,
+    )
+
+
+def pulled_image(name: str, *, runtime: Runtime, reference: str, parent: pulumi.Resource) -> docker.RemoteImage:
+    """An official image, pulled for the Docker host's platform and kept when the stack goes."""
+    return docker.RemoteImage(
+        f"{name}-image", name=reference, platform=runtime.platform, keep_locally=True, opts=pulumi.ResourceOptions(parent=parent)
     )
 
 
@@ -179,7 +210,7 @@ def secret_password(name: str, given: InputStr | None, parent: pulumi.Resource) 
     return pulumi.Output.secret(generated.result)
 
 
-def data_volume(name: str, *, runtime: Runtime, protect: bool, parent: pulumi.Resource) -> docker.Volume:
+def data_volume(name: str, *, runtime: Runtime, component: str, protect: bool, parent: pulumi.Resource) -> docker.Volume:
     """A named volume for a data service: a stable name, so a new container finds the old data.
 
     ``protect`` and ``retain_on_delete`` keep it through ``pulumi destroy`` and through a
@@ -188,7 +219,7 @@ def data_volume(name: str, *, runtime: Runtime, protect: bool, parent: pulumi.Re
     return docker.Volume(
         f"{name}-data",
         name=f"{runtime.prefix}-{name}-data",
-        labels=object_labels(runtime, name),
+        labels=object_labels(runtime, name, component=component),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
     )
 
@@ -272,6 +303,10 @@ def build_image(
             dockerfile=build.dockerfile or f"{build.context.rstrip('/')}/Dockerfile",
             target=build.target,
             args=dict(sorted(build.args.items())) or None,
+            # pulumi-docker fills an unset platform with the architecture of the machine running
+            # pulumi (provider/image.go, Check): an arm64 laptop would build arm64 images for an
+            # amd64 host and every colleague's preview would differ. The host's platform is explicit.
+            platform=runtime.platform,
         ),
         skip_push=registry is None,
         opts=pulumi.ResourceOptions(parent=parent),

@@ -16,16 +16,22 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from ._wiring import ImageBuild, LogRotation, Resources, RestartPolicy
+from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
 from .redis import EvictionPolicy
-from .units import Memory
+from .units import Memory, to_bytes
 
 NAMESPACE = "standard-stack"
 
 
 def _number_to_text(value: object) -> object:
-    """YAML reads ``version: 15`` as a number; versions and tags are text."""
-    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    """YAML reads ``version: 15`` as a number; versions and tags are text.
+
+    A whole number is unambiguous. A decimal is not: YAML reads ``16.10`` as the number 16.1, so
+    ``postgres:16.1`` would be deployed instead of 16.10. Decimals must be quoted.
+    """
+    if isinstance(value, float):
+        raise ValueError(f'must be quoted text ("{value}"): YAML reads an unquoted version such as 16.10 as the number 16.1')
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 Version = Annotated[
@@ -132,7 +138,13 @@ class StackConfig(Section):
         True, description="Generate missing passwords with pulumi-random; false requires them as secrets."
     )
     image_registry: str | None = Field(
-        None, description="Push images here (registry/namespace); unset keeps them on the Docker host."
+        None,
+        pattern=r"^[a-z0-9]([a-z0-9.\-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._\-]+)*$",
+        examples=["registry.example.com/team", "localhost:5000"],
+        description="Push images here (registry/namespace); unset keeps them on the Docker host.",
+    )
+    platform: Platform = Field(
+        "linux/amd64", description="Platform of the Docker host; images are built and pulled for it (linux/amd64, linux/arm64)."
     )
     networks: NetworkSettings = NetworkSettings()
     postgres: PostgresSettings = PostgresSettings()
@@ -162,6 +174,15 @@ class StackConfig(Section):
                         problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
             if not self.networks.backend_internal:
                 problems.append(("networks.backendInternal", "must be true in prod"))
+        redis_limit = self.redis.resources.memory
+        if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
+            problems.append(
+                (
+                    "redis.maxmemory",
+                    f"({self.redis.maxmemory}) must stay below redis.resources.memory ({redis_limit}): "
+                    "Redis needs headroom for buffers and the append-only rewrite, or the kernel kills it",
+                )
+            )
         if problems:
             raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
         return self
@@ -322,11 +343,19 @@ def _declaration(field: Any) -> dict[str, Any]:
 
 
 def pulumi_config_block() -> dict[str, Any]:
-    """The ``config:`` block of Pulumi.yaml, derived from StackConfig so docs and validation cannot drift."""
-    block = {field.alias or name: _declaration(field) for name, field in StackConfig.model_fields.items()}
-    for key, description in SECRETS.items():
-        block[key] = {"type": "string", "secret": True, "description": description}
-    return block
+    """The ``config:`` block of Pulumi.yaml, derived from StackConfig so docs and validation cannot drift.
+
+    The Pulumi CLI treats every declared key without ``default`` or ``value`` as required on every
+    stack (pulumi/pulumi ``pkg/workspace/config.go``, ``mergeConfig``: "Stack 'dev' is missing
+    configuration values ..."), and it checks only declared keys. So optional settings without a
+    default (imageRegistry) and the secrets are left out: the model still validates them, and the
+    program's own message for a missing prod secret names the exact ``pulumi config set`` command.
+    """
+    return {
+        field.alias or name: _declaration(field)
+        for name, field in StackConfig.model_fields.items()
+        if field.is_required() or field.get_default(call_default_factory=True) is not None
+    }
 
 
 def _type_name(annotation: Any) -> str:

@@ -19,20 +19,24 @@ class StackNetworks(pulumi.ComponentResource):
     def __init__(self, name: str, args: StackNetworksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StackNetworks", name, None, opts)
         runtime = args.runtime
+        # Docker names: the first StackNetworks of a stack keeps the plain names; others add their own.
+        scope = runtime.prefix if name == "networks" else f"{runtime.prefix}-{name}"
+        # Child names carry the component's name so two StackNetworks can live in one program; the
+        # aliases keep stacks deployed under the old names ("frontend", "backend") from replacing them.
         self.frontend_network = docker.Network(
-            "frontend",
-            name=f"{runtime.prefix}-frontend",
+            f"{name}-frontend",
+            name=f"{scope}-frontend",
             driver="bridge",
             labels=network_labels(runtime, "frontend"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name="frontend")]),
         )
         self.backend_network = docker.Network(
-            "backend",
-            name=f"{runtime.prefix}-backend",
+            f"{name}-backend",
+            name=f"{scope}-backend",
             driver="bridge",
             internal=args.backend_internal,
             labels=network_labels(runtime, "backend"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name="backend")]),
         )
         self.frontend = self.frontend_network.name
         self.backend = self.backend_network.name

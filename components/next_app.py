@@ -61,6 +61,7 @@ class NextApp(pulumi.ComponentResource):
             name,
             runtime=runtime,
             service=name,
+            component="web",
             image=digest,
             resources=args.resources,
             health=healthcheck(HEALTH, start_period="20s"),

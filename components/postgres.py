@@ -15,6 +15,7 @@ from ._wiring import (
     data_volume,
     healthcheck,
     loopback_port,
+    pulled_image,
     secret_password,
     service_container,
 )
@@ -22,6 +23,8 @@ from ._wiring import (
 DATA_PATH = "/var/lib/postgresql/data"
 SECRETS_PATH = "/run/secrets"
 PORT = 5432
+POSTGRES_UID = 999  # the official image's postgres user
+KIND = "postgres"
 
 
 class PostgresServiceArgs(StrictModel):
@@ -43,12 +46,11 @@ class PostgresService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:PostgresService", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         runtime = args.runtime
         password = secret_password(name, args.password, parent=self)
 
-        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
-        data = data_volume(name, runtime=runtime, protect=args.protect_data, parent=self)
+        image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
+        data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -77,6 +79,7 @@ class PostgresService(pulumi.ComponentResource):
             name,
             runtime=runtime,
             service=name,
+            component=KIND,
             image=image.image_id,
             resources=args.resources,
             health=healthcheck(
@@ -92,8 +95,22 @@ class PostgresService(pulumi.ComponentResource):
             volumes=mounts,
             ports=loopback_port(PORT, args.host_port),
             extra_labels=extra_labels,
-            # the entrypoint prepares the data directory as root, then drops to the postgres user
-            add_capabilities=["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+            # Non-root from the start, no capabilities: the official entrypoint skips its root-only
+            # steps (chown, gosu) when started as the postgres user (docker-entrypoint.sh,
+            # docker_create_db_directories / _main), and a new named volume takes the image's
+            # postgres-owned data directory. Group 0 reads the 0440 secret files.
+            user=f"{POSTGRES_UID}:0",
+            read_only=True,
+            tmpfs={
+                "/var/run/postgresql": f"rw,noexec,nosuid,size=1m,uid={POSTGRES_UID},gid=0,mode=3775",
+                "/tmp": "rw,noexec,nosuid,size=64m",
+            },
+            # postgres is PID 1 and handles its own children (postmaster). docker-init would run as
+            # root here with no CAP_KILL and could not forward the stop signal to uid 999 (tini:
+            # "Operation not permitted"): every stop was a crash followed by recovery. SIGINT is
+            # PostgreSQL's "fast shutdown" (postmaster.c, pmdie), the official image's STOPSIGNAL.
+            init=False,
+            stop_signal="SIGINT",
             shm_size=256,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader]),
         )

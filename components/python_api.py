@@ -107,7 +107,7 @@ class PythonApi(pulumi.ComponentResource):
             restart="no",
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.backend_network)],
             volumes=[secrets.mount()],
-            labels=labels(runtime, f"{name}-migrate"),
+            labels=labels(runtime, f"{name}-migrate", component="api-migration"),
             **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *args.depends_on]),
         )
@@ -123,6 +123,7 @@ class PythonApi(pulumi.ComponentResource):
             name,
             runtime=runtime,
             service=name,
+            component="api",
             image=digest,
             resources=args.resources,
             health=healthcheck(HEALTH, start_period="20s"),

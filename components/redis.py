@@ -21,6 +21,7 @@ from ._wiring import (
     data_volume,
     healthcheck,
     loopback_port,
+    pulled_image,
     secret_password,
     service_container,
 )
@@ -30,6 +31,7 @@ DATA_PATH = "/data"
 FILES_PATH = "/run/secrets"
 PORT = 6379
 REDIS_UID = 999  # the official image's redis user
+KIND = "redis"
 
 
 EvictionPolicy = Literal[
@@ -81,13 +83,12 @@ class RedisService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:RedisService", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         runtime = args.runtime
         password = secret_password(name, args.password, parent=self)
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
 
-        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=child)
-        data = data_volume(name, runtime=runtime, protect=args.protect_data, parent=self)
+        image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
+        data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
         files = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -102,6 +103,7 @@ class RedisService(pulumi.ComponentResource):
             name,
             runtime=runtime,
             service=name,
+            component=KIND,
             image=image.image_id,
             resources=args.resources,
             health=healthcheck(["CMD-SHELL", ping], start_period="10s"),
@@ -109,6 +111,11 @@ class RedisService(pulumi.ComponentResource):
             command=["redis-server", f"{FILES_PATH}/redis.conf"],
             # non-root from the start: reads the 0440 root-owned files through group 0
             user=f"{REDIS_UID}:0",
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+            # redis-server is PID 1: SIGTERM makes it fsync the append-only file, save and exit 0
+            # (server.c, prepareForShutdown); nothing for an init to reap.
+            init=False,
             volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), files.mount()],
             ports=loopback_port(PORT, args.host_port),
             extra_labels={"dev.standard-stack.files-revision": files.revision},

@@ -45,6 +45,7 @@ class ReverseProxyArgs(StrictModel):
     tls: bool = False
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
     tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls.")
+    public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: str = "_"
     client_max_body_size: str = "10m"
     read_timeout_seconds: int = 60
@@ -99,6 +100,7 @@ class ReverseProxy(pulumi.ComponentResource):
             name,
             runtime=runtime,
             service=name,
+            component="proxy",
             image=self.image.repo_digest,
             resources=args.resources,
             health=healthcheck(HEALTH, start_period="5s"),
@@ -114,15 +116,22 @@ class ReverseProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[site.loader, *args.depends_on]),
         )
 
-        scheme, port = ("https", args.https_port) if args.tls else ("http", args.http_port)
-        host = "localhost" if args.bind_address in ("127.0.0.1", "0.0.0.0") else args.bind_address
-        self.url = pulumi.Output.from_input(f"{scheme}://{host}:{port}")
-        self.health_url = pulumi.Output.from_input(f"http://{host}:{args.http_port}/healthz")
+        # exported URLs are where users reach the stack, not the address the ports bind to
+        public = (args.public_url or _local_url(args)).rstrip("/")
+        self.url = pulumi.Output.from_input(public)
+        self.health_url = pulumi.Output.from_input(f"{public}/healthz")
         self.image_name = self.image.image_name
         self.container_name = self.container.name
         self.register_outputs(
             {"url": self.url, "health_url": self.health_url, "image_name": self.image_name, "container_name": self.container_name}
         )
+
+
+def _local_url(args: ReverseProxyArgs) -> str:
+    scheme, port = ("https", args.https_port) if args.tls else ("http", args.http_port)
+    host = "localhost" if args.bind_address in ("127.0.0.1", "0.0.0.0") else args.bind_address
+    default = 443 if args.tls else 80
+    return f"{scheme}://{host}" + ("" if port == default else f":{port}")
 
 
 def _version_tuple(version: str) -> tuple[int, int, int]:

@@ -21,13 +21,14 @@ from .props import (
     describe,
     environment,
     is_long_running,
+    kind_of,
     plain,
-    service_of,
+    who,
 )
 
 Report = Callable[..., None]
-NON_ROOT_SERVICES = ("api", "web", "proxy")
-PROXY_SERVICE = "proxy"
+NON_ROOT_KINDS = ("api", "web", "proxy", "postgres", "redis")
+PROXY_KIND = "proxy"
 LOOPBACK = "127.0.0.1"
 RESTART_POLICIES = ("on-failure", "always", "unless-stopped")
 SECRET_NAME_PATTERNS = ("*PASSWORD*", "*SECRET*", "*TOKEN*", "*KEY*")
@@ -62,7 +63,7 @@ def _uid(user: str) -> str:
 
 def validate_non_root(args: ResourceValidationArgs, report_violation: Report) -> None:
     props = _container(args)
-    if props is None or service_of(props) not in NON_ROOT_SERVICES:
+    if props is None or kind_of(props) not in NON_ROOT_KINDS:
         return
     user = props.get("user")
     if user is UNKNOWN:
@@ -74,7 +75,7 @@ def validate_non_root(args: ResourceValidationArgs, report_violation: Report) ->
     else:
         return
     report_violation(
-        f"{describe(args.resource_type, args.name)} ({service_of(props)}) {problem}. "
+        f"{describe(args.resource_type, args.name)} ({who(props)}) {problem}. "
         "Fix: set user to the image's unprivileged uid:gid, e.g. user='10001:0'."
     )
 
@@ -109,12 +110,12 @@ def validate_published_ports(args: ResourceValidationArgs, report_violation: Rep
         return
     config = args.get_config()
     env = environment(props, config)
-    service = service_of(props)
+    kind = kind_of(props)
     name = describe(args.resource_type, args.name)
-    data_ports_allowed = env == "dev" and service in DATA_SERVICES and config.get("allowDataServicePortsInDev", True)
-    if service != PROXY_SERVICE and not data_ports_allowed:
+    data_ports_allowed = env == "dev" and kind in DATA_SERVICES and config.get("allowDataServicePortsInDev", True)
+    if kind != PROXY_KIND and not data_ports_allowed:
         report_violation(
-            f"{name} ({service or 'unlabelled'}) publishes host ports; only the reverse proxy may. "
+            f"{name} ({who(props)}) publishes host ports; only the reverse proxy may. "
             "Fix: remove ports and reach the service through the proxy (data services: hostPort only in dev, on 127.0.0.1)."
         )
         return

@@ -14,9 +14,10 @@ from .props import (
     VOLUME,
     describe,
     environment,
+    kind_of,
     plain,
     reveal,
-    service_of,
+    who,
 )
 
 Report = Callable[..., None]
@@ -27,7 +28,7 @@ def validate_protected_data_volume(args: ResourceValidationArgs, report_violatio
     if args.resource_type != VOLUME:
         return
     props = plain(args.props)
-    if service_of(props) not in DATA_SERVICES:
+    if kind_of(props) not in DATA_SERVICES:
         return
     docker_name = reveal(props.get("name"))
     if not (args.name.endswith("-data") or (isinstance(docker_name, str) and docker_name.endswith("-data"))):
@@ -35,7 +36,7 @@ def validate_protected_data_volume(args: ResourceValidationArgs, report_violatio
     if environment(props, args.get_config()) != "prod" or args.opts.protect:
         return
     report_violation(
-        f"{describe(args.resource_type, args.name)} holds {service_of(props)} data in prod but is not protected. "
+        f"{describe(args.resource_type, args.name)} holds {who(props)} data in prod but is not protected. "
         "Fix: register it with ResourceOptions(protect=True, retain_on_delete=True) (protectData: true in Pulumi.prod.yaml)."
     )
 
@@ -71,8 +72,7 @@ def validate_data_networks_internal(args: StackValidationArgs, report_violation:
         if resource.resource_type != CONTAINER:
             continue
         props = plain(resource.props)
-        service = service_of(props)
-        if service not in DATA_SERVICES or _dev_loopback_exempt(props, config):
+        if kind_of(props) not in DATA_SERVICES or _dev_loopback_exempt(props, config):
             continue
         name = describe(resource.resource_type, resource.name)
         fix = (
@@ -81,7 +81,7 @@ def validate_data_networks_internal(args: StackValidationArgs, report_violation:
         )
         entries = props.get("networksAdvanced")
         if not isinstance(entries, list) or not entries:
-            report_violation(f"{name} ({service}) is on Docker's default bridge network. {fix}", resource.urn)
+            report_violation(f"{name} ({who(props)}) is on Docker's default bridge network. {fix}", resource.urn)
             continue
         linked = [dep.urn for dep in resource.property_dependencies.get("networksAdvanced", []) if dep.urn in by_urn]
         for entry in entries:
@@ -94,6 +94,6 @@ def validate_data_networks_internal(args: StackValidationArgs, report_violation:
                 internal = False
             if not internal:
                 report_violation(
-                    f"{name} ({service}) joins network '{network}', which is not an internal network of this stack. " + fix,
+                    f"{name} ({who(props)}) joins network '{network}', which is not an internal network of this stack. " + fix,
                     resource.urn,
                 )

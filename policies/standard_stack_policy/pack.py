@@ -50,7 +50,7 @@ POLICIES: list[Policy] = [
     ),
     ResourceValidationPolicy(
         name="container-non-root",
-        description="API, web and proxy containers do not run as root.",
+        description="Service containers (API, web, proxy, Postgres, Redis) do not run as root.",
         validate=validate_non_root,
         enforcement_level=MANDATORY,
     ),

@@ -26,6 +26,7 @@ from pulumi_policy.proxy import (
 
 LABEL_PREFIX = "dev.standard-stack"
 SERVICE_LABEL = f"{LABEL_PREFIX}.service"
+COMPONENT_LABEL = f"{LABEL_PREFIX}.component"
 STACK_LABEL = f"{LABEL_PREFIX}.stack"
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"
@@ -118,8 +119,23 @@ def labels(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def service_of(props: Mapping[str, Any]) -> str | None:
+    """The instance name a program gave the service (``db``, ``edge``): for messages only."""
     value = labels(props).get(SERVICE_LABEL)
     return value if isinstance(value, str) else None
+
+
+def kind_of(props: Mapping[str, Any]) -> str | None:
+    """The component kind (``postgres``, ``proxy``) the rules key on, whatever the instance is called."""
+    value = labels(props).get(COMPONENT_LABEL)
+    return value if isinstance(value, str) else None
+
+
+def who(props: Mapping[str, Any]) -> str:
+    """``edge (proxy)``: instance and kind, as messages show them."""
+    service, kind = service_of(props), kind_of(props)
+    if service and kind and service != kind:
+        return f"{service}, a {kind}"
+    return service or kind or "unlabelled"
 
 
 def is_long_running(props: Mapping[str, Any]) -> bool:

@@ -116,7 +116,7 @@ def test_ports_rule_treats_a_missing_ip_as_all_addresses(dev_view):
 
 
 def test_internal_network_rule_fires_when_prod_backend_is_routed(prod_view):
-    backend = find(prod_view, NETWORK, "backend").with_inputs(internal=False)
+    backend = find(prod_view, NETWORK, "networks-backend").with_inputs(internal=False)
     messages = violations("data-services-internal-networks", replaced(prod_view, backend))
     assert sorted(m.split(" (")[0] for m in messages) == ["Container 'postgres'", "Container 'redis'"]
     assert "joins network 'standard-stack-prod-backend', which is not an internal network" in messages[0]
@@ -136,8 +136,8 @@ def test_internal_network_rule_fires_for_a_network_outside_the_stack(prod_view):
 
 
 def test_internal_network_rule_judges_unknown_names_by_the_network_they_came_from(prod_view):
-    frontend = find(prod_view, NETWORK, "frontend")
-    backend = find(prod_view, NETWORK, "backend")
+    frontend = find(prod_view, NETWORK, "networks-frontend")
+    backend = find(prod_view, NETWORK, "networks-backend")
     postgres = find(prod_view, CONTAINER, "postgres").with_inputs(networksAdvanced=[{"name": UNKNOWN_STRING_VALUE}])
     on_backend = EngineResource(**{**postgres.__dict__, "property_dependencies": {"networksAdvanced": [backend.urn]}})
     on_frontend = EngineResource(**{**postgres.__dict__, "property_dependencies": {"networksAdvanced": [frontend.urn]}})

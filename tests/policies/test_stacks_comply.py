@@ -29,3 +29,26 @@ def test_prod_stack_also_passes_the_documented_prod_policy_config(prod_view):
     for rule in RULES:
         settings = {k: v for k, v in config.get(rule, {}).items() if k != "enforcementLevel"}
         assert violations(rule, prod_view, settings) == [], rule
+
+
+@pytest.fixture(scope="module")
+def example_view():
+    """examples/two-apis names its proxy ``edge`` and its database ``db``: rules must judge kinds, not names."""
+    from tests.policies.conftest import engine_view
+    from tests.support.program import REPO, RecordingMocks, run_program
+
+    return engine_view(run_program(RecordingMocks(), {}, stack="dev", program=REPO / "examples" / "two-apis" / "__main__.py"))
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_example_with_its_own_instance_names_has_no_violations(rule, example_view):
+    assert violations(rule, example_view) == []
+
+
+def test_a_renamed_database_publishing_a_public_port_is_still_caught(example_view):
+    from tests.policies.conftest import find
+
+    db = find(example_view, "docker:index/container:Container", "db")
+    exposed = db.with_inputs(ports=[{"internal": 5432, "external": 5432, "ip": "0.0.0.0"}])
+    messages = violations("container-published-ports", [exposed], {"environment": "prod"})
+    assert len(messages) == 1 and "(db, a postgres)" in messages[0]

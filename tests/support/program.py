@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import runpy
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -30,11 +31,32 @@ CONTAINER = "docker:index/container:Container"
 PROJECT = "standard-stack"
 
 
+class StackFileLoader(yaml.SafeLoader):
+    """Reads stack files as the Pulumi CLI does (Go's yaml.v3, YAML 1.2): only true/false are booleans.
+
+    PyYAML follows YAML 1.1, where ``restart: no`` is the boolean false; the CLI hands the program
+    the string "no".
+    """
+
+
+StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_stack_file(text: str) -> Any:
+    return yaml.load(text, Loader=StackFileLoader)
+
+
 def stack_config(*paths: Path | str) -> dict[str, Any]:
     """Merge the ``config:`` maps of stack files (later files win, key by key)."""
     merged: dict[str, Any] = {}
     for path in paths:
-        document = yaml.safe_load(Path(path).read_text()) or {}
+        document = read_stack_file(Path(path).read_text()) or {}
         merged.update(document.get("config") or {})
     return merged
 

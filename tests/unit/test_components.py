@@ -22,7 +22,10 @@ from components import (
     ReverseProxy,
     ReverseProxyArgs,
     Runtime,
+    StackNetworks,
+    StackNetworksArgs,
 )
+from components._wiring import COMPONENT_LABEL
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
@@ -127,6 +130,7 @@ def test_api_can_be_pointed_at_another_app_and_dockerfile():
         "dockerfile": "../orders/docker/Dockerfile",
         "target": "prod",
         "args": {"EXTRA": "1", "PYTHON_VERSION": "3.13"},
+        "platform": "linux/amd64",
     }
     assert image.plain("imageName") == "shop-orders:test"
 
@@ -280,3 +284,98 @@ def test_proxy_keeps_upstream_connections_alive_where_nginx_can_re_resolve_them(
     )
     assert marker in site
     assert ("keepalive 32" in site) == (version == "1.28")
+
+
+def urn_of(r) -> str:
+    """The URN's type-and-name part: the parent's qualified type chain (not its name), then type and name."""
+    parent_types = r.parent.split("::")[2] if r.parent else None
+    return f"{parent_types}${r.typ}::{r.name}" if parent_types else f"{r.typ}::{r.name}"
+
+
+def two_of_each():
+    for suffix in ("a", "b"):
+        nets = StackNetworks(f"net-{suffix}", StackNetworksArgs(runtime=RUNTIME))
+        PostgresService(f"db-{suffix}", PostgresServiceArgs(runtime=RUNTIME, network=nets.backend))
+        RedisService(f"cache-{suffix}", RedisServiceArgs(runtime=RUNTIME, network=nets.backend))
+        PythonApi(f"api-{suffix}", api_args(alias=f"api-{suffix}"))
+        NextApp(f"web-{suffix}", NextAppArgs(runtime=RUNTIME, network="front", api_url="http://api:8000", public_url="http://x"))
+        ReverseProxy(f"edge-{suffix}", proxy_args(http_port=8080 if suffix == "a" else 8081))
+
+
+def test_two_of_each_component_register_without_colliding_urns():
+    _, mocks = run(two_of_each)
+    urns = [urn_of(r) for r in mocks.registered]
+    assert len(urns) == len(set(urns)), sorted(u for u in urns if urns.count(u) > 1)
+
+
+def test_two_of_each_component_give_docker_objects_distinct_names():
+    _, mocks = run(two_of_each)
+    named = [(r.typ, r.plain("name")) for r in mocks.registered if r.typ.startswith("docker:") and r.plain("name")]
+    named = [n for n in named if n[0] != "docker:index/remoteImage:RemoteImage"]  # image references are shared on purpose
+    assert len(named) == len(set(named)), sorted(n for n in named if named.count(n) > 1)
+
+
+def test_stack_networks_keep_the_first_stacks_resource_names_through_aliases():
+    from tests.support.program import RecordingMonitor  # noqa: F401 - documents where options are recorded
+
+    _, mocks = run(lambda: StackNetworks("networks", StackNetworksArgs(runtime=RUNTIME)))
+    assert sorted(r.name for r in mocks.of_type("docker:index/network:Network")) == ["networks-backend", "networks-frontend"]
+    assert sorted(r.plain("name") for r in mocks.of_type("docker:index/network:Network")) == [
+        "shop-test-backend",
+        "shop-test-frontend",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("build", "kind"),
+    [
+        (lambda: PostgresService("orders", PostgresServiceArgs(runtime=RUNTIME, network="n")), "postgres"),
+        (lambda: RedisService("sessions", RedisServiceArgs(runtime=RUNTIME, network="n")), "redis"),
+        (lambda: PythonApi("billing", api_args()), "api"),
+        (
+            lambda: NextApp("shop", NextAppArgs(runtime=RUNTIME, network="n", api_url="http://a:1", public_url="http://x")),
+            "web",
+        ),
+        (lambda: ReverseProxy("edge", proxy_args()), "proxy"),
+    ],
+)
+def test_services_are_labelled_with_their_component_kind_whatever_their_name(build, kind):
+    _, mocks = run(build)
+    service = next(c for c in mocks.of_type(CONTAINER) if not c.plain("attach"))
+    assert {"label": COMPONENT_LABEL, "value": kind} in service.plain("labels")
+
+
+def test_postgres_runs_as_its_own_user_on_a_read_only_root_with_no_capabilities():
+    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")))
+    db = containers(mocks)["db"]
+    assert db.plain("user") == "999:0"
+    assert db.plain("readOnly") is True
+    assert set(db.plain("tmpfs")) == {"/var/run/postgresql", "/tmp"}
+    assert db.plain("capabilities") == {"drops": ["ALL"]}
+
+
+def test_postgres_stops_with_its_fast_shutdown_signal_as_pid_1():
+    _, mocks = run(lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")))
+    db = containers(mocks)["db"]
+    assert db.plain("init") is False and db.plain("stopSignal") == "SIGINT"
+    assert db.plain("stopTimeout") == RUNTIME.stop_grace_seconds == db.plain("destroyGraceSeconds")
+
+
+def test_redis_runs_on_a_read_only_root_as_pid_1():
+    _, mocks = run(lambda: RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net")))
+    cache = containers(mocks)["cache"]
+    assert cache.plain("readOnly") is True and cache.plain("init") is False
+
+
+def test_images_are_built_and_pulled_for_the_docker_hosts_platform():
+    arm = RUNTIME.model_copy(update={"platform": "linux/arm64"})
+    _, mocks = run(
+        lambda: (PythonApi("api", api_args(runtime=arm)), PostgresService("db", PostgresServiceArgs(runtime=arm, network="n")))
+    )
+    assert mocks.named("api-image").plain("build")["platform"] == "linux/arm64"
+    assert mocks.named("db-image").plain("platform") == "linux/arm64"
+
+
+def test_proxy_outputs_the_public_url_not_the_bind_address():
+    result, _ = run(lambda: pulumi.export("url", ReverseProxy("edge", proxy_args(public_url="https://example.com/")).url))
+    assert result.values["url"] == "https://example.com"

@@ -181,10 +181,19 @@ def test_pulumi_yaml_declares_exactly_the_model():
     assert declared == pulumi_config_block()
 
 
-def test_pulumi_yaml_declares_secrets_as_secret():
+def test_pulumi_yaml_requires_only_what_every_stack_sets():
+    """The CLI refuses a stack missing any declared key without a default (pkg/workspace/config.go, mergeConfig)."""
     declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
-    for key in ("postgresPassword", "redisPassword", "tlsCertificate", "tlsPrivateKey"):
-        assert declared[key]["secret"] is True
+    required = {key for key, entry in declared.items() if "default" not in entry and "value" not in entry}
+    assert required == {"environment", "publicUrl"}
+    for stack in ("dev", "prod"):
+        stack_keys = {k.split(":", 1)[1] for k in yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]}
+        assert required <= stack_keys, stack
+
+
+def test_secrets_are_not_declared_so_the_program_can_name_the_missing_ones():
+    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
+    assert not {"postgresPassword", "redisPassword", "tlsCertificate", "tlsPrivateKey", "imageRegistry"} & set(declared)
 
 
 def test_every_setting_has_a_description():
@@ -202,3 +211,44 @@ def test_program_refuses_a_bad_stack_file_without_a_traceback(tmp_path):
         run_stack("dev", overrides={f"{NAMESPACE}:proxy": {"httpPort": "eighty"}})
     assert "standard-stack:proxy.httpPort" in str(caught.value)
     assert "Traceback" not in str(caught.value)
+
+
+def test_a_decimal_version_must_be_quoted_because_yaml_reads_16_10_as_16_1():
+    message = refusal(with_(DEV, "postgres.version", 16.1))
+    assert "standard-stack:postgres.version" in message and 'quoted text ("16.1")' in message
+
+
+def test_an_empty_image_registry_is_refused_instead_of_pushing_to_docker_hub():
+    message = refusal(with_(DEV, "imageRegistry", ""))
+    assert "standard-stack:imageRegistry" in message and "registry.example.com/team" in message and '""' in message
+
+
+def test_redis_maxmemory_must_stay_below_its_container_memory_limit():
+    raw = with_(with_(DEV, "redis.maxmemory", "256Mi"), "redis.resources.memory", "128Mi")
+    message = refusal(raw)
+    assert "standard-stack:redis.maxmemory" in message and "(256Mi)" in message and "(128Mi)" in message
+
+
+def test_cpus_are_kept_in_the_spelling_the_provider_reads_back():
+    config = parse(with_(DEV, "api.resources.cpus", "2"))
+    assert config.api.resources.cpus == "2.0"
+
+
+def test_cpus_that_docker_would_report_back_differently_are_refused():
+    message = refusal(with_(DEV, "api.resources.cpus", "0.05"))
+    assert "standard-stack:api.resources.cpus" in message and "back as 0.1" in message
+
+
+def test_unquoted_restart_no_is_read_as_the_pulumi_cli_reads_it(tmp_path):
+    from tests.support.program import stack_config
+
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config:\n  standard-stack:restart: no\n  standard-stack:hotReload: false\n")
+    raw = stack_config(path)
+    assert raw == {"standard-stack:restart": "no", "standard-stack:hotReload": False}
+    assert parse(with_(DEV, "restart", raw["standard-stack:restart"])).restart == "no"
+
+
+def test_the_platform_is_explicit_and_checked():
+    assert parse(DEV).platform == "linux/amd64"
+    assert "standard-stack:platform" in refusal(with_(DEV, "platform", "amd64"))

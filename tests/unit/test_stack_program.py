@@ -45,7 +45,7 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
         "standard-stack:index:PythonApi": ["api"],
         "standard-stack:index:NextApp": ["web"],
         "standard-stack:index:ReverseProxy": ["proxy"],
-        "docker:index/network:Network": ["backend", "frontend"],
+        "docker:index/network:Network": ["networks-backend", "networks-frontend"],
         "random:index/randomPassword:RandomPassword": ["postgres-password", "redis-password"],
         "docker:index/remoteImage:RemoteImage": ["postgres-image", "redis-image"],
         "docker:index/image:Image": ["api-image", "proxy-image", "web-image"],
@@ -164,7 +164,7 @@ def test_prod_limits_every_long_running_container(prod):
 
 def test_memory_limits_are_sent_in_mib(prod):
     assert containers(prod)["postgres"].plain("memory") == 2048
-    assert containers(prod)["api"].plain("cpus") == "2"
+    assert containers(prod)["api"].plain("cpus") == "2.0"  # the provider's read-back spelling
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -191,7 +191,7 @@ def test_dev_binds_every_port_to_loopback(dev):
 
 
 def test_prod_backend_network_is_internal_and_holds_the_data_services(prod):
-    backend = prod.mocks.named("backend")
+    backend = prod.mocks.named("networks-backend")
     assert backend.plain("internal") is True
     nets = {n: {net["name"] for net in c.plain("networksAdvanced") or []} for n, c in long_running(prod).items()}
     assert nets["postgres"] == {"standard-stack-prod-backend"}
@@ -262,9 +262,9 @@ def test_dev_and_prod_differ_as_the_stack_files_say(dev, prod):
     assert "API_WORKERS=1" in d["api"].plain("envs") and "API_WORKERS=4" in p["api"].plain("envs")
     assert "APP_ENV=dev" in d["api"].plain("envs") and "APP_ENV=prod" in p["api"].plain("envs")
     assert "LOG_LEVEL=debug" in d["api"].plain("envs") and "LOG_LEVEL=info" in p["api"].plain("envs")
-    assert dev.mocks.named("backend").plain("internal") is False
+    assert dev.mocks.named("networks-backend").plain("internal") is False
     assert dev.values["url"] == "http://localhost:8080"
-    assert prod.values["url"] == "https://localhost:443"
+    assert prod.values["url"] == "https://example.com"
 
 
 def test_prod_site_config_serves_tls_and_redirects_http(prod):
