@@ -1,10 +1,9 @@
-"""Helpers for the stack scenarios: deploy the real program (or a copy of it), talk HTTP to it."""
+"""Helpers for the stack scenarios: find the stack's containers on the engine, talk HTTP to them."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -14,110 +13,26 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-from harness import LABEL_KEY, destroy, engine_api, remove_labelled, run_program
+import engine_api
+from deploy import labelled
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-PROJECT = "standard-stack"
-_COPY_IGNORE = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "node_modules",
-    ".next",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".mypy_cache",
-    "tests",
-    "bench",
-    "*.tsbuildinfo",
-)
+COMPONENT_LABEL = "dev.standard-stack.component"
+SERVICE_LABEL = "dev.standard-stack.service"
 
 
-def copy_project(dst: Path) -> Path:
-    """A private copy of the program and its image sources (to change a source file safely)."""
-    shutil.copytree(REPO, dst, ignore=_COPY_IGNORE, symlinks=True)
-    return dst
+def containers(stack: str) -> list[dict]:
+    """Inspect data of every container of the stack (running or not)."""
+    return [engine_api.inspect("containers", c["Id"]) for c in labelled(stack, "containers")]
 
 
-class StackRun:
-    """One stack deployed from `program_dir` with the e2e overrides; teardown removes all of it."""
-
-    def __init__(self, stack: str, tmp: Path, program_dir: Path = REPO, extra_overrides: dict | None = None):
-        self.stack, self.program_dir = stack, Path(program_dir)
-        self.state_path = str(tmp / f"{stack}-state" / "state.json")
-        files = [self.program_dir / f"Pulumi.{stack}.yaml", HERE / "overrides.yaml"]
-        per_stack = HERE / f"overrides.{stack}.yaml"
-        if per_stack.exists():
-            files.append(per_stack)
-        if extra_overrides:
-            extra = tmp / f"overrides.{stack}.extra.yaml"
-            extra.write_text(yaml.safe_dump({"config": extra_overrides}))
-            files.append(extra)
-        self.config_files = [str(f) for f in files]
-        self.label: str | None = None
-        self.result = None
-
-    def up(self, replace: Sequence[str] = ()):
-        self._refuse_foreign_objects()
-        try:
-            self.result = run_program(
-                str(self.program_dir), self.config_files, self.state_path, project=PROJECT, stack=self.stack, replace=replace
-            )
-        except Exception as exc:
-            self.label = getattr(getattr(exc, "result", None), "label", None) or self.label
-            raise
-        self.label = self.result.label
-        return self.result
-
-    def teardown(self) -> None:
-        try:
-            if os.path.exists(self.state_path):
-                destroy(self.state_path, include_protected=True)
-        finally:
-            if self.label:
-                remove_labelled(self.label)
-
-    def _refuse_foreign_objects(self) -> None:
-        """Fixed names (networks, volumes, the proxy) must be free or left over from an e2e run."""
-        prefix = f"{PROJECT}-{self.stack}-"
-        mine = self.label
-        for kind, listing, name_of in (
-            ("container", engine_api.get_json("/containers/json", {"all": 1}), lambda o: o["Names"][0][1:]),
-            ("network", engine_api.get_json("/networks"), lambda o: o["Name"]),
-            ("volume", engine_api.get_json("/volumes").get("Volumes") or [], lambda o: o["Name"]),
-        ):
-            for obj in listing:
-                name = name_of(obj)
-                if not name.startswith(prefix):
-                    continue
-                label = (obj.get("Labels") or {}).get(LABEL_KEY)
-                if label is None:
-                    raise RuntimeError(
-                        f"{kind} {name} exists and was not made by the e2e harness; "
-                        f"remove it (or the real {self.stack} stack) first"
-                    )
-                if label != mine:
-                    remove_labelled(label)  # a leftover of an interrupted e2e run
-
-
-def containers(label: str) -> list[dict]:
-    """Inspect data of every container the run created (running or not)."""
-    listing = engine_api.get_json("/containers/json", {"all": 1, "filters": {"label": [f"{LABEL_KEY}={label}"]}})
-    return [engine_api.inspect("containers", c["Id"]) for c in listing]
-
-
-def service_containers(label: str) -> dict[str, dict]:
-    """Long-running containers by service label (one-shot loaders and jobs left out)."""
+def service_containers(stack: str) -> dict[str, dict]:
+    """Long-running service containers by instance name (one-shot loaders and jobs left out)."""
     out = {}
-    for info in containers(label):
-        if info["HostConfig"]["RestartPolicy"]["Name"] == "no" and not info["State"]["Running"]:
-            continue
+    for info in containers(stack):
         labels = info["Config"]["Labels"]
-        key = labels.get("dev.standard-stack.service") or info["Name"].lstrip("/")
-        out[key] = info
+        if COMPONENT_LABEL not in labels or labels[COMPONENT_LABEL] == "api-migration":
+            continue
+        out[labels[SERVICE_LABEL]] = info
     return out
 
 
@@ -141,11 +56,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def http_no_redirect(url: str) -> tuple[int, str]:
+def http_no_redirect(url: str, headers: dict | None = None) -> tuple[int, str]:
     """Status and Location of one request, redirects not followed."""
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(url, timeout=10) as resp:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=10) as resp:
             return resp.status, resp.headers.get("Location", "")
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Location", "")
@@ -225,3 +140,45 @@ def self_signed_cert(tmp: Path, host: str = "localhost") -> tuple[str, str]:
         capture_output=True,
     )
     return cert.read_text(), key.read_text()
+
+
+class HostListener:
+    """A TCP listener the test starts on this machine (all addresses, a free port): the egress control.
+
+    A container on a routed network reaches it through its network's gateway; a container on an
+    internal network must not. No traffic leaves the machine.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("0.0.0.0", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> HostListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+
+def gateway(info: dict, network_suffix: str) -> str:
+    """The host side of a container's network whose name ends with ``network_suffix``."""
+    name = next(n for n in info["NetworkSettings"]["Networks"] if n.endswith(network_suffix))
+    return engine_api.inspect("networks", name)["IPAM"]["Config"][0]["Gateway"]
+
+
+def connects(container_id: str, host: str, port: int) -> bool:
+    """A TCP connection from inside the container (bash's /dev/tcp, bounded by timeout)."""
+    probe = docker_exec(container_id, "timeout", "6", "bash", "-c", f"exec 3<>/dev/tcp/{host}/{port} && echo CONNECTED")
+    return "CONNECTED" in probe.stdout

@@ -6,19 +6,21 @@ import time
 from collections.abc import Callable
 
 import pytest
-from stack import StackRun, copy_project, http, service_containers
+from deploy import Deployment, refuse_foreign_objects
+from stack import http, service_containers
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def hot(engine, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("hot-reload")
-    program = copy_project(tmp / "repo")
-    run = StackRun("dev", tmp, program_dir=program, extra_overrides={"standard-stack:hotReload": True})
-    run.up()
-    yield run
-    run.teardown()
+def hot(toolchain, tmp_path_factory):
+    refuse_foreign_objects("dev")
+    run = Deployment("dev", tmp_path_factory.mktemp("hot-reload"), overrides={"hotReload": True})
+    try:
+        run.result = run.up()
+        yield run
+    finally:
+        run.teardown()
 
 
 def eventually(check: Callable[[], bool], seconds: float = 90) -> bool:
@@ -34,7 +36,7 @@ def eventually(check: Callable[[], bool], seconds: float = 90) -> bool:
 
 
 def test_hot_reload_runs_the_dev_targets_with_sources_mounted(hot):
-    services = service_containers(hot.label)
+    services = service_containers("dev")
     mounts = {name: {m["Destination"]: m for m in services[name]["Mounts"]} for name in ("api", "web")}
     assert mounts["api"]["/app/app"]["Source"] == str(hot.program_dir / "images/api/app")
     assert mounts["web"]["/app/src"]["Source"] == str(hot.program_dir / "images/web/src")
@@ -44,11 +46,11 @@ def test_hot_reload_runs_the_dev_targets_with_sources_mounted(hot):
 
 def test_an_api_source_edit_is_served_without_a_deploy(hot):
     url = f"{hot.result.outputs['url']}/api/health"
-    before = service_containers(hot.label)["api"]["Id"]
+    before = service_containers("dev")["api"]["Id"]
     health = hot.program_dir / "images/api/app/api/routes/health.py"
     health.write_text(health.read_text().replace('return {"status": "ok"}', 'return {"status": "ok", "edited": "yes"}'))
     assert eventually(lambda: '"edited":"yes"' in http("GET", url)[2].replace(" ", ""))
-    assert service_containers(hot.label)["api"]["Id"] == before  # same container, reloaded in place
+    assert service_containers("dev")["api"]["Id"] == before  # same container, reloaded in place
 
 
 def test_a_page_edit_is_served_without_a_deploy(hot):
@@ -56,3 +58,7 @@ def test_a_page_edit_is_served_without_a_deploy(hot):
     page = hot.program_dir / "images/web/src/app/page.tsx"
     page.write_text(page.read_text().replace("<h1>standard-stack</h1>", "<h1>standard-stack (edited live)</h1>", 1))
     assert eventually(lambda: "standard-stack (edited live)" in http("GET", url, timeout=60)[2], seconds=180)
+
+
+def test_a_second_hot_reload_deploy_changes_nothing(hot):
+    hot.expect_no_changes()

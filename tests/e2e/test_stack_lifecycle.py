@@ -1,10 +1,10 @@
-"""Deploys over time: a failing migration stops the deploy; an API-only change replaces only the API."""
+"""Deploys over time through the real CLI: failures stop `pulumi up` and a fixed cause converges; API-only changes."""
 
 import time
 
 import pytest
-from harness import DeployFailed
-from stack import RequestLoop, StackRun, copy_project, http, service_containers
+from deploy import DeployFailed, Deployment, refuse_foreign_objects
+from stack import RequestLoop, http, service_containers
 
 pytestmark = pytest.mark.e2e
 
@@ -31,29 +31,53 @@ def downgrade() -> None:
 
 
 @pytest.fixture
-def dev_copy(engine, tmp_path):
+def dev_copy(toolchain, tmp_path):
     """The dev stack deployed from a private copy of the repository, removed afterwards."""
-    program = copy_project(tmp_path / "repo")
-    run = StackRun("dev", tmp_path, program_dir=program)
+    refuse_foreign_objects("dev")
+    run = Deployment("dev", tmp_path)
     yield run
     run.teardown()
 
 
-def test_failing_migration_stops_the_deploy_with_its_log_in_the_error(dev_copy):
-    versions = dev_copy.program_dir / "images/api/alembic/versions"
-    (versions / "0002_e2e_fail.py").write_text(FAILING_MIGRATION)
+def test_a_failing_migration_fails_up_with_its_log_and_a_fixed_one_converges(dev_copy):
+    migration = dev_copy.program_dir / "images/api/alembic/versions/0002_e2e_fail.py"
+    migration.write_text(FAILING_MIGRATION)
     with pytest.raises(DeployFailed) as err:
         dev_copy.up()
     message = str(err.value)
     assert "migration failed" in message
     assert "deliberately failing migration 0002" in message and "e2e-migration-boom" in message
-    assert "api" not in service_containers(dev_copy.label)  # the API was never started
+    assert "api" not in service_containers("dev")  # the API was never started
+
+    migration.unlink()
+    outcome = dev_copy.up()
+    assert service_containers("dev")["api"]["State"]["Health"]["Status"] == "healthy"
+    assert http("GET", outcome.outputs["api_ready_url"])[0] == 200
+    dev_copy.expect_no_changes()
+
+
+def test_a_container_that_never_turns_healthy_fails_up_and_a_fixed_one_converges(dev_copy):
+    """The API refuses to start without its settings; the deploy fails instead of reporting success."""
+    dev_copy.up()
+    broken = dev_copy.program_dir / "images/api/app/main.py"
+    original = broken.read_text()
+    broken.write_text('raise SystemExit("e2e: this API never starts")\n' + original)
+    with pytest.raises(DeployFailed) as err:
+        dev_copy.up()
+    assert "api" in str(err.value)
+    assert http("GET", dev_copy.outputs()["api_ready_url"])[0] == 200  # the old API kept serving (create-first)
+
+    broken.write_text(original)
+    dev_copy.up()
+    api = service_containers("dev")["api"]
+    assert api["State"]["Health"]["Status"] == "healthy"
+    dev_copy.expect_no_changes()
 
 
 def test_api_source_change_replaces_only_the_api_create_first_without_failed_requests(dev_copy):
     first = dev_copy.up()
     base = first.outputs["url"]
-    old_api = service_containers(dev_copy.label)["api"]["Id"]
+    old_api = service_containers("dev")["api"]["Id"]
     main = dev_copy.program_dir / "images/api/app/main.py"
     main.write_text(main.read_text() + "\n# e2e: a source-only change\n")
 
@@ -66,16 +90,10 @@ def test_api_source_change_replaces_only_the_api_create_first_without_failed_req
         print("  ", failure)
 
     changed = {name: action for name, action in second.actions.items() if action != "same"}
-    assert changed == {
-        "api-image": "update",
-        "api-migrate": "replace",
-        "api": "replace",
-        "api-secrets-files-loader": "replace",
-    }, changed
-    api_events = [e["event"] for e in second.events if e.get("name") == "api" and e["event"] in ("container-created", "delete")]
-    assert api_events == ["container-created", "delete"]  # create-first, old one removed last
-    new_api = service_containers(dev_copy.label)["api"]
+    assert set(changed) == {"api-image", "api-migrate", "api", "api-secrets-files-loader"}, changed
+    assert second.ops_of("api") == ["create-replacement", "replace", "delete-replaced"]  # new one first, old one last
+    new_api = service_containers("dev")["api"]
     assert new_api["Id"] != old_api and new_api["State"]["Health"]["Status"] == "healthy"
-    assert http("GET", f"{base}/api/items")[0] == 200
     assert loop.total > 20
     assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
+    dev_copy.expect_no_changes()

@@ -1,12 +1,25 @@
-"""The prod stack on the real engine: limits, restart, log rotation, users, secrets, isolation."""
+"""The prod stack through the real CLI: limits, restart, users, secrets, isolation, TLS, clean stops, protected data."""
 
 import os
 import secrets
 import signal
 
+import engine_api
 import pytest
 import yaml
-from stack import REPO, StackRun, docker_exec, http, http_no_redirect, self_signed_cert, service_containers, wait_until
+from deploy import REPO, DeployFailed, Deployment, labelled, refuse_foreign_objects
+from stack import (
+    HostListener,
+    connects,
+    containers,
+    docker_exec,
+    gateway,
+    http,
+    http_no_redirect,
+    self_signed_cert,
+    service_containers,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -14,7 +27,8 @@ SERVICES = {"postgres", "redis", "api", "web", "proxy"}
 
 
 @pytest.fixture(scope="module")
-def prod(engine, tmp_path_factory):
+def prod(toolchain, tmp_path_factory):
+    refuse_foreign_objects("prod")
     tmp = tmp_path_factory.mktemp("prod")
     cert, key = self_signed_cert(tmp)
     secret_values = {
@@ -23,10 +37,10 @@ def prod(engine, tmp_path_factory):
         "tlsCertificate": cert,
         "tlsPrivateKey": key,
     }
-    run = StackRun("prod", tmp, extra_overrides={f"standard-stack:{k}": v for k, v in secret_values.items()})
+    run = Deployment("prod", tmp, secrets_=secret_values)
     run.secret_values = secret_values
     try:
-        run.up()
+        run.first = run.up()
         yield run
     finally:
         run.teardown()
@@ -42,16 +56,26 @@ def _mib(text: str) -> int:
     return int(float(number) * {"Mi": 1, "Gi": 1024}[unit])
 
 
+def test_a_second_prod_deploy_changes_nothing(prod):
+    assert "Resources:" in prod.first.stdout
+    prod.expect_no_changes()
+
+
 def test_every_prod_container_reports_healthy(prod):
-    services = service_containers(prod.label)
+    services = service_containers("prod")
     assert set(services) == SERVICES
     for name, info in services.items():
         assert info["State"]["Health"]["Status"] == "healthy", name
 
 
+def test_outputs_are_the_public_url_not_the_bind_address(prod):
+    assert prod.first.outputs["url"] == "https://localhost:28443"
+    assert prod.first.outputs["health_url"] == "https://localhost:28443/healthz"
+
+
 def test_memory_and_cpu_limits_match_the_prod_config(prod):
     cfg = _prod_config()
-    for name, info in service_containers(prod.label).items():
+    for name, info in service_containers("prod").items():
         want = cfg[name]["resources"]
         host = info["HostConfig"]
         assert host["Memory"] == _mib(want["memory"]) << 20, name
@@ -61,7 +85,7 @@ def test_memory_and_cpu_limits_match_the_prod_config(prod):
 
 def test_restart_policy_and_log_rotation_match_the_prod_config(prod):
     cfg = _prod_config()
-    for name, info in service_containers(prod.label).items():
+    for name, info in service_containers("prod").items():
         host = info["HostConfig"]
         assert host["RestartPolicy"]["Name"] == cfg["restart"], name
         assert host["LogConfig"]["Type"] == "json-file", name
@@ -71,82 +95,117 @@ def test_restart_policy_and_log_rotation_match_the_prod_config(prod):
         }, name
 
 
-@pytest.mark.parametrize("service", ["api", "web", "proxy"])
-def test_app_containers_run_as_a_non_root_user(prod, service):
-    info = service_containers(prod.label)[service]
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_runs_as_a_non_root_user(prod, service):
+    info = service_containers("prod")[service]
     assert info["Config"]["User"] not in ("", "root", "0", "0:0")
     status = docker_exec(info["Id"], "cat", "/proc/1/status")
     uid_line = next(line for line in status.stdout.splitlines() if line.startswith("Uid:"))
     assert all(uid != "0" for uid in uid_line.split()[1:]), uid_line
 
 
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_has_a_read_only_root_and_no_capabilities(prod, service):
+    host = service_containers("prod")[service]["HostConfig"]
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+    assert "no-new-privileges:true" in host["SecurityOpt"]
+
+
 def test_no_secret_value_in_any_container_env_labels_or_command(prod):
     values = [v.strip() for v in prod.secret_values.values()]
     values += [line for v in prod.secret_values.values() for line in v.splitlines() if len(line) > 20 and "-----" not in line]
-    from stack import containers
-
-    for info in containers(prod.label):
-        exposed = (
-            "\n".join(info["Config"].get("Env") or [])
-            + "\n"
-            + "\n".join(f"{k}={v}" for k, v in (info["Config"].get("Labels") or {}).items())
-            + "\n"
-            + " ".join(info["Config"].get("Cmd") or [])
-            + " ".join(info["Config"].get("Entrypoint") or [])
+    for info in containers("prod"):
+        exposed = "\n".join(
+            [*(info["Config"].get("Env") or []), *(f"{k}={v}" for k, v in (info["Config"].get("Labels") or {}).items())]
+            + [" ".join(info["Config"].get("Cmd") or []), " ".join(info["Config"].get("Entrypoint") or [])]
         )
         for value in values:
             assert value not in exposed, f"a secret value is visible in {info['Name']}"
 
 
-def test_only_the_proxy_publishes_ports(prod):
-    from stack import containers
+def test_no_secret_value_in_the_stack_state(prod):
+    state = str(prod.stack.export_stack().deployment)
+    for value in prod.secret_values.values():
+        assert value.strip() not in state
 
-    for info in containers(prod.label):
+
+def test_only_the_proxy_publishes_ports(prod):
+    for info in containers("prod"):
         published = {k: v for k, v in (info["HostConfig"].get("PortBindings") or {}).items() if v}
-        service = info["Config"]["Labels"].get("dev.standard-stack.service")
-        if service == "proxy":
+        if info["Config"]["Labels"].get("dev.standard-stack.component") == "proxy":
             assert set(published) == {"8080/tcp", "8443/tcp"}
         else:
             assert published == {}, info["Name"]
 
 
-def _connects(container_id: str, host: str, port: int) -> bool:
-    probe = docker_exec(container_id, "timeout", "6", "bash", "-c", f"exec 3<>/dev/tcp/{host}/{port} && echo CONNECTED")
-    return "CONNECTED" in probe.stdout
-
-
 def test_postgres_cannot_reach_outside_its_internal_network(prod):
-    services = service_containers(prod.label)
-    pg, proxy = services["postgres"]["Id"], services["proxy"]["Id"]
-    # control: the proxy (frontend network, not internal) reaches PyPI, which CI machines reach
-    assert _connects(proxy, "pypi.org", 443), "control failed: no egress even from the proxy"
-    assert not _connects(pg, "pypi.org", 443)
+    services = service_containers("prod")
+    pg, proxy = services["postgres"], services["proxy"]
+    with HostListener() as listener:
+        host = gateway(proxy, "-frontend")
+        assert connects(proxy["Id"], host, listener.port), "control failed: the proxy cannot reach a host listener"
+        assert not connects(pg["Id"], host, listener.port)
+        assert listener.accepted == 1
     web_ip = next(iter(services["web"]["NetworkSettings"]["Networks"].values()))["IPAddress"]
-    assert _connects(proxy, web_ip, 3000)  # control: frontend neighbours answer
-    assert not _connects(pg, web_ip, 3000)
+    assert connects(proxy["Id"], web_ip, 3000)  # control: frontend neighbours answer
+    assert not connects(pg["Id"], web_ip, 3000)
 
 
-def test_proxy_serves_https_and_redirects_http(prod):
-    status, _, body = http("GET", prod.result.outputs["health_url"])
+def test_proxy_serves_https_and_redirects_http_to_the_configured_name(prod):
+    status, _, body = http("GET", prod.first.outputs["health_url"])
     assert status == 200 and body.strip() == "ok"
-    code, location = http_no_redirect("http://127.0.0.1:28080/anything")
-    assert code in (301, 308) and location.startswith("https://") and location.endswith(":28443/anything")
-    status, _, page = http("GET", prod.result.outputs["url"] + "/")
-    assert status == 200 and 'data-testid="items"' in page
+    code, location = http_no_redirect("http://127.0.0.1:28080/anything", headers={"Host": "localhost"})
+    assert code in (301, 308) and location == "https://localhost:28443/anything"
+    status, _, page = http("GET", prod.first.outputs["url"] + "/")
+    assert status == 200
+
+
+def test_http_redirect_never_reflects_a_foreign_host(prod):
+    code, location = http_no_redirect("http://127.0.0.1:28080/anything", headers={"Host": "evil.example"})
+    assert "evil.example" not in location
 
 
 def test_killing_the_api_process_brings_it_back_by_the_restart_policy(prod):
-    before = service_containers(prod.label)["api"]
+    before = service_containers("prod")["api"]
     os.kill(before["State"]["Pid"], signal.SIGKILL)
 
     def back_healthy():
-        info = service_containers(prod.label)["api"]
-        return (
-            info["RestartCount"] > before["RestartCount"]
-            and info["State"]["Running"]
-            and info["State"].get("Health", {}).get("Status") == "healthy"
-        ) and info
+        info = service_containers("prod")["api"]
+        healthy = info["State"]["Running"] and info["State"].get("Health", {}).get("Status") == "healthy"
+        return info["RestartCount"] > before["RestartCount"] and healthy and info
 
     after = wait_until(back_healthy, 120, "the API container restarted and healthy")
     assert after["Id"] == before["Id"]
-    assert http("GET", prod.result.outputs["api_ready_url"])[0] == 200
+    assert http("GET", prod.first.outputs["api_ready_url"])[0] == 200
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis", "api", "web", "proxy"])
+def test_every_service_stops_cleanly_within_its_grace_period(prod, service):
+    info = service_containers("prod")[service]
+    stop_timeout = info["Config"]["StopTimeout"]
+    assert stop_timeout == 20
+    engine_api.post_json(f"/containers/{info['Id']}/stop", query={"t": stop_timeout}, timeout=stop_timeout + 30)
+    stopped = engine_api.inspect("containers", info["Id"])["State"]
+    logs = engine_api.container_logs(info["Id"], tail=50)
+    engine_api.post_json(f"/containers/{info['Id']}/start")
+    wait_until(
+        lambda: engine_api.inspect("containers", info["Id"])["State"].get("Health", {}).get("Status") == "healthy",
+        120,
+        f"{service} healthy again",
+    )
+    print(f"\n{service}: exit code {stopped['ExitCode']}, OOMKilled {stopped['OOMKilled']}")
+    assert stopped["ExitCode"] == 0, f"{service} exited {stopped['ExitCode']} (137 = killed after the grace period)\n{logs}"
+    if service == "postgres":
+        assert "database system is shut down" in logs
+        restarted = engine_api.container_logs(info["Id"], tail=30)
+        assert "not properly shut down" not in restarted and "automatic recovery" not in restarted
+
+
+def test_destroy_refuses_while_data_is_protected_and_the_documented_path_keeps_the_volumes(prod):
+    with pytest.raises(DeployFailed, match="protect"):
+        prod.destroy()
+    prod.cli("destroy", "--yes", "--exclude-protected")
+    assert [c["Names"][0] for c in labelled("prod", "containers")] == []
+    volumes = sorted(v["Name"] for v in labelled("prod", "volumes"))
+    assert volumes == ["standard-stack-prod-postgres-data", "standard-stack-prod-redis-data"]

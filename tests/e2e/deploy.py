@@ -1,0 +1,240 @@
+"""Deploy the real program through the real Pulumi CLI (Automation API): `pulumi up`, preview, refresh, destroy.
+
+Each `Deployment` is a private copy of the repository (its own stack file, its own sources to edit)
+with a local file backend and passphrase secrets in a private temporary directory. The CLI, the
+Python language host and the providers are the binaries in `.tools/bin` (scripts/build-tools), put
+first on PATH for the CLI only; nothing here imitates the engine or a provider.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import engine_api
+import yaml
+from pulumi import automation as auto
+
+from tests.support.program import read_stack_file
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+TOOLS = REPO / ".tools"
+PROJECT = "standard-stack"
+CONTAINER = "docker:index/container:Container"
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "node_modules", ".next", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache",
+    ".tools", ".pulumi-state", "tests", "bench", "*.tsbuildinfo",
+)  # fmt: skip
+
+
+class DeployFailed(Exception):
+    """`pulumi up` (or preview/refresh/destroy) exited non-zero; the message holds what the CLI printed."""
+
+
+def copy_project(dst: Path) -> Path:
+    """A private copy of the program and its image sources; the venv is shared (a symlink)."""
+    shutil.copytree(REPO, dst, ignore=_COPY_IGNORE, symlinks=True)
+    (dst / ".venv").symlink_to(REPO / ".venv")
+    (dst / "policies" / ".venv").symlink_to(REPO / ".venv")  # the pack's runtime is in the dev requirements
+    return dst
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Objects merge key by key (the override wins); anything else is replaced."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = merge(base.get(key), value)
+        return out
+    return override
+
+
+@dataclass
+class Outcome:
+    """What one CLI operation did: outputs, and the step each resource (by name) went through."""
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (resource name, op) in engine order
+    stdout: str = ""
+
+    @property
+    def actions(self) -> dict[str, str]:
+        """Resource name -> the step that names it last (same, create, update, replace, delete, ...)."""
+        out: dict[str, str] = {}
+        for name, op in self.steps:
+            out[name] = "replace" if op in ("create-replacement", "delete-replaced", "replace") else op
+        return out
+
+    def ops_of(self, name: str) -> list[str]:
+        return [op for n, op in self.steps if n == name]
+
+
+def private_state_dir(path: Path) -> Path:
+    """State and the generated passphrase live in a directory only this user can read (0700, 0600)."""
+    path.mkdir(mode=0o700, parents=True)
+    passphrase = path / "passphrase"
+    passphrase.touch(mode=0o600)
+    passphrase.write_text(secrets.token_urlsafe(24))
+    return path
+
+
+def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]) -> None:
+    """Pulumi.<stack>.yaml of the copy: the committed file, then tests/e2e/overrides*.yaml, then ``overrides``.
+
+    The e2e overrides select the base image versions this engine has and move published ports off the
+    host's usual ones; everything else is the committed stack file.
+    """
+    path = program_dir / f"Pulumi.{stack}.yaml"
+    document = read_stack_file(path.read_text()) or {}
+    config = document.get("config") or {}
+    for layer in (HERE / "overrides.yaml", HERE / f"overrides.{stack}.yaml"):
+        if layer.exists():
+            config = merge(config, (read_stack_file(layer.read_text()) or {}).get("config") or {})
+    config = merge(config, {f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in overrides.items()})
+    path.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
+
+
+def tool_env(state_dir: Path) -> dict[str, str]:
+    """Environment of every CLI call: the built binaries first, a private backend and passphrase."""
+    return {
+        "PATH": f"{TOOLS / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PULUMI_BACKEND_URL": f"file://{state_dir}",
+        "PULUMI_CONFIG_PASSPHRASE": (state_dir / "passphrase").read_text(),
+        "PULUMI_HOME": str(state_dir / "home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    }
+
+
+class Deployment:
+    """One stack of the program, deployed from a private copy with e2e overrides; `teardown` removes all of it."""
+
+    def __init__(
+        self,
+        stack: str,
+        tmp: Path,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        secrets_: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stack_name = stack
+        self.tmp = tmp
+        self.program_dir = copy_project(tmp / "repo")
+        self.env = tool_env(private_state_dir(tmp / "state"))
+        write_stack_file(self.program_dir, stack, overrides or {})
+        workspace = auto.LocalWorkspace(
+            work_dir=str(self.program_dir),
+            env_vars=self.env,
+            pulumi_command=auto.PulumiCommand(root=str(TOOLS), skip_version_check=True),
+        )
+        self.stack = auto.Stack.create_or_select(stack, workspace)
+        for key, value in (secrets_ or {}).items():
+            self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
+        self.last: Outcome | None = None
+
+    # --- CLI operations --------------------------------------------------------------------------
+    def _run(self, operation: str, **kwargs: Any) -> Outcome:
+        outcome = Outcome()
+
+        def on_event(event: auto.EngineEvent) -> None:
+            pre = event.resource_pre_event
+            if pre is not None and pre.metadata is not None:
+                outcome.steps.append((pre.metadata.urn.rsplit("::", 1)[-1], str(pre.metadata.op.value)))
+
+        try:
+            result = getattr(self.stack, operation)(on_event=on_event, color="never", **kwargs)
+        except auto.CommandError as error:
+            raise DeployFailed(f"pulumi {operation} of {self.stack_name} failed:\n{error}") from None
+        outcome.stdout = result.stdout
+        outputs = getattr(result, "outputs", None)
+        if outputs is not None:
+            outcome.outputs = {k: v.value for k, v in outputs.items()}
+        self.last = outcome
+        return outcome
+
+    def up(self, replace: Sequence[str] = (), **kwargs: Any) -> Outcome:
+        """`pulumi up`; ``replace`` names resources (their URNs are looked up in the state)."""
+        urns = [self.urn(name) for name in replace]
+        return self._run("up", replace=urns or None, **kwargs)
+
+    def preview(self, **kwargs: Any) -> Outcome:
+        return self._run("preview", **kwargs)
+
+    def expect_no_changes(self) -> Outcome:
+        """A second deploy changes nothing: `pulumi preview --expect-no-changes` exits 0."""
+        return self._run("preview", expect_no_changes=True, diff=True)
+
+    def refresh(self) -> Outcome:
+        return self._run("refresh")
+
+    def destroy(self) -> Outcome:
+        return self._run("destroy")
+
+    def outputs(self) -> dict[str, Any]:
+        return {k: v.value for k, v in self.stack.outputs().items()}
+
+    def urn(self, name: str, typ: str = CONTAINER) -> str:
+        resources = self.stack.export_stack().deployment["resources"]
+        matches = [r["urn"] for r in resources if r["type"] == typ and r["urn"].endswith(f"::{name}")]
+        if len(matches) != 1:
+            raise LookupError(f"{len(matches)} {typ} resources named {name} in {self.stack_name}")
+        return matches[0]
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """The `pulumi` CLI itself, in the program's directory, for commands the Automation API lacks."""
+        proc = subprocess.run(
+            [str(TOOLS / "bin" / "pulumi"), *args, "--stack", self.stack_name, "--non-interactive"],
+            cwd=self.program_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if check and proc.returncode != 0:
+            raise DeployFailed(f"pulumi {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def teardown(self) -> None:
+        """Unprotect and destroy everything, then remove what `retainOnDelete` left (the data volumes)."""
+        try:
+            self.cli("state", "unprotect", "--all", "--yes", check=False)
+            self.cli("destroy", "--yes", "--skip-preview", check=False)
+        finally:
+            remove_stack_objects(self.stack_name)
+            self.stack.workspace.remove_stack(self.stack_name, force=True)
+
+
+def labelled(stack: str, kind: str) -> list[dict]:
+    """Docker objects of one stack of this project (by the labels every component sets)."""
+    filters = {"label": [f"dev.standard-stack.project={PROJECT}", f"dev.standard-stack.stack={stack}"]}
+    if kind == "containers":
+        return engine_api.get_json("/containers/json", {"all": 1, "filters": filters})
+    if kind == "volumes":
+        return engine_api.get_json("/volumes", {"filters": filters}).get("Volumes") or []
+    return engine_api.get_json("/networks", {"filters": filters})
+
+
+def remove_stack_objects(stack: str) -> None:
+    for container in labelled(stack, "containers"):
+        engine_api.delete(f"/containers/{container['Id']}", {"force": 1, "v": 1})
+    for volume in labelled(stack, "volumes"):
+        engine_api.delete(f"/volumes/{volume['Name']}", {"force": 1})
+    for network in labelled(stack, "networks"):
+        engine_api.delete(f"/networks/{network['Id']}")
+
+
+def refuse_foreign_objects(stack: str) -> None:
+    """A real deployment of the same stack on this engine would be destroyed by the tests: stop instead."""
+    found = [c["Names"][0] for c in labelled(stack, "containers")] + [v["Name"] for v in labelled(stack, "volumes")]
+    if found:
+        raise RuntimeError(
+            f"Docker objects of a '{stack}' stack of {PROJECT} exist on this engine ({', '.join(found[:5])}...): "
+            f"the e2e tier deploys and destroys the same names. Destroy that stack first (or use another engine)."
+        )

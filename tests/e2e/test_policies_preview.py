@@ -1,0 +1,49 @@
+"""The policy pack inside a real `pulumi preview --policy-pack` (nothing is deployed: previews only)."""
+
+import secrets
+
+import pytest
+from deploy import DeployFailed, Deployment
+
+pytestmark = pytest.mark.e2e
+
+PROD_SECRETS = {
+    "postgresPassword": "preview-only-postgres-password",
+    "redisPassword": "preview-only-redis-password",
+    "tlsCertificate": "-----BEGIN CERTIFICATE-----\nMIIBpreview\n-----END CERTIFICATE-----\n",
+    "tlsPrivateKey": "-----BEGIN PRIVATE KEY-----\nMIIEpreview\n-----END PRIVATE KEY-----\n",
+}
+
+
+def preview_with_pack(run: Deployment, config: str | None = None):
+    pack = str(run.program_dir / "policies")
+    configs = [str(run.program_dir / "policies" / config)] if config else None
+    return run.preview(policy_packs=[pack], policy_pack_configs=configs)
+
+
+@pytest.fixture
+def fresh(toolchain, tmp_path):
+    def make(stack: str, **kwargs) -> Deployment:
+        return Deployment(stack, tmp_path / f"{stack}-{secrets.token_hex(3)}", **kwargs)
+
+    return make
+
+
+def test_the_dev_stack_passes_the_pack(fresh):
+    outcome = preview_with_pack(fresh("dev"))
+    assert "standard-stack-guardrails" in outcome.stdout or "Policies:" in outcome.stdout or outcome.steps
+
+
+def test_the_prod_stack_passes_the_pack_with_the_prod_policy_config(fresh):
+    preview_with_pack(fresh("prod", secrets_=PROD_SECRETS), "policy-config.prod.json")
+
+
+def test_a_program_that_breaks_a_mandatory_rule_fails_the_preview_with_the_policys_message(fresh):
+    run = fresh("prod", secrets_=PROD_SECRETS)
+    main = run.program_dir / "components" / "postgres.py"
+    # the variant: Postgres publishes its port on every address, which only the proxy may do
+    main.write_text(main.read_text().replace("ports=loopback_port(PORT, args.host_port),", 'ports=[docker.ContainerPortArgs(internal=PORT, external=25432, ip="0.0.0.0")],'))
+    with pytest.raises(DeployFailed) as err:
+        preview_with_pack(run, "policy-config.prod.json")
+    message = str(err.value)
+    assert "container-published-ports" in message and "publishes host ports; only the reverse proxy may" in message

@@ -1,0 +1,90 @@
+"""The README's commands, run as written: `make deploy-dev` on a fresh copy, then the production commands.
+
+Each runs in a private copy of the repository whose stack file carries the e2e overrides (base image
+versions this engine has, published ports off the host's usual ones); the commands are the README's.
+"""
+
+import re
+import subprocess
+
+import pytest
+from deploy import REPO, copy_project, private_state_dir, refuse_foreign_objects, tool_env, write_stack_file
+from stack import http, self_signed_cert, service_containers, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def readme_block(heading: str) -> list[str]:
+    """The command lines of the first ```sh block after ``heading`` in README.md (comments dropped)."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index(heading) :]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def shell(command: str, cwd, env, stdin: str | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=1800
+    )
+    print(f"\n$ {command}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture
+def fresh_copy(toolchain, tmp_path):
+    import os
+
+    program = copy_project(tmp_path / "repo")
+    (program / ".venv").unlink()  # a fresh clone has no virtualenv: `make deploy-dev` creates it
+    env = {**os.environ, **tool_env(private_state_dir(tmp_path / "state"))}
+    env.pop("PULUMI_BACKEND_URL")  # the README's commands choose the backend themselves
+    yield program, env
+    shell("pulumi state unprotect --all --yes --stack prod >/dev/null 2>&1 || true", program, {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"})
+    for stack in ("dev", "prod"):
+        shell(f"pulumi destroy --yes --skip-preview --stack {stack} || true", program, {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"})
+    from deploy import remove_stack_objects
+
+    for stack in ("dev", "prod"):
+        remove_stack_objects(stack)
+
+
+def test_make_deploy_dev_deploys_the_dev_stack_and_the_app_answers_at_the_printed_url(fresh_copy):
+    program, env = fresh_copy
+    refuse_foreign_objects("dev")
+    write_stack_file(program, "dev", {})
+    assert readme_block("## Set up on a fresh machine")[0] == "make deploy-dev"
+    proc = shell("make deploy-dev", program, env)
+    assert proc.returncode == 0
+    url = proc.stdout.strip().splitlines()[-1]
+    assert url == "http://localhost:28080"
+    status, _, page = http("GET", url + "/")
+    assert status == 200 and "standard-stack" in page
+    assert set(service_containers("dev")) == {"postgres", "redis", "api", "web", "proxy"}
+
+
+def test_the_production_commands_deploy_prod_once_its_secrets_are_set(fresh_copy, tmp_path):
+    program, env = fresh_copy
+    refuse_foreign_objects("prod")
+    write_stack_file(program, "prod", {})
+    env = {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"}
+    cert, key = self_signed_cert(tmp_path)
+    (program / "fullchain.pem").write_text(cert)
+    (program / "privkey.pem").write_text(key)
+    commands = [c for c in readme_block("### Production") if "docker:host" not in c]  # the engine is local here
+    assert commands[0] == "pulumi stack select prod --create"
+    assert shell(commands[0] + " --non-interactive", program, env).returncode == 0
+
+    # before the secrets: `pulumi up` stops and prints the commands that set them
+    refused = shell("pulumi up --stack prod --yes --non-interactive", program, env)
+    assert refused.returncode != 0
+    for command in commands[1:5]:
+        assert command.split(" <")[0] in refused.stdout + refused.stderr
+    assert service_containers("prod") == {}
+
+    for command in commands[1:]:
+        secret_typed = "--secret" in command and "<" not in command
+        value = f"readme-{command.rsplit(':', 1)[-1]}-value" if secret_typed else None
+        assert shell(command + " --non-interactive", program, env, stdin=value).returncode == 0, command
+    assert commands[-1].startswith("pulumi up --stack prod")
+    wait_until(lambda: http("GET", "https://localhost:28443/healthz")[0] == 200, 60, "prod answers over HTTPS")
+    assert set(service_containers("prod")) == {"postgres", "redis", "api", "web", "proxy"}
