@@ -11,7 +11,7 @@ The output is an ``http {}``-level include (``/etc/nginx/site/site.conf`` in the
 Upstream addresses are Docker network aliases whose IP changes when a container is replaced.
 nginx resolves names in plain ``proxy_pass``/``upstream`` only at start-up, so:
 
-* nginx < 1.27.3 (Debian's 1.22 here): ``proxy_pass`` goes through a variable, which makes nginx
+* nginx < 1.27.3 (e.g. Debian bookworm's 1.22): ``proxy_pass`` goes through a variable, which makes nginx
   resolve the name per request through ``resolver`` (cached ``valid=`` seconds). No keepalive
   pool is possible in that form; prefix stripping is done with ``rewrite ... break`` because a
   ``proxy_pass`` with variables does not replace the location prefix. The rewrite works on the
