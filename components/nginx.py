@@ -105,7 +105,7 @@ SERVER_NAME_FORM = (
 def validate_server_name(value: object) -> str:
     """Return the server name lowercased (nginx matches case-insensitively) or raise ValueError.
 
-    The message says why and gives :data:`SERVER_NAME_FORM`; the caller names the setting.
+    The message says why, then gives :data:`SERVER_NAME_FORM`; the caller names the setting.
     """
     if not isinstance(value, str):
         raise ValueError(f"must be text: {SERVER_NAME_FORM}")
@@ -125,18 +125,18 @@ def validate_server_name(value: object) -> str:
     elif name.startswith("~"):
         why = "regular expressions are not supported"
     elif "*" in core:
-        why = "'*' may only be a whole first label ('*.example.com') or last label ('example.*')"
+        why = "'*' is allowed only as the whole first or last label"
     elif core.endswith("."):
-        why = "a trailing dot never matches (nginx removes it from the request's Host)"
+        why = "a trailing dot never matches (nginx drops it from the request's Host)"
     elif ".." in core or core.startswith("."):
         why = "empty label"
     elif len(name) > 253:
-        why = f"{len(name)} characters, more than 253"
+        why = f"{len(name)} characters is longer than 253"
     elif not _DNS_NAME.fullmatch(core):
         why = f"not a {'wildcard over a ' if kind == 'wildcard' else ''}DNS name"
     else:
         return name
-    raise ValueError(f"must be {SERVER_NAME_FORM} ({why})")
+    raise ValueError(f"{why}; must be {SERVER_NAME_FORM}")
 
 
 # client_max_body_size: ngx_http_core_module.c declares it with ngx_conf_set_off_slot, which
@@ -165,13 +165,11 @@ def validate_body_size(value: object) -> str:
         raise ValueError(f"must be {BODY_SIZE_FORM}")
     number, unit = int(match[1]), match[2].lower()
     if number > _MAX_OFF_T // _BODY_SIZE_SCALE[unit]:
-        raise ValueError(f"must be {BODY_SIZE_FORM} (too large: nginx refuses it)")
+        raise ValueError(f"too large for nginx (over 2^63-1 bytes); must be {BODY_SIZE_FORM}")
     return value
 
 
-ServerName = Annotated[
-    str, BeforeValidator(validate_server_name), Field(examples=["_", "example.com", "*.example.com"])
-]
+ServerName = Annotated[str, BeforeValidator(validate_server_name), Field(examples=["_", "example.com", "*.example.com"])]
 """A pydantic type for an nginx ``server_name`` (see :data:`SERVER_NAME_FORM`)."""
 
 BodySize = Annotated[str, BeforeValidator(validate_body_size), Field(examples=["512k", "10m", "1g"])]

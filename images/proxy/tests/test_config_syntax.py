@@ -24,9 +24,7 @@ from test_renderer import ACCEPTED_BODY_SIZES, ACCEPTED_SERVER_NAMES
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
 
-MATRIX = list(
-    itertools.product([False, True], [False, True], [False, True], [False, True], [OLD, NEW], ["_", "example.com"])
-)
+MATRIX = list(itertools.product([False, True], [False, True], [False, True], [False, True], [OLD, NEW], ["_", "example.com"]))
 
 
 def matrix_id(case) -> str:

@@ -103,15 +103,15 @@ ACCEPTED_SERVER_NAMES = {
 }
 
 REFUSED_SERVER_NAMES = {
-    "foo*bar": "'*' may only be a whole first label",
-    "a.*.com": "'*' may only be a whole first label",
-    "*example.com": "'*' may only be a whole first label",
-    "example*": "'*' may only be a whole first label",
-    "*.*": "'*' may only be a whole first label",
-    "*": "'*' may only be a whole first label",
+    "foo*bar": "'*' is allowed only as the whole first or last label",
+    "a.*.com": "'*' is allowed only as the whole first or last label",
+    "*example.com": "'*' is allowed only as the whole first or last label",
+    "example*": "'*' is allowed only as the whole first or last label",
+    "*.*": "'*' is allowed only as the whole first or last label",
+    "*": "'*' is allowed only as the whole first or last label",
     "ex..com": "empty label",
     "..example.com": "empty label",
-    "example.com.": "a trailing dot never matches",
+    "example.com.": "a trailing dot never matches (nginx drops it from the request's Host)",
     "~^(www\\.)?example\\.com$": "regular expressions are not supported",
     "": "empty",
     "*.": "empty",
@@ -125,7 +125,7 @@ REFUSED_SERVER_NAMES = {
     "'q'": "not a DNS name",
     "$host": "not a DNS name",
     "ex/ample.com": "not a DNS name",
-    ".".join(["a" * 63] * 4): "255 characters, more than 253",
+    ".".join(["a" * 63] * 4): "255 characters is longer than 253",
 }
 
 
@@ -138,9 +138,7 @@ def test_server_name_rule_accepts_names_and_nginx_wildcards_lowercased(value):
 def test_server_name_rule_refuses_with_the_reason_and_the_allowed_form(value):
     with pytest.raises(ValueError) as caught:
         validate_server_name(value)
-    message = str(caught.value)
-    assert message == f"must be {SERVER_NAME_FORM} ({REFUSED_SERVER_NAMES[value]}" + message.split(REFUSED_SERVER_NAMES[value], 1)[1]
-    assert REFUSED_SERVER_NAMES[value] in message
+    assert str(caught.value) == f"{REFUSED_SERVER_NAMES[value]}; must be {SERVER_NAME_FORM}"
 
 
 def test_server_name_form_names_every_accepted_shape():
@@ -170,12 +168,12 @@ def test_body_size_rule_takes_an_integer_as_bytes():
 def test_body_size_rule_refuses_with_the_allowed_form(value):
     with pytest.raises(ValueError) as caught:
         validate_body_size(value)
-    assert str(caught.value).startswith(f"must be {BODY_SIZE_FORM}")
+    assert str(caught.value).endswith(f"must be {BODY_SIZE_FORM}")
 
 
 @pytest.mark.parametrize("value", ["8589934592g", "8796093022208m", "9007199254740992k", str(2**63)])
 def test_body_size_rule_says_when_a_value_is_too_large_for_nginx(value):
-    with pytest.raises(ValueError, match="too large: nginx refuses it"):
+    with pytest.raises(ValueError, match=r"^too large for nginx \(over 2\^63-1 bytes\); must be "):
         validate_body_size(value)
 
 
@@ -203,7 +201,7 @@ def test_the_types_carry_the_rule_into_another_pydantic_model(field, value):
         _ForeignModel(**{field: value})
     (error,) = caught.value.errors()
     assert error["loc"] == (field,) and error["input"] == value
-    assert error["msg"].startswith("Value error, must be ")
+    assert error["msg"].startswith("Value error, ") and "; must be " in error["msg"]
 
 
 def test_the_types_normalise_in_another_pydantic_model():
@@ -427,7 +425,7 @@ def test_catch_all_server_name_renders_one_server_per_listener():
 def test_named_site_puts_a_421_default_server_before_each_listener_s_named_server():
     blocks = server_blocks(render(tls=True, server_name="example.com", nginx_version=NEW))
     assert len(blocks) == 4
-    for block, listen in zip(blocks, ("listen 8080", "listen 8080", "listen 8443 ssl", "listen 8443 ssl")):
+    for block, listen in zip(blocks, ("listen 8080", "listen 8080", "listen 8443 ssl", "listen 8443 ssl"), strict=True):
         assert f"\n    {listen}" in block
     for default in (blocks[0], blocks[2]):
         assert " default_server;" in default and "server_name _;" in default

@@ -228,7 +228,9 @@ def test_gzip_off_sends_identity(stubs, proxy_factory, version):
 
 
 def test_slow_upstream_hits_the_read_timeout_with_504(plain_proxy):
-    assert request(plain_proxy, "/slow").status == 504
+    response = request(plain_proxy, "/slow")
+    assert response.status == 504
+    assert_nginx_default_security_headers(response)
 
 
 def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory, version):
