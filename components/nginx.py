@@ -11,13 +11,29 @@ The output is an ``http {}``-level include (``/etc/nginx/site/site.conf`` in the
 Upstream addresses are Docker network aliases whose IP changes when a container is replaced.
 nginx resolves names in plain ``proxy_pass``/``upstream`` only at start-up, so:
 
-* nginx < 1.27.3 (Debian's 1.22 here): ``proxy_pass`` goes through a variable, which makes nginx
+* nginx < 1.27.3 (e.g. Debian bookworm's 1.22): ``proxy_pass`` goes through a variable, which makes nginx
   resolve the name per request through ``resolver`` (cached ``valid=`` seconds). No keepalive
   pool is possible in that form; prefix stripping is done with ``rewrite ... break`` because a
   ``proxy_pass`` with variables does not replace the location prefix. The rewrite works on the
   decoded URI, so an encoded slash (``%2F``) in a stripped path reaches the upstream as ``/``.
 * nginx >= 1.27.3: ``upstream`` blocks with ``zone`` + ``server host:port resolve`` re-resolve in
   the background and keep a keepalive pool (``keepalive 32``).
+
+Host names: with a ``server_name`` other than ``_`` every listener gets a ``default_server`` that
+answers requests for any other ``Host`` with 421 Misdirected Request (``/healthz`` still 200, for
+the container health check that calls ``http://127.0.0.1:8080/healthz``), so a client's ``Host``
+is never reflected into a redirect or passed to the apps. The HTTP->HTTPS redirect names the
+configured server name and public HTTPS port. ``_`` (the default) means "any host name": one server
+per listener, and the redirect then has no name but the request's own (``$host``).
+
+Security headers: the upstream app owns each header it sends (nothing is hidden or replaced);
+nginx adds its default only when the upstream sent none, and on its own responses (redirects,
+404/421/413/502/504, ``/healthz``). Its defaults are at least as strict as the web app's
+(``images/web/next.config.ts``). HSTS is nginx's alone, on TLS servers only.
+
+Settings shared with the stack's config model have their rule here, once, as plain functions
+and pydantic types: :func:`validate_server_name` / :data:`ServerName` and
+:func:`validate_body_size` / :data:`BodySize`.
 """
 
 from __future__ import annotations
@@ -26,9 +42,21 @@ import ipaddress
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["RESOLVE_MIN_VERSION", "ProxyRoute", "ProxySettings", "render_site_config"]
+__all__ = [
+    "BODY_SIZE_FORM",
+    "RESOLVE_MIN_VERSION",
+    "SECURITY_HEADER_DEFAULTS",
+    "SERVER_NAME_FORM",
+    "BodySize",
+    "ProxyRoute",
+    "ProxySettings",
+    "ServerName",
+    "render_site_config",
+    "validate_body_size",
+    "validate_server_name",
+]
 
 #: first open-source nginx with ``server ... resolve`` in upstream blocks
 RESOLVE_MIN_VERSION = (1, 27, 3)
@@ -39,13 +67,124 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$"
 )
-_SERVER_NAME = re.compile(r"^(?:_|(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
 _PATH_PREFIX = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
-_SIZE = re.compile(r"^[0-9]{1,6}[kKmMgG]?$")
 _FILE_PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[int, Field(ge=1, le=86400)]
+
+
+# ----------------------------------------------------------------------------- shared setting rules
+#
+# server_name: what nginx itself accepts, followed in nginx's source:
+# * ngx_http_core_module.c, ngx_http_core_server_name(): a name starting with "*" must start with
+#   "*." and be at least 3 long, one starting with "." at least 2 long; "~" starts a regex; "/"
+#   only warns ("suspicious symbols"); anything else is taken as is and lowercased.
+# * ngx_http.c, ngx_http_server_names() -> ngx_hash.c, ngx_hash_add_key(NGX_HASH_WILDCARD_KEY):
+#   at most one "*", no "..", and the only wildcards are "*.example.com", ".example.com" and
+#   "example.*"; anything else ("foo*bar", "a.*.com", "example*") is "invalid server name or
+#   wildcard". This check only runs when two servers share a port, which is why a single-server
+#   config used to start with such a name; with the default server below it would not.
+# * ngx_http_request.c, ngx_http_validate_host(): a request's Host loses a trailing dot before it
+#   is matched, so "example.com." could never match: refused here.
+# On top of nginx's rule: one name (the redirect needs one), no regex (not quotable safely, no
+# name to redirect to), DNS lengths (63 a label, 253 in all). Underscores are accepted, as nginx,
+# browsers and Host validation accept them ("a_b.example.com"); public CAs do not issue
+# certificates for such names, which is the certificate's business, not the proxy's.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+SERVER_NAME_FORM = (
+    "'_' (any host name), one DNS name such as 'example.com' (labels of letters, digits, '-' and '_' "
+    "joined by single dots, no label starting or ending with '-', at most 63 characters a label and 253 "
+    "in all, no trailing dot), or one nginx wildcard: '*.example.com' (its subdomains), '.example.com' "
+    "(example.com and its subdomains) or 'example.*'"
+)
+
+
+def validate_server_name(value: object) -> str:
+    """Return the server name lowercased (nginx matches case-insensitively) or raise ValueError.
+
+    The message says why, then gives :data:`SERVER_NAME_FORM`; the caller names the setting.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"must be text: {SERVER_NAME_FORM}")
+    if value == "_":
+        return value
+    name = value.lower()
+    if name.startswith("*."):
+        core, kind = name[2:], "wildcard"
+    elif name.startswith(".") and len(name) > 1:
+        core, kind = name[1:], "wildcard"
+    elif name.endswith(".*"):
+        core, kind = name[:-2], "wildcard"
+    else:
+        core, kind = name, "name"
+    if not core:
+        why = "empty"
+    elif name.startswith("~"):
+        why = "regular expressions are not supported"
+    elif "*" in core:
+        why = "'*' is allowed only as the whole first or last label"
+    elif core.endswith("."):
+        why = "a trailing dot never matches (nginx drops it from the request's Host)"
+    elif ".." in core or core.startswith("."):
+        why = "empty label"
+    elif len(name) > 253:
+        why = f"{len(name)} characters is longer than 253"
+    elif not _DNS_NAME.fullmatch(core):
+        why = f"not a {'wildcard over a ' if kind == 'wildcard' else ''}DNS name"
+    else:
+        return name
+    raise ValueError(f"{why}; must be {SERVER_NAME_FORM}")
+
+
+# client_max_body_size: ngx_http_core_module.c declares it with ngx_conf_set_off_slot, which
+# parses with ngx_parse.c, ngx_parse_offset(): decimal digits (ngx_atoof, no sign, no spaces)
+# with an optional unit k/K, m/M, g/G (powers of 1024); the number must not exceed
+# NGX_MAX_OFF_T_VALUE (2^63-1 on 64-bit) divided by the unit, else "invalid value". 0 turns the
+# check off (documented for client_max_body_size).
+_BODY_SIZE = re.compile(r"([0-9]+)([kKmMgG]?)")
+_BODY_SIZE_SCALE = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_MAX_OFF_T = 2**63 - 1
+
+BODY_SIZE_FORM = (
+    "a whole number with an optional unit k, m or g (1024, 1024², 1024³ bytes), e.g. '512k', '10m', '1g'; "
+    f"'0' turns the limit off; at most {_MAX_OFF_T // 1024**3}g (nginx's largest size, 2^63-1 bytes)"
+)
+
+
+def validate_body_size(value: object) -> str:
+    """Return the nginx size text (an int is taken as bytes) or raise ValueError naming the form."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be {BODY_SIZE_FORM}")
+    match = _BODY_SIZE.fullmatch(value)
+    if not match:
+        raise ValueError(f"must be {BODY_SIZE_FORM}")
+    number, unit = int(match[1]), match[2].lower()
+    if number > _MAX_OFF_T // _BODY_SIZE_SCALE[unit]:
+        raise ValueError(f"too large for nginx (over 2^63-1 bytes); must be {BODY_SIZE_FORM}")
+    return value
+
+
+ServerName = Annotated[str, BeforeValidator(validate_server_name), Field(examples=["_", "example.com", "*.example.com"])]
+"""A pydantic type for an nginx ``server_name`` (see :data:`SERVER_NAME_FORM`)."""
+
+BodySize = Annotated[str, BeforeValidator(validate_body_size), Field(examples=["512k", "10m", "1g"])]
+"""A pydantic type for ``client_max_body_size`` (see :data:`BODY_SIZE_FORM`)."""
+
+#: nginx's default for each security header: sent when the upstream sent none of its own, and on
+#: nginx's own responses. At least as strict as images/web/next.config.ts (a test compares them).
+SECURITY_HEADER_DEFAULTS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+    ("Content-Security-Policy", "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
 
 
 class ProxyRoute(BaseModel):
@@ -101,7 +240,8 @@ class ProxySettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     routes: tuple[ProxyRoute, ...] = ()
-    server_name: str = "_"
+    #: "_" answers any host name; a name makes other hosts get 421 (see the module docstring)
+    server_name: ServerName = "_"
     tls: bool = False
     http_port: Port = 8080
     https_port: Port = 8443
@@ -109,7 +249,7 @@ class ProxySettings(BaseModel):
     #: They feed X-Forwarded-Port and the http->https redirect.
     public_http_port: Port | None = None
     public_https_port: Port | None = None
-    client_max_body_size: str = "10m"
+    client_max_body_size: BodySize = "10m"
     connect_timeout: Seconds = 5
     read_timeout: Seconds = 60
     send_timeout: Seconds = 60
@@ -121,23 +261,6 @@ class ProxySettings(BaseModel):
     tls_key_path: str = "/etc/nginx/site/tls/key.pem"
     #: the nginx the config is for; below RESOLVE_MIN_VERSION the variable form is rendered
     nginx_version: tuple[int, int, int] = (1, 22, 1)
-
-    @field_validator("server_name")
-    @classmethod
-    def _check_server_name(cls, value: str) -> str:
-        if not _SERVER_NAME.fullmatch(value):
-            raise ValueError(
-                f"server_name {value!r} must be '_' or one host name (letters, digits, '-', '.', "
-                "optional leading '*.'); no spaces, quotes, ';' or braces"
-            )
-        return value
-
-    @field_validator("client_max_body_size")
-    @classmethod
-    def _check_size(cls, value: str) -> str:
-        if not _SIZE.fullmatch(value):
-            raise ValueError(f"client_max_body_size {value!r} must be digits with an optional k/m/g suffix, e.g. '10m'")
-        return value
 
     @field_validator("resolver")
     @classmethod
@@ -182,14 +305,14 @@ def render_site_config(settings: ProxySettings) -> str:
         "# standard-stack reverse proxy site; rendered by components/nginx.py, do not edit.",
         "",
     ]
-    out += _connection_map(settings)
+    out += _http_level(settings)
     if settings.uses_resolve:
         out += _upstream_blocks(settings, routes, names)
-    if settings.tls:
-        out += _server(settings, routes, names, https=False, redirect_only=True)
-        out += _server(settings, routes, names, https=True, redirect_only=False)
-    else:
-        out += _server(settings, routes, names, https=False, redirect_only=False)
+    named = settings.server_name != "_"
+    for https in (False, True) if settings.tls else (False,):
+        if named:
+            out += _misdirected_server(settings, https=https)
+        out += _server(settings, routes, names, https=https, redirect_only=settings.tls and not https)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -208,11 +331,11 @@ def _upstream_names(routes: list[ProxyRoute]) -> dict[tuple[str, int], str]:
     return names
 
 
-def _connection_map(settings: ProxySettings) -> list[str]:
+def _http_level(settings: ProxySettings) -> list[str]:
     # With a keepalive pool a request without Upgrade must send "Connection: " (empty) so the
     # upstream connection stays reusable; without one "close" is nginx's own default.
     no_upgrade = "''" if settings.uses_resolve else "close"
-    return [
+    out = [
         "map $http_upgrade $connection_upgrade {",
         "    default upgrade;",
         f"    ''      {no_upgrade};",
@@ -223,8 +346,44 @@ def _connection_map(settings: ProxySettings) -> list[str]:
         "    default $http_host;",
         "    ''      $host;",
         "}",
-        "",
+        "# security headers: the upstream owns each header it sends; nginx's default only when it sent",
+        "# none, and on nginx's own responses (no upstream: empty). An empty value makes add_header add",
+        "# nothing (ngx_http_headers_filter_module.c, ngx_http_add_header: `if (value->len)`).",
     ]
+    for header, value in SECURITY_HEADER_DEFAULTS:
+        variable = header.lower().replace("-", "_")
+        out += [
+            f"map $upstream_http_{variable} $fallback_{variable} {{",
+            f'    ""      "{value}";',
+            '    default "";',
+            "}",
+        ]
+    bucket = _server_names_bucket_size(settings.server_name)
+    if bucket:
+        out += [
+            "# long server name: nginx's default 64-byte bucket holds names up to 46 characters",
+            f"server_names_hash_bucket_size {bucket};",
+        ]
+    out.append("")
+    return out
+
+
+def _server_names_bucket_size(server_name: str) -> int | None:
+    """The server_names_hash_bucket_size a long name needs (None when the default 64 fits it).
+
+    ngx_hash.c, ngx_hash_init(): a bucket must hold one element, NGX_HASH_ELT_SIZE = pointer +
+    align(len + 2, pointer), plus a terminating pointer, else "could not build server_names_hash".
+    Wildcards are hashed label by label, so the whole length is an upper bound for them too.
+    """
+    if server_name == "_":
+        return None
+    need = 8 + -(-(len(server_name) + 2) // 8) * 8 + 8
+    if need <= 64:
+        return None
+    size = 128
+    while size < need:
+        size *= 2
+    return size
 
 
 def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: dict[tuple[str, int], str]) -> list[str]:
@@ -248,19 +407,73 @@ def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: d
     return out
 
 
+def _healthz() -> list[str]:
+    return [
+        "location = /healthz {",
+        "    access_log off;",
+        "    default_type text/plain;",
+        '    return 200 "ok\\n";',
+        "}",
+    ]
+
+
+def _listen(settings: ProxySettings, *, https: bool, default: bool) -> list[str]:
+    suffix = " default_server" if default else ""
+    if not https:
+        return [f"listen {settings.http_port}{suffix};"]
+    if settings.nginx_version >= HTTP2_DIRECTIVE_MIN_VERSION:
+        return [f"listen {settings.https_port} ssl{suffix};", "http2 on;"]
+    return [f"listen {settings.https_port} ssl http2{suffix};"]
+
+
+def _block(body: list[str]) -> list[str]:
+    out = ["server {", *[("    " + line) if line else "" for line in body]]
+    while out[-1] == "":
+        out.pop()
+    return [*out, "}", ""]
+
+
+def _misdirected_server(settings: ProxySettings, *, https: bool) -> list[str]:
+    """The default server of a listener when a server name is set: any other Host gets 421.
+
+    421 Misdirected Request (RFC 9110, 15.5.20: this server will not produce a response for that
+    authority) rather than 444 (a silent close that looks like a network fault to whoever debugs
+    it) or 400 (the request is well formed). nginx has its own 421 page
+    (ngx_http_special_response.c, ngx_http_error_421_page). /healthz stays: the container health
+    check calls it by address (Host: 127.0.0.1:8080), which selects this server.
+    """
+    body = [
+        f"# requests for any host but {settings.server_name}: 421, never a redirect to it or a page for it",
+        *_listen(settings, https=https, default=True),
+        "server_name _;",
+        "server_tokens off;",
+        "",
+    ]
+    if https:
+        body += [*_tls_lines(settings), ""]
+    body += [*_security_headers(settings, https=https), ""]
+    body += [*_healthz(), "", "location / {", "    return 421;", "}"]
+    return _block(body)
+
+
+def _redirect_authority(settings: ProxySettings) -> str:
+    """Where http:// requests are sent: the configured name, never a name the client made up.
+
+    An exact name is written out. A wildcard server is selected only for a Host that matches the
+    wildcard (others reach the 421 default server), so $host is one of the configured names. "_"
+    has no name: the request's own host is all there is.
+    """
+    name = settings.server_name
+    host = "$host" if name == "_" or name.startswith((".", "*")) or name.endswith(".*") else name
+    port = settings.public_https_port or settings.https_port
+    return host if port == 443 else f"{host}:{port}"
+
+
 def _server(
     settings: ProxySettings, routes: list[ProxyRoute], names: dict[tuple[str, int], str], *, https: bool, redirect_only: bool
 ) -> list[str]:
-    out = ["server {"]
-    body: list[str] = []
-    if https:
-        h2_directive = settings.nginx_version >= HTTP2_DIRECTIVE_MIN_VERSION
-        body.append(f"listen {settings.https_port} ssl{'' if h2_directive else ' http2'};")
-        if h2_directive:
-            body.append("http2 on;")
-    else:
-        body.append(f"listen {settings.http_port};")
-    body += [
+    body = [
+        *_listen(settings, https=https, default=False),
         f"server_name {settings.server_name};",
         "server_tokens off;",
         # nginx's own redirects (/api -> /api/) must not carry the container's port or scheme
@@ -273,29 +486,16 @@ def _server(
     body += [*_security_headers(settings, https=https), ""]
     if not redirect_only:
         body += [*_proxy_common(settings, https=https), ""]
-    body += [
-        "location = /healthz {",
-        "    access_log off;",
-        "    default_type text/plain;",
-        '    return 200 "ok\\n";',
-        "}",
-        "",
-    ]
+    body += [*_healthz(), ""]
     if redirect_only:
-        port = settings.public_https_port or settings.https_port
-        authority = "$host" if port == 443 else f"$host:{port}"
-        body += ["location / {", f"    return 301 https://{authority}$request_uri;", "}"]
+        body += ["location / {", f"    return 301 https://{_redirect_authority(settings)}$request_uri;", "}"]
     else:
         for route in routes:
             body += _location(settings, route, names[(route.upstream_host, route.upstream_port)], https=https)
             body.append("")
         if not any(route.path_prefix == "/" for route in routes):
             body += ["location / {", "    return 404;", "}"]
-    out += [("    " + line) if line else "" for line in body]
-    while out[-1] == "":
-        out.pop()
-    out += ["}", ""]
-    return out
+    return _block(body)
 
 
 def _tls_lines(settings: ProxySettings) -> list[str]:
@@ -315,10 +515,7 @@ def _tls_lines(settings: ProxySettings) -> list[str]:
 def _security_headers(settings: ProxySettings, *, https: bool) -> list[str]:
     # add_header is inherited only by locations that declare none: locations below add none.
     lines = [
-        'add_header X-Content-Type-Options "nosniff" always;',
-        'add_header X-Frame-Options "SAMEORIGIN" always;',
-        'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
-        'add_header Permissions-Policy "camera=(), microphone=(), geolocation=()" always;',
+        f"add_header {header} $fallback_{header.lower().replace('-', '_')} always;" for header, _ in SECURITY_HEADER_DEFAULTS
     ]
     if https:
         lines.append(f'add_header Strict-Transport-Security "max-age={settings.hsts_max_age}" always;')
@@ -334,13 +531,9 @@ def _proxy_common(settings: ProxySettings, *, https: bool) -> list[str]:
         f"proxy_connect_timeout {settings.connect_timeout}s;",
         f"proxy_read_timeout {settings.read_timeout}s;",
         f"proxy_send_timeout {settings.send_timeout}s;",
-        # upstreams' own copies would duplicate the headers set above
-        "proxy_hide_header X-Content-Type-Options;",
-        "proxy_hide_header X-Frame-Options;",
-        "proxy_hide_header Referrer-Policy;",
-        "proxy_hide_header Permissions-Policy;",
     ]
     if https:
+        # HSTS is the TLS terminator's: an upstream's own (weaker or not) never reaches the client
         lines.append("proxy_hide_header Strict-Transport-Security;")
     if settings.gzip:
         lines += [

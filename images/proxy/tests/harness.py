@@ -165,8 +165,9 @@ class RunningNginx:
         deadline = time.monotonic() + 10
         while not all(_port_open(port) for port in ports):
             if process.poll() is not None or time.monotonic() > deadline:
+                log_text = proxy.log()  # before stop() removes the scratch dir
                 proxy.stop()
-                raise RuntimeError(f"nginx did not start:\n{log_path.read_text()}")
+                raise RuntimeError(f"nginx did not start:\n{log_text}")
             time.sleep(0.05)
         return proxy
 
@@ -205,14 +206,15 @@ class SeenRequest:
 class StubUpstream:
     """An HTTP server on a loopback address that records requests and echoes them as JSON.
 
-    Responses are padded past gzip_min_length and carry an X-Frame-Options of their own (the
-    proxy must replace it). GET /slow sleeps 2 s; a request with Upgrade is switched to a raw
-    line echo after 101, like a websocket would be.
+    Responses are padded past gzip_min_length and carry ``headers`` (e.g. the app's own security
+    headers). GET /slow sleeps 2 s; a request with Upgrade is switched to a raw line echo after
+    101, like a websocket would be.
     """
 
     name: str
     host: str = "127.0.0.1"
     port: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
     seen: list[SeenRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -245,7 +247,8 @@ class StubUpstream:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
-                self.send_header("X-Frame-Options", "ALLOW-FROM-UPSTREAM")
+                for name, value in stub.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 

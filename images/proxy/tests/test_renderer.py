@@ -5,8 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
-from pydantic import ValidationError
+from components_nginx import (
+    BODY_SIZE_FORM,
+    RESOLVE_MIN_VERSION,
+    SECURITY_HEADER_DEFAULTS,
+    SERVER_NAME_FORM,
+    BodySize,
+    ProxyRoute,
+    ProxySettings,
+    ServerName,
+    render_site_config,
+    validate_body_size,
+    validate_server_name,
+)
+from pydantic import BaseModel, ValidationError
 
 WEB = ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)
 API = ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True, websocket=False)
@@ -69,6 +81,146 @@ def test_settings_refuse_injected_server_name(name):
 def test_settings_refuse_malformed_body_size(size):
     with pytest.raises(ValidationError, match="client_max_body_size"):
         ProxySettings(client_max_body_size=size)
+
+
+# ----------------------------------------------------------------------------- shared setting rules
+# The same functions back ProxySettings and the stack's config model (proxy.serverName,
+# proxy.clientMaxBodySize): one rule per setting. test_config_syntax.py shows nginx agrees.
+
+ACCEPTED_SERVER_NAMES = {
+    "_": "_",
+    "example.com": "example.com",
+    "Shop.Example.COM": "shop.example.com",
+    "a_b.example.com": "a_b.example.com",
+    "localhost": "localhost",
+    "203.0.113.7": "203.0.113.7",
+    "xn--bcher-kva.example": "xn--bcher-kva.example",
+    "*.example.com": "*.example.com",
+    ".example.com": ".example.com",
+    "example.*": "example.*",
+    "a" * 63 + ".example.com": "a" * 63 + ".example.com",
+    ".".join(["a" * 63] * 3) + "." + "b" * 61: ".".join(["a" * 63] * 3) + "." + "b" * 61,  # 253
+}
+
+REFUSED_SERVER_NAMES = {
+    "foo*bar": "'*' is allowed only as the whole first or last label",
+    "a.*.com": "'*' is allowed only as the whole first or last label",
+    "*example.com": "'*' is allowed only as the whole first or last label",
+    "example*": "'*' is allowed only as the whole first or last label",
+    "*.*": "'*' is allowed only as the whole first or last label",
+    "*": "'*' is allowed only as the whole first or last label",
+    "ex..com": "empty label",
+    "..example.com": "empty label",
+    "example.com.": "a trailing dot never matches (nginx drops it from the request's Host)",
+    "~^(www\\.)?example\\.com$": "regular expressions are not supported",
+    "": "empty",
+    "*.": "empty",
+    "example.com www.example.com": "not a DNS name",
+    "-a.example.com": "not a DNS name",
+    "a-.example.com": "not a DNS name",
+    "a" * 64 + ".example.com": "not a DNS name",
+    "*.a b": "not a wildcard over a DNS name",
+    "x;": "not a DNS name",
+    "x{": "not a DNS name",
+    "'q'": "not a DNS name",
+    "$host": "not a DNS name",
+    "ex/ample.com": "not a DNS name",
+    ".".join(["a" * 63] * 4): "255 characters is longer than 253",
+}
+
+
+@pytest.mark.parametrize("value", list(ACCEPTED_SERVER_NAMES), ids=lambda v: v[:40])
+def test_server_name_rule_accepts_names_and_nginx_wildcards_lowercased(value):
+    assert validate_server_name(value) == ACCEPTED_SERVER_NAMES[value]
+
+
+@pytest.mark.parametrize("value", list(REFUSED_SERVER_NAMES), ids=lambda v: v[:40] or "empty")
+def test_server_name_rule_refuses_with_the_reason_and_the_allowed_form(value):
+    with pytest.raises(ValueError) as caught:
+        validate_server_name(value)
+    assert str(caught.value) == f"{REFUSED_SERVER_NAMES[value]}; must be {SERVER_NAME_FORM}"
+
+
+def test_server_name_form_names_every_accepted_shape():
+    for shape in ("'_'", "'example.com'", "'*.example.com'", "'.example.com'", "'example.*'", "'_'", "253"):
+        assert shape in SERVER_NAME_FORM
+
+
+def test_server_name_rule_refuses_non_text():
+    with pytest.raises(ValueError, match="must be text"):
+        validate_server_name(42)
+
+
+ACCEPTED_BODY_SIZES = ["0", "1", "512k", "10m", "10M", "1g", "1G", "010k", "10000000m", "8589934591g", str(2**63 - 1)]
+REFUSED_BODY_SIZES = ["", "10 m", " 10m", "10m;", "1t", "m", "10mb", "-1", "1.5m", "{1}", "1e6", "8589934592g", str(2**63)]
+
+
+@pytest.mark.parametrize("value", ACCEPTED_BODY_SIZES)
+def test_body_size_rule_accepts_what_nginx_parses(value):
+    assert validate_body_size(value) == value
+
+
+def test_body_size_rule_takes_an_integer_as_bytes():
+    assert validate_body_size(1048576) == "1048576"
+
+
+@pytest.mark.parametrize("value", REFUSED_BODY_SIZES)
+def test_body_size_rule_refuses_with_the_allowed_form(value):
+    with pytest.raises(ValueError) as caught:
+        validate_body_size(value)
+    assert str(caught.value).endswith(f"must be {BODY_SIZE_FORM}")
+
+
+@pytest.mark.parametrize("value", ["8589934592g", "8796093022208m", "9007199254740992k", str(2**63)])
+def test_body_size_rule_says_when_a_value_is_too_large_for_nginx(value):
+    with pytest.raises(ValueError, match=r"^too large for nginx \(over 2\^63-1 bytes\); must be "):
+        validate_body_size(value)
+
+
+@pytest.mark.parametrize("value", [True, 1.5, None])
+def test_body_size_rule_refuses_other_types(value):
+    with pytest.raises(ValueError, match="must be a whole number"):
+        validate_body_size(value)
+
+
+def test_body_size_form_states_units_the_off_switch_and_the_maximum():
+    for part in ("'512k'", "'10m'", "'1g'", "'0' turns the limit off", "8589934591g"):
+        assert part in BODY_SIZE_FORM
+
+
+class _ForeignModel(BaseModel):
+    """Stands for the stack config model: it reuses the types, not a copy of the rule."""
+
+    server_name: ServerName = "_"
+    client_max_body_size: BodySize = "10m"
+
+
+@pytest.mark.parametrize(("field", "value"), [("server_name", "foo*bar"), ("client_max_body_size", "10000000000g")])
+def test_the_types_carry_the_rule_into_another_pydantic_model(field, value):
+    with pytest.raises(ValidationError) as caught:
+        _ForeignModel(**{field: value})
+    (error,) = caught.value.errors()
+    assert error["loc"] == (field,) and error["input"] == value
+    assert error["msg"].startswith("Value error, ") and "; must be " in error["msg"]
+
+
+def test_the_types_normalise_in_another_pydantic_model():
+    assert _ForeignModel(server_name="EXAMPLE.com", client_max_body_size=2048).model_dump() == {
+        "server_name": "example.com",
+        "client_max_body_size": "2048",
+    }
+
+
+@pytest.mark.parametrize(("field", "value"), [("server_name", "a_b.example.com"), ("client_max_body_size", "10000000m")])
+def test_values_the_config_model_used_to_pass_but_the_renderer_refused_now_render(field, value):
+    assert f" {value};" in render(**{field: value})
+
+
+def test_settings_report_the_setting_the_value_and_the_form():
+    with pytest.raises(ValidationError) as caught:
+        ProxySettings(server_name="foo*bar")
+    text = str(caught.value)
+    assert "server_name" in text and "foo*bar" in text and "'*.example.com'" in text
 
 
 @pytest.mark.parametrize("resolver", ["dns.local", "127.0.0.11;", "127.0.0.11 valid=1s", "::1", "1.2.3.4:0"])
@@ -141,7 +293,7 @@ def test_variable_form_resolves_upstreams_per_request_through_docker_dns():
     web = location_block(text, "/")
     assert "set $upstream_web_3000 http://web:3000;" in web
     assert "proxy_pass $upstream_web_3000;" in web
-    assert "upstream " not in text and "keepalive" not in text
+    assert not re.search(r"^upstream ", text, re.M) and "keepalive" not in text
 
 
 def test_variable_form_strips_prefix_with_a_rewrite():
@@ -215,14 +367,113 @@ def test_websocket_headers_only_on_websocket_routes():
     assert "Upgrade" not in location_block(text, "/api/")
 
 
-def test_security_headers_are_always_added_and_hsts_only_with_tls():
+def test_security_headers_fall_back_to_nginx_defaults_only_when_the_upstream_sent_none():
+    text = render()
+    for header, value in SECURITY_HEADER_DEFAULTS:
+        variable = header.lower().replace("-", "_")
+        assert f'map $upstream_http_{variable} $fallback_{variable} {{\n    ""      "{value}";\n    default "";\n}}' in text
+        assert f"add_header {header} $fallback_{variable} always;" in server_blocks(text)[0]
+
+
+def test_upstream_security_headers_are_not_hidden_except_hsts():
+    for text in (render(), render(tls=True, server_name="example.com")):
+        hidden = re.findall(r"proxy_hide_header (\S+);", text)
+        assert set(hidden) <= {"Strict-Transport-Security"}
+
+
+def test_hsts_is_nginx_s_own_on_tls_servers_only():
     plain, tls = render(), render(tls=True)
-    for header in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"):
-        assert re.search(rf"add_header {header} \"[^\"]+\" always;", plain)
     assert "Strict-Transport-Security" not in plain
     https_server = server_blocks(tls)[1]
     assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in https_server
+    assert "proxy_hide_header Strict-Transport-Security;" in https_server
     assert "Strict-Transport-Security" not in server_blocks(tls)[0]
+
+
+def _web_security_headers() -> dict[str, str]:
+    """The headers images/web/next.config.ts sends, read from the file."""
+    from harness import IMAGE_DIR
+
+    source = (IMAGE_DIR.parent / "web" / "next.config.ts").read_text()
+    pairs = re.findall(r"\{\s*key:\s*'([^']+)',\s*value:\s*(?:'([^']*)'|\"([^\"]*)\"),?\s*\}", source)
+    pairs = [(key, single or double) for key, single, double in pairs]
+    assert len(pairs) >= 5, "cannot read the security headers of images/web/next.config.ts; update this test"
+    return {key: value for key, value in pairs}
+
+
+def test_nginx_defaults_are_at_least_as_strict_as_the_web_app_s_headers():
+    ours, web = dict(SECURITY_HEADER_DEFAULTS), _web_security_headers()
+    assert set(web) <= set(ours), "a header the web app sets has no nginx default"
+    assert ours["X-Frame-Options"] == "DENY"
+    for key in ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+        assert ours[key] == web[key], key
+    ours_pp = {d.strip() for d in ours["Permissions-Policy"].split(",")}
+    assert {d.strip() for d in web["Permissions-Policy"].split(",")} <= ours_pp
+    ours_csp = {d.strip() for d in ours["Content-Security-Policy"].split(";")}
+    assert {d.strip() for d in web["Content-Security-Policy"].split(";")} <= ours_csp
+
+
+# ----------------------------------------------------------------------------- host names
+
+
+def test_catch_all_server_name_renders_one_server_per_listener():
+    assert len(server_blocks(render())) == 1
+    assert len(server_blocks(render(tls=True))) == 2
+    assert "default_server" not in render(tls=True)
+
+
+def test_named_site_puts_a_421_default_server_before_each_listener_s_named_server():
+    blocks = server_blocks(render(tls=True, server_name="example.com", nginx_version=NEW))
+    assert len(blocks) == 4
+    for block, listen in zip(blocks, ("listen 8080", "listen 8080", "listen 8443 ssl", "listen 8443 ssl"), strict=True):
+        assert f"\n    {listen}" in block
+    for default in (blocks[0], blocks[2]):
+        assert " default_server;" in default and "server_name _;" in default
+        assert "location / {\n        return 421;\n    }" in default
+        assert "location = /healthz {" in default
+        assert "proxy_pass" not in default and "return 301" not in default
+    for named in (blocks[1], blocks[3]):
+        assert "server_name example.com;" in named and "default_server" not in named
+
+
+def test_named_site_without_tls_also_refuses_other_hosts():
+    blocks = server_blocks(render(server_name="example.com"))
+    assert len(blocks) == 2
+    assert "listen 8080 default_server;" in blocks[0] and "return 421;" in blocks[0]
+    assert "proxy_pass" in blocks[1]
+
+
+def test_https_default_server_speaks_tls_and_http2_with_the_same_certificate():
+    old = server_blocks(render(tls=True, server_name="example.com"))[2]
+    assert "listen 8443 ssl http2 default_server;" in old
+    new = server_blocks(render(tls=True, server_name="example.com", nginx_version=NEW))[2]
+    assert "listen 8443 ssl default_server;\n    http2 on;" in new
+    assert "ssl_certificate /etc/nginx/site/tls/cert.pem;" in new
+    assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in new
+
+
+def test_redirect_names_the_configured_server_and_public_https_port():
+    text = render(tls=True, server_name="shop.example.com", public_https_port=443)
+    assert "return 301 https://shop.example.com$request_uri;" in text
+    text = render(tls=True, server_name="shop.example.com", public_https_port=28443)
+    assert "return 301 https://shop.example.com:28443$request_uri;" in text
+    assert "$host" not in server_blocks(text)[1]
+
+
+@pytest.mark.parametrize("name", ["*.example.com", ".example.com", "example.*"])
+def test_wildcard_redirect_keeps_the_matched_host(name):
+    assert "return 301 https://$host:8443$request_uri;" in server_blocks(render(tls=True, server_name=name))[1]
+
+
+def test_catch_all_redirect_can_only_use_the_request_s_host():
+    assert "return 301 https://$host:8443$request_uri;" in server_blocks(render(tls=True))[0]
+
+
+def test_long_server_name_gets_a_hash_bucket_that_holds_it():
+    assert "server_names_hash_bucket_size" not in render(server_name="a" * 42 + ".com")  # 46: fits 64
+    assert "server_names_hash_bucket_size 128;" in render(server_name="a" * 43 + ".com")  # 47
+    longest = ".".join(["a" * 63] * 3) + "." + "b" * 61
+    assert "server_names_hash_bucket_size 512;" in render(server_name=longest)
 
 
 def test_tls_http_server_only_answers_healthz_and_redirects():

@@ -10,7 +10,7 @@ import time
 
 import harness
 import pytest
-from components_nginx import RESOLVE_MIN_VERSION, ProxyRoute, ProxySettings, render_site_config
+from components_nginx import RESOLVE_MIN_VERSION, SECURITY_HEADER_DEFAULTS, ProxyRoute, ProxySettings, render_site_config
 from harness import StubDns, StubUpstream, free_port, request
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
@@ -24,9 +24,19 @@ def version(request):
     return request.param
 
 
+#: what the web app sends (images/web/next.config.ts): stricter than nginx's defaults in places
+WEB_APP_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), fullscreen=()",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @pytest.fixture
 def stubs():
-    web, api, admin = StubUpstream("web"), StubUpstream("api"), StubUpstream("admin")
+    """web sends its own security headers (like the Next.js app); api and admin send none."""
+    web, api, admin = StubUpstream("web", headers=dict(WEB_APP_HEADERS)), StubUpstream("api"), StubUpstream("admin")
     yield {"web": web, "api": api, "admin": admin}
     for stub in (web, api, admin):
         stub.stop()
@@ -60,11 +70,13 @@ def plain_proxy(stubs, proxy_factory, version):
 
 @pytest.fixture
 def tls_proxy(stubs, proxy_factory, tls_pair, version):
-    """TLS on; returns (http port, https port, CA file)."""
+    """TLS on, server name "localhost" (as the prod stack's e2e overrides); returns (http port,
+    https port, CA file)."""
     cert, key = tls_pair
     http_port, https_port = free_port(), free_port()
     settings = ProxySettings(
         routes=routes_for(stubs),
+        server_name="localhost",
         tls=True,
         http_port=http_port,
         https_port=https_port,
@@ -116,6 +128,20 @@ def test_healthz_is_answered_by_nginx_itself(plain_proxy, stubs):
     assert all(not stub.seen for stub in stubs.values())
 
 
+def test_web_liveness_route_health_reaches_the_web_app(plain_proxy, stubs):
+    """/health is the web app's own liveness route: no proxy route or nginx location shadows it."""
+    for path in ("/health", "/health/", "/healthy"):
+        response = request(plain_proxy, path)
+        assert (response.status, response.json()["upstream"]) == (200, "web"), path
+        assert stubs["web"].seen[-1].path == path
+    assert not stubs["api"].seen and not stubs["admin"].seen
+
+
+def test_only_the_exact_healthz_is_nginx_s_own(plain_proxy, stubs):
+    assert request(plain_proxy, "/healthz/deep").json()["upstream"] == "web"
+    assert request(plain_proxy, "/api/healthz").json()["upstream"] == "api"
+
+
 def test_forwarded_headers_reach_the_upstream(plain_proxy, stubs):
     request(plain_proxy, "/api/items", headers={"Host": "shop.example:8080", "X-Forwarded-For": "203.0.113.9"})
     headers = stubs["api"].seen[-1].headers
@@ -128,19 +154,54 @@ def test_forwarded_headers_reach_the_upstream(plain_proxy, stubs):
     assert headers["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
 
 
-def test_security_headers_replace_the_upstreams_own(plain_proxy):
-    response = request(plain_proxy, "/")
-    assert response.header_values("X-Frame-Options") == ["SAMEORIGIN"]
-    assert response.header_values("X-Content-Type-Options") == ["nosniff"]
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "camera=()" in response.headers["Permissions-Policy"]
+NGINX_DEFAULTS = dict(SECURITY_HEADER_DEFAULTS)
+
+
+def assert_nginx_default_security_headers(response) -> None:
+    for header, value in SECURITY_HEADER_DEFAULTS:
+        assert response.header_values(header) == [value], (response.status, header)
+
+
+def test_the_app_s_own_security_headers_arrive_unchanged_and_once(plain_proxy):
+    response = request(plain_proxy, "/page")
+    assert response.json()["upstream"] == "web"
+    for header, value in WEB_APP_HEADERS.items():
+        assert response.header_values(header) == [value], header
+
+
+def test_nginx_fills_in_only_the_headers_the_app_did_not_send(plain_proxy):
+    response = request(plain_proxy, "/page")
+    for header in ("X-Content-Type-Options", "Cross-Origin-Opener-Policy"):
+        assert response.header_values(header) == [NGINX_DEFAULTS[header]], header
+
+
+def test_an_upstream_without_security_headers_gets_nginx_s_defaults(plain_proxy):
+    response = request(plain_proxy, "/api/items")
+    assert response.json()["upstream"] == "api"
+    assert_nginx_default_security_headers(response)
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_nginx_s_own_responses_carry_the_defaults(plain_proxy):
+    for path, status in (("/healthz", 200), ("/api", 301)):
+        response = request(plain_proxy, path)
+        assert response.status == status, path
+        assert_nginx_default_security_headers(response)
+
+
+def test_a_502_for_an_unreachable_upstream_carries_the_defaults(proxy_factory, version):
+    port, dead = free_port(), free_port()
+    routes = (ProxyRoute(path_prefix="/", upstream_host="127.0.0.1", upstream_port=dead),)
+    proxy_factory(render_site_config(ProxySettings(routes=routes, http_port=port, nginx_version=version)), ports=[port])
+    response = request(port, "/")
+    assert response.status == 502
+    assert_nginx_default_security_headers(response)
 
 
 def test_body_over_the_limit_is_refused_with_413_and_security_headers(plain_proxy, stubs):
     response = request(plain_proxy, "/api/items", method="POST", body=b"x" * 2048)
     assert response.status == 413
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert_nginx_default_security_headers(response)
     assert not stubs["api"].seen
 
 
@@ -167,14 +228,18 @@ def test_gzip_off_sends_identity(stubs, proxy_factory, version):
 
 
 def test_slow_upstream_hits_the_read_timeout_with_504(plain_proxy):
-    assert request(plain_proxy, "/slow").status == 504
+    response = request(plain_proxy, "/slow")
+    assert response.status == 504
+    assert_nginx_default_security_headers(response)
 
 
 def test_unmatched_path_is_404_when_there_is_no_root_route(stubs, proxy_factory, version):
     port = free_port()
     routes = (ProxyRoute(path_prefix="/api/", upstream_host="127.0.0.1", upstream_port=stubs["api"].port),)
     proxy_factory(render_site_config(ProxySettings(routes=routes, http_port=port, nginx_version=version)), ports=[port])
-    assert request(port, "/index.html").status == 404
+    not_found = request(port, "/index.html")
+    assert not_found.status == 404
+    assert_nginx_default_security_headers(not_found)
     assert request(port, "/api/x").status == 200
 
 
@@ -214,28 +279,121 @@ def test_non_websocket_route_does_not_pass_upgrade(plain_proxy, stubs):
 # ----------------------------------------------------------------------------- TLS
 
 
-def test_tls_http_redirects_to_https(tls_proxy, stubs):
+def test_tls_http_redirects_to_the_configured_name_and_https_port(tls_proxy, stubs):
     http_port, https_port, _ = tls_proxy
-    response = request(http_port, "/api/items?x=1")
+    response = request(http_port, "/api/items?x=1", headers={"Host": f"localhost:{http_port}"})
     assert response.status == 301
-    assert response.headers["Location"] == f"https://127.0.0.1:{https_port}/api/items?x=1"
+    assert response.headers["Location"] == f"https://localhost:{https_port}/api/items?x=1"
+    assert_nginx_default_security_headers(response)
     assert not stubs["api"].seen
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1", "localhost.evil.example"])
+def test_tls_http_request_for_another_host_gets_421_and_no_redirect(tls_proxy, stubs, host):
+    http_port, _, _ = tls_proxy
+    response = request(http_port, "/login?next=/", headers={"Host": host})
+    assert response.status == 421
+    assert "Location" not in response.headers
+    assert b"evil" not in response.body
+    assert_nginx_default_security_headers(response)
+    assert all(not stub.seen for stub in stubs.values())
+
+
+def test_tls_https_request_for_another_host_gets_421_and_never_reaches_an_app(tls_proxy, stubs):
+    _, https_port, ca = tls_proxy
+    response = request(https_port, "/api/items", headers={"Host": "evil.example"}, tls_ca=ca)
+    assert response.status == 421
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert all(not stub.seen for stub in stubs.values())
+
+
+def test_healthz_answers_for_any_host_as_the_container_health_check_calls_it(tls_proxy, stubs):
+    """The image's HEALTHCHECK curls http://127.0.0.1:8080/healthz: Host 127.0.0.1 is not the server
+    name, so the 421 default server must answer /healthz itself."""
+    http_port, _, _ = tls_proxy
+    for host in (f"127.0.0.1:{http_port}", f"localhost:{http_port}", "evil.example"):
+        response = request(http_port, "/healthz", headers={"Host": host})
+        assert (response.status, response.body) == (200, b"ok\n"), host
+    assert all(not stub.seen for stub in stubs.values())
+
+
+def test_catch_all_server_name_still_redirects_by_the_request_s_host(stubs, proxy_factory, tls_pair, version):
+    """serverName "_" means any host name: there is no other name to redirect to."""
+    cert, key = tls_pair
+    http_port, https_port = free_port(), free_port()
+    settings = ProxySettings(
+        routes=routes_for(stubs),
+        tls=True,
+        http_port=http_port,
+        https_port=https_port,
+        tls_certificate_path=str(cert),
+        tls_key_path=str(key),
+        nginx_version=version,
+    )
+    proxy_factory(render_site_config(settings), ports=[http_port, https_port])
+    response = request(http_port, "/x", headers={"Host": "any.example"})
+    assert (response.status, response.headers["Location"]) == (301, f"https://any.example:{https_port}/x")
+
+
+def test_plain_named_site_refuses_other_hosts_with_421(stubs, proxy_factory, version):
+    port = free_port()
+    settings = ProxySettings(routes=routes_for(stubs), server_name="shop.example", http_port=port, nginx_version=version)
+    proxy_factory(render_site_config(settings), ports=[port])
+    assert request(port, "/", headers={"Host": "other.example"}).status == 421
+    assert request(port, "/", headers={"Host": f"SHOP.example:{port}"}).json()["upstream"] == "web"
+
+
+def test_wildcard_server_name_redirects_each_matching_host_to_itself(stubs, proxy_factory, tls_pair, version):
+    cert, key = tls_pair
+    http_port, https_port = free_port(), free_port()
+    settings = ProxySettings(
+        routes=routes_for(stubs),
+        server_name="*.shop.example",
+        tls=True,
+        tls_certificate_path=str(cert),
+        tls_key_path=str(key),
+        http_port=http_port,
+        https_port=https_port,
+        public_https_port=443,
+        nginx_version=version,
+    )
+    proxy_factory(render_site_config(settings), ports=[http_port])
+    response = request(http_port, "/a", headers={"Host": "eu.shop.example"})
+    assert (response.status, response.headers["Location"]) == (301, "https://eu.shop.example/a")
+    assert request(http_port, "/a", headers={"Host": "shop.example.evil"}).status == 421
+
+
+def test_longest_dns_name_is_served(stubs, proxy_factory, version):
+    longest = ".".join(["a" * 63] * 3) + "." + "b" * 61
+    port = free_port()
+    settings = ProxySettings(routes=routes_for(stubs), server_name=longest, http_port=port, nginx_version=version)
+    proxy_factory(render_site_config(settings), ports=[port])
+    assert request(port, "/", headers={"Host": longest}).json()["upstream"] == "web"
+    assert request(port, "/", headers={"Host": "a.example"}).status == 421
 
 
 def test_tls_http_still_answers_healthz(tls_proxy):
     http_port, _, _ = tls_proxy
-    assert request(http_port, "/healthz").body == b"ok\n"
+    assert request(http_port, "/healthz", headers={"Host": "localhost"}).body == b"ok\n"
 
 
 def test_tls_serves_routes_over_https_with_hsts(tls_proxy, stubs):
     _, https_port, ca = tls_proxy
-    response = request(https_port, "/api/items", tls_ca=ca)
+    response = request(https_port, "/api/items", headers={"Host": f"localhost:{https_port}"}, tls_ca=ca)
     assert response.status == 200
-    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.header_values("Strict-Transport-Security") == ["max-age=31536000"]
     seen = stubs["api"].seen[-1]
     assert seen.path == "/items"
     assert seen.headers["x-forwarded-proto"] == "https"
     assert seen.headers["x-forwarded-port"] == str(https_port)
+
+
+def test_an_upstream_s_own_hsts_is_replaced_by_nginx_s(stubs, tls_proxy):
+    _, https_port, ca = tls_proxy
+    stubs["web"].headers["Strict-Transport-Security"] = "max-age=60"
+    response = request(https_port, "/", headers={"Host": "localhost"}, tls_ca=ca)
+    assert response.json()["upstream"] == "web"
+    assert response.header_values("Strict-Transport-Security") == ["max-age=31536000"]
 
 
 def test_tls_offers_http2_and_tls13(tls_proxy):
