@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic.alias_generators import to_camel
 
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
+from .nginx import BodySize, ServerName
 from .redis import EvictionPolicy
 from .units import Memory, to_bytes
 
@@ -104,12 +105,10 @@ class ProxySettings(Section):
     http_port: Port = Field(8080, description="Host port for HTTP.")
     https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
     tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
-    server_name: str = Field(
-        "_", pattern=r"^[A-Za-z0-9_.\-*]+$", examples=["_", "example.com", "*.example.com"], description="nginx server_name."
+    server_name: ServerName = Field(
+        "_", description="Host name the site answers to; other hosts get 421. '_' answers any host name."
     )
-    client_max_body_size: str = Field(
-        "10m", pattern=r"^[0-9]+[kmg]?$", examples=["512k", "10m", "1g"], description="Largest request body (nginx size)."
-    )
+    client_max_body_size: BodySize = Field("10m", description="Largest request body (nginx size; 0 = no limit).")
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     resources: Resources = Resources()
 
@@ -364,7 +363,15 @@ def _type_name(annotation: Any) -> str:
 
     from .units import Cpus
 
-    named = {Memory: "memory (`512Mi`, `2Gi`)", Cpus: "CPUs (`0.5`, `2`)", Port: "port (1-65535)", Version: "version tag"}
+    named = {
+        Memory: "memory (`512Mi`, `2Gi`)",
+        Cpus: "CPUs (`0.5`, `2`)",
+        Port: "port (1-65535)",
+        Version: "version tag",
+        ServerName: "host name (`example.com`, `*.example.com`, `_`)",
+        BodySize: "nginx size (`512k`, `10m`, `1g`)",
+        Platform: "platform (`linux/amd64`, `linux/arm64`)",
+    }
     for alias, name in named.items():
         if annotation == alias:
             return name

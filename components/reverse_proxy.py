@@ -24,7 +24,7 @@ from ._wiring import (
     healthcheck,
     service_container,
 )
-from .nginx import ProxyRoute, ProxySettings, render_site_config
+from .nginx import BodySize, ProxyRoute, ProxySettings, ServerName, render_site_config
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
@@ -46,8 +46,8 @@ class ReverseProxyArgs(StrictModel):
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
     tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls.")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
-    server_name: str = "_"
-    client_max_body_size: str = "10m"
+    server_name: ServerName = "_"
+    client_max_body_size: BodySize = "10m"
     read_timeout_seconds: int = 60
     resources: Resources = Resources()
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list)

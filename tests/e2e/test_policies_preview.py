@@ -42,7 +42,12 @@ def test_a_program_that_breaks_a_mandatory_rule_fails_the_preview_with_the_polic
     run = fresh("prod", secrets_=PROD_SECRETS)
     main = run.program_dir / "components" / "postgres.py"
     # the variant: Postgres publishes its port on every address, which only the proxy may do
-    main.write_text(main.read_text().replace("ports=loopback_port(PORT, args.host_port),", 'ports=[docker.ContainerPortArgs(internal=PORT, external=25432, ip="0.0.0.0")],'))
+    main.write_text(
+        main.read_text().replace(
+            "ports=loopback_port(PORT, args.host_port),",
+            'ports=[docker.ContainerPortArgs(internal=PORT, external=25432, ip="0.0.0.0")],',
+        )
+    )
     with pytest.raises(DeployFailed) as err:
         preview_with_pack(run, "policy-config.prod.json")
     message = str(err.value)

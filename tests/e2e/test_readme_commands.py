@@ -23,9 +23,7 @@ def readme_block(heading: str) -> list[str]:
 
 
 def shell(command: str, cwd, env, stdin: str | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        ["bash", "-c", command], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=1800
-    )
+    proc = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=1800)
     print(f"\n$ {command}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return proc
 
@@ -39,9 +37,17 @@ def fresh_copy(toolchain, tmp_path):
     env = {**os.environ, **tool_env(private_state_dir(tmp_path / "state"))}
     env.pop("PULUMI_BACKEND_URL")  # the README's commands choose the backend themselves
     yield program, env
-    shell("pulumi state unprotect --all --yes --stack prod >/dev/null 2>&1 || true", program, {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"})
+    shell(
+        "pulumi state unprotect --all --yes --stack prod >/dev/null 2>&1 || true",
+        program,
+        {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"},
+    )
     for stack in ("dev", "prod"):
-        shell(f"pulumi destroy --yes --skip-preview --stack {stack} || true", program, {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"})
+        shell(
+            f"pulumi destroy --yes --skip-preview --stack {stack} || true",
+            program,
+            {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"},
+        )
     from deploy import remove_stack_objects
 
     for stack in ("dev", "prod"):

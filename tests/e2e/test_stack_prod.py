@@ -155,7 +155,7 @@ def test_postgres_cannot_reach_outside_its_internal_network(prod):
 def test_proxy_serves_https_and_redirects_http_to_the_configured_name(prod):
     status, _, body = http("GET", prod.first.outputs["health_url"])
     assert status == 200 and body.strip() == "ok"
-    code, location = http_no_redirect("http://127.0.0.1:28080/anything", headers={"Host": "localhost"})
+    code, location = http_no_redirect("http://localhost:28080/anything")
     assert code in (301, 308) and location == "https://localhost:28443/anything"
     status, _, page = http("GET", prod.first.outputs["url"] + "/")
     assert status == 200
@@ -163,7 +163,7 @@ def test_proxy_serves_https_and_redirects_http_to_the_configured_name(prod):
 
 def test_http_redirect_never_reflects_a_foreign_host(prod):
     code, location = http_no_redirect("http://127.0.0.1:28080/anything", headers={"Host": "evil.example"})
-    assert "evil.example" not in location
+    assert code == 421 and location == ""
 
 
 def test_killing_the_api_process_brings_it_back_by_the_restart_policy(prod):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -252,3 +254,14 @@ def test_unquoted_restart_no_is_read_as_the_pulumi_cli_reads_it(tmp_path):
 def test_the_platform_is_explicit_and_checked():
     assert parse(DEV).platform == "linux/amd64"
     assert "standard-stack:platform" in refusal(with_(DEV, "platform", "amd64"))
+
+
+@pytest.mark.parametrize(("key", "value"), [("proxy.serverName", "foo*bar"), ("proxy.clientMaxBodySize", "10000000000g")])
+def test_proxy_settings_are_refused_by_the_same_rule_the_nginx_renderer_applies(key, value):
+    message = refusal(with_(DEV, key, value))
+    assert f"standard-stack:{key}" in message and json.dumps(value) in message and "must be" in message
+
+
+def test_proxy_settings_nginx_accepts_pass_the_config_model():
+    config = parse(with_(with_(DEV, "proxy.serverName", "a_b.example.com"), "proxy.clientMaxBodySize", "10000000m"))
+    assert config.proxy.server_name == "a_b.example.com"
