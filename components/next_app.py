@@ -13,7 +13,7 @@ from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, buil
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
-HEALTH = ["CMD", "node", "-e", f"fetch('http://127.0.0.1:{PORT}/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTH = ["CMD", "node", "-e", f"fetch('http://127.0.0.1:{PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 
 class NextAppArgs(StrictModel):
