@@ -34,8 +34,8 @@ after(async () => {
 })
 
 /** Open the home page at `width`; returns the page and the console errors seen while loading it. */
-async function open(width: number): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } })
+async function open(width: number, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme })
   const errors: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`)
@@ -51,6 +51,16 @@ async function open(width: number): Promise<{ page: Page; errors: string[] }> {
   })
   await page.waitForLoadState('networkidle')
   return { page, errors }
+}
+
+/** WCAG 2 A/AA violations axe-core finds in the page (labels, contrast, names, landmarks ...). */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: object): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`)
+  })
 }
 
 async function horizontalOverflow(page: Page): Promise<number> {
@@ -73,6 +83,15 @@ for (const [label, width] of Object.entries(WIDTHS)) {
       assert.equal(overflow, 0, `the page is ${overflow} px wider than the ${width} px viewport`)
       assert.ok(nameWidth <= width, `the long name ends at ${nameWidth} px, past the ${width} px viewport`)
     })
+
+    for (const scheme of ['light', 'dark'] as const) {
+      test(`has no WCAG 2 AA violations axe-core can find, in the ${scheme} colour scheme`, async () => {
+        const { page } = await open(width, scheme)
+        const violations = await axeViolations(page)
+        await page.close()
+        assert.deepEqual(violations, [])
+      })
+    }
 
     test('shows the stack image optimised by /_next/image', async () => {
       const { page } = await open(width)
