@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Add the lockfile entries that npm could not write here: platform-specific optional packages
- * (e.g. @next/swc-darwin-arm64) that the package registry reachable from this workplace does not
- * serve. npm >= 11 `npm ci` refuses a lockfile that lacks them ("Missing: ... from lock file"),
- * while a lockfile made against the full registry would have them. Each added entry names the exact
- * version the parent pins plus the os/cpu/libc read from the package name, so npm skips it on
- * other platforms without fetching; on a platform that needs one, npm fetches it by name.
+ * Add the lockfile entries npm needs on other platforms: platform-specific optional packages
+ * (e.g. @next/swc-darwin-arm64) that some registries or mirrors lack, so that `npm install` against
+ * them writes no entry. npm >= 11 `npm ci` refuses a lockfile that lacks them ("Missing: ... from
+ * lock file"), while a lockfile made against the full registry would have them. Each added entry
+ * names the exact version the parent pins plus the os/cpu/libc read from the package name, so npm
+ * skips it on other platforms without fetching; on a platform that needs one, npm fetches it by name.
  *
  *   usage: node scripts/complete-lockfile.mjs [package-lock.json]   (scripts/lock runs it)
  */

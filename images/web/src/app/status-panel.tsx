@@ -8,28 +8,45 @@ const HEADINGS: Record<Readiness['state'], string> = {
   error: 'API answered unexpectedly',
 }
 
+/** The panel's left edge tells the state at a glance; the heading says it in words. */
+const EDGE: Record<Readiness['state'], string> = {
+  ready: 'border-l-green-700 dark:border-l-green-400',
+  unavailable: 'border-l-amber-600 dark:border-l-amber-400',
+  unreachable: 'border-l-red-700 dark:border-l-red-400',
+  error: 'border-l-red-700 dark:border-l-red-400',
+}
+
+const OK = 'font-semibold text-green-800 dark:text-green-400'
+const BAD = 'font-semibold text-red-700 dark:text-red-400'
+const MUTED = 'text-slate-600 dark:text-slate-400'
+
 function Dependency({ label, dep }: { label: string; dep: DependencyStatus }) {
   const pool = dep.pool ? Object.entries(dep.pool).map(([k, v]) => `${k}=${String(v)}`).join(', ') : null
   return (
-    <li data-testid={`dependency-${label.toLowerCase()}`} data-ok={dep.ok}>
-      {label}: <span className={dep.ok ? 'ok' : 'bad'}>{dep.ok ? 'ok' : 'failing'}</span>
-      {dep.error ? <span className="muted"> — {dep.error}</span> : null}
-      {pool ? <span className="muted"> (pool: {pool})</span> : null}
+    <li data-testid={`dependency-${label.toLowerCase()}`} data-ok={dep.ok} className="wrap-anywhere">
+      {label}: <span className={dep.ok ? OK : BAD}>{dep.ok ? 'ok' : 'failing'}</span>
+      {dep.error ? <span className={MUTED}> — {dep.error}</span> : null}
+      {pool ? <span className={MUTED}> (pool: {pool})</span> : null}
     </li>
   )
 }
 
 export function StatusPanel({ readiness, apiUrl }: { readiness: Readiness; apiUrl: string }) {
   return (
-    <section className="panel" data-testid="api-status" data-state={readiness.state} aria-live="polite">
-      <h2>{HEADINGS[readiness.state]}</h2>
+    <section
+      className={`min-w-0 rounded-lg border border-l-8 border-slate-300 p-4 sm:p-5 dark:border-slate-700 ${EDGE[readiness.state]}`}
+      data-testid="api-status"
+      data-state={readiness.state}
+      aria-live="polite"
+    >
+      <h2 className="mb-2 text-xl font-semibold">{HEADINGS[readiness.state]}</h2>
       {'reason' in readiness ? (
-        <p>
-          Could not get the API&apos;s readiness from <code>{apiUrl}</code>: {readiness.reason}. This page keeps
-          working; reload it once the API is back.
+        <p className="wrap-anywhere">
+          Could not get the API&apos;s readiness from <code className="font-mono text-sm">{apiUrl}</code>:{' '}
+          {readiness.reason}. This page keeps working; reload it once the API is back.
         </p>
       ) : (
-        <ul>
+        <ul className="space-y-1">
           <Dependency label="Database" dep={readiness.database} />
           <Dependency label="Redis" dep={readiness.redis} />
         </ul>

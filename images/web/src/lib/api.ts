@@ -37,8 +37,35 @@ export interface Item {
   visits?: number
 }
 
-export type ItemsResult = { ok: true; items: Item[] } | { ok: false; reason: string }
-export type CreateItemResult = { ok: true; item: Item } | { ok: false; reason: string }
+/**
+ * The newest items, newest first. `total` is how many the API listed; when `complete` is false the
+ * walk stopped at its page cap and `total` is only a lower bound.
+ */
+export type ItemsResult =
+  | { ok: true; items: Item[]; total: number; complete: boolean }
+  | { ok: false; reason: string }
+
+/** The fields of the add-item form, as the API names them in 422 `loc` paths. */
+export type ItemField = 'name' | 'description'
+export type FieldErrors = Partial<Record<ItemField, string>>
+
+export type CreateItemResult = { ok: true; item: Item } | { ok: false; reason: string; fieldErrors: FieldErrors }
+
+/**
+ * How the item list is read. The API lists oldest first (`GET /items?offset=&limit=`, ordered by id,
+ * limit at most 500: images/api/app/api/routes/items.py, list_items) and says nothing of the total,
+ * so the newest items are on its last page: walk the pages, keeping the tail.
+ */
+export interface ItemListing {
+  /** Page size asked for; the API's maximum, so that few calls are needed. */
+  pageSize: number
+  /** How many of the newest items to return. */
+  shown: number
+  /** Pages read at most (pageSize * maxPages items), so a huge table cannot stall the page. */
+  maxPages: number
+}
+
+export const DEFAULT_LISTING: ItemListing = { pageSize: 500, shown: 100, maxPages: 20 }
 
 /** A failure of one call, already phrased for a person; `unreachable` tells network from protocol. */
 class ApiCallError extends Error {
@@ -136,6 +163,21 @@ function describeRejection(status: number, body: unknown): string {
   return `HTTP ${status}`
 }
 
+/** Per-field messages from a FastAPI 422 (`loc` = ["body", field, ...]); other entries are ignored. */
+function fieldErrorsOf(body: unknown): FieldErrors {
+  const detail = isRecord(body) ? body.detail : undefined
+  const errors: FieldErrors = {}
+  if (!Array.isArray(detail)) return errors
+  for (const d of detail) {
+    if (!isRecord(d) || typeof d.msg !== 'string' || !Array.isArray(d.loc)) continue
+    const [where, field] = d.loc as unknown[]
+    if (where === 'body' && (field === 'name' || field === 'description')) {
+      errors[field] = errors[field] ? `${errors[field]}; ${d.msg}` : d.msg
+    }
+  }
+  return errors
+}
+
 function failure(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
@@ -161,15 +203,22 @@ export async function fetchReadiness(opts: ApiOptions): Promise<Readiness> {
   return { state: res.status === 200 ? 'ready' : 'unavailable', database, redis }
 }
 
-/** GET /items: the whole list, or the reason it could not be had. */
-export async function fetchItems(opts: ApiOptions): Promise<ItemsResult> {
+/** GET /items, page after page: the newest `shown` items, newest first, or why they could not be had. */
+export async function fetchItems(opts: ApiOptions, listing: ItemListing = DEFAULT_LISTING): Promise<ItemsResult> {
+  let newest: Item[] = []
+  let offset = 0
   try {
-    const res = await callApi(opts, '/items')
-    if (res.status !== 200) return { ok: false, reason: describeRejection(res.status, res.body) }
-    if (!Array.isArray(res.body)) return { ok: false, reason: 'the item list is not a JSON array' }
-    const items = res.body.map(parseItem)
-    if (items.some((item) => item === null)) return { ok: false, reason: 'the item list has malformed entries' }
-    return { ok: true, items: items as Item[] }
+    for (let page = 0; page < listing.maxPages; page++) {
+      const res = await callApi(opts, `/items?offset=${offset}&limit=${listing.pageSize}`)
+      if (res.status !== 200) return { ok: false, reason: describeRejection(res.status, res.body) }
+      if (!Array.isArray(res.body)) return { ok: false, reason: 'the item list is not a JSON array' }
+      const items = res.body.map(parseItem)
+      if (items.some((item) => item === null)) return { ok: false, reason: 'the item list has malformed entries' }
+      newest = newest.concat(items as Item[]).slice(-listing.shown)
+      offset += items.length
+      if (items.length < listing.pageSize) return { ok: true, items: newest.reverse(), total: offset, complete: true }
+    }
+    return { ok: true, items: newest.reverse(), total: offset, complete: false }
   } catch (err) {
     return { ok: false, reason: failure(err) }
   }
@@ -186,11 +235,13 @@ export async function createItem(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(input),
     })
-    if (res.status !== 201) return { ok: false, reason: describeRejection(res.status, res.body) }
+    if (res.status !== 201) {
+      return { ok: false, reason: describeRejection(res.status, res.body), fieldErrors: fieldErrorsOf(res.body) }
+    }
     const item = parseItem(res.body)
-    if (!item) return { ok: false, reason: 'the API answered 201 without a valid item' }
+    if (!item) return { ok: false, reason: 'the API answered 201 without a valid item', fieldErrors: {} }
     return { ok: true, item }
   } catch (err) {
-    return { ok: false, reason: failure(err) }
+    return { ok: false, reason: failure(err), fieldErrors: {} }
   }
 }

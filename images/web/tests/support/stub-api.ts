@@ -31,6 +31,34 @@ export function json(status: number, body: unknown): Handler {
   }
 }
 
+/**
+ * GET /items the way the API pages it (images/api/app/api/routes/items.py, list_items): oldest
+ * first by id, `offset` >= 0 and 1 <= `limit` <= 500 (default 100), 422 outside those bounds.
+ */
+export function pagedItems(items: readonly unknown[]): Handler {
+  return (req, res, body) => {
+    const query = new URL(req.url ?? '/', 'http://stub').searchParams
+    const offset = Number(query.get('offset') ?? 0)
+    const limit = Number(query.get('limit') ?? 100)
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1 || limit > 500) {
+      json(422, { detail: [{ loc: ['query', 'limit'], msg: 'out of range' }] })(req, res, body)
+      return
+    }
+    json(200, items.slice(offset, offset + limit))(req, res, body)
+  }
+}
+
+/** `count` items with ids 1..count, created one minute apart from 2024-05-01T00:00:00Z. */
+export function manyItems(count: number): Array<{ id: number; name: string; description: null; created_at: string }> {
+  const start = Date.parse('2024-05-01T00:00:00Z')
+  return Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    name: `item number ${i + 1}`,
+    description: null,
+    created_at: new Date(start + i * 60_000).toISOString(),
+  }))
+}
+
 /** Accepts the request and never answers: the shape of a hung upstream. */
 export const never: Handler = () => {}
 
@@ -49,7 +77,9 @@ export async function startStubApi(routes: Record<string, Handler> = {}, port = 
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
-      const handler = table.get(`${req.method} ${req.url}`)
+      // An exact "METHOD /path?query" route wins over the route of its path alone.
+      const pathOnly = (req.url ?? '').split('?')[0]
+      const handler = table.get(`${req.method} ${req.url}`) ?? table.get(`${req.method} ${pathOnly}`)
       if (handler) handler(req, res, body)
       else json(404, { detail: 'Not Found' })(req, res, body)
     })

@@ -8,7 +8,9 @@ import {
   UNAVAILABLE_BODY,
   freePort,
   json,
+  manyItems,
   never,
+  pagedItems,
   stallAfterHeaders,
   startStubApi,
   type Handler,
@@ -108,9 +110,48 @@ describe('fetchReadiness', () => {
 })
 
 describe('fetchItems', () => {
-  test('returns the listed items', async () => {
-    const api = await stub({ 'GET /items': json(200, ITEMS) })
-    assert.deepEqual(await fetchItems({ baseUrl: api.url }), { ok: true, items: ITEMS })
+  test('returns the listed items newest first, with their count', async () => {
+    const api = await stub({ 'GET /items': pagedItems(ITEMS) })
+    assert.deepEqual(await fetchItems({ baseUrl: api.url }), {
+      ok: true,
+      items: [...ITEMS].reverse(),
+      total: 2,
+      complete: true,
+    })
+  })
+
+  test('asks for pages of 500 (the API maximum) from offset 0 until a short page', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(1000)) })
+    await fetchItems({ baseUrl: api.url })
+    assert.deepEqual(
+      api.requests.map((r) => r.url),
+      ['/items?offset=0&limit=500', '/items?offset=500&limit=500', '/items?offset=1000&limit=500'],
+    )
+  })
+
+  test('returns only the newest `shown` items when the API has more, across a page boundary', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(25)) })
+    const result = await fetchItems({ baseUrl: api.url }, { pageSize: 10, shown: 7, maxPages: 10 })
+    assert.ok(result.ok)
+    assert.deepEqual(
+      result.items.map((i) => i.id),
+      [25, 24, 23, 22, 21, 20, 19],
+    )
+    assert.equal(result.total, 25)
+    assert.equal(result.complete, true)
+  })
+
+  test('stops at the page cap and says the list is incomplete', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(50)) })
+    const result = await fetchItems({ baseUrl: api.url }, { pageSize: 10, shown: 3, maxPages: 2 })
+    assert.ok(result.ok)
+    assert.deepEqual(
+      result.items.map((i) => i.id),
+      [20, 19, 18],
+    )
+    assert.equal(result.total, 20)
+    assert.equal(result.complete, false)
+    assert.equal(api.requests.length, 2)
   })
 
   test('fails with the reason when nothing listens', async () => {
@@ -167,6 +208,18 @@ describe('createItem', () => {
     assert.deepEqual(await createItem({ baseUrl: api.url }, { name: 'x', description: null }), {
       ok: false,
       reason: 'HTTP 422: String should have at least 1 character',
+      fieldErrors: { name: 'String should have at least 1 character' },
+    })
+  })
+
+  test('keeps 422 messages that name no form field out of the field errors', async () => {
+    const api = await stub({
+      'POST /items': json(422, { detail: [{ loc: ['body'], msg: 'Extra inputs are not permitted' }] }),
+    })
+    assert.deepEqual(await createItem({ baseUrl: api.url }, { name: 'x', description: null }), {
+      ok: false,
+      reason: 'HTTP 422: Extra inputs are not permitted',
+      fieldErrors: {},
     })
   })
 
@@ -174,6 +227,7 @@ describe('createItem', () => {
     assert.deepEqual(await createItem({ baseUrl: await nothingListening() }, { name: 'x', description: null }), {
       ok: false,
       reason: 'connection refused',
+      fieldErrors: {},
     })
   })
 })
