@@ -11,18 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.routes import health, items
 from app.core.cache import make_redis
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
+from app.core.errors import http_error_handler, validation_error_handler
+from app.core.limits import BodySizeLimitMiddleware
 
 log = logging.getLogger("app")
 
@@ -80,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
     app.state.redis = make_redis(settings)
 
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for error_type in (OperationalError, PoolTimeoutError):
         app.add_exception_handler(error_type, _unavailable("database"))
     for error_type in (RedisConnectionError, RedisTimeoutError):
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(items.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     if settings.api_root_path:
         app.add_middleware(RootPathMiddleware, root_path=settings.api_root_path)
     return app

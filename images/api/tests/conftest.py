@@ -62,7 +62,7 @@ redisdb = redis_factories.redisdb("redis_proc")
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the caller's shell (POSTGRES_*, REDIS_*, /run/secrets) out of every test."""
     for name in list(os.environ):
-        if name.startswith(("POSTGRES_", "REDIS_", "API_", "APP_", "CACHE_", "DB_", "LOG_")):
+        if name.startswith(("POSTGRES_", "REDIS_", "API_", "APP_", "CACHE_", "DB_", "LOG_", "FORWARDED_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "no-secrets"))
 

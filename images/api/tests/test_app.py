@@ -72,6 +72,5 @@ def test_python_m_app_serves_until_sigterm_then_exits_cleanly(migrated: Settings
 
     assert health == (200, {"status": "ok"})
     assert ready[0] == 200 and ready[1]["status"] == "ready"
-    # uvicorn re-raises the signal after a clean shutdown, so "killed by SIGTERM" is success here.
-    assert server.returncode in (0, -signal.SIGTERM), output
+    assert server.returncode == 0, output  # a drained stop is a success, not "killed by SIGTERM"
     assert "Finished server process" in output

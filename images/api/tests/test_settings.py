@@ -107,3 +107,46 @@ def test_server_refuses_to_start_with_one_line_when_a_setting_is_missing() -> No
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "POSTGRES_HOST" in result.stderr and "REDIS_HOST" in result.stderr
+
+
+def test_forwarded_allow_ips_defaults_to_loopback_only(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+
+    assert load_settings().forwarded_allow_ips == "127.0.0.1,::1"
+
+
+def test_forwarded_allow_ips_takes_addresses_and_networks(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "172.23.0.0/16, 10.0.0.7,fd00::/8")
+
+    assert load_settings().forwarded_allow_ips == "172.23.0.0/16,10.0.0.7,fd00::/8"
+
+
+def test_forwarded_allow_ips_network_with_host_bits_is_normalised(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn would silently ignore 172.23.0.1/16; it gets 172.23.0.0/16."""
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "172.23.0.1/16")
+
+    assert load_settings().forwarded_allow_ips == "172.23.0.0/16"
+
+
+def test_forwarded_allow_ips_rejects_a_name_with_the_setting_the_value_and_the_form(
+    required_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "proxy,127.0.0.1")
+
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+
+    message = str(error.value)
+    assert "FORWARDED_ALLOW_IPS" in message and "'proxy'" in message and "CIDR" in message
+
+
+def test_api_max_body_bytes_defaults_to_1_mib_and_must_be_positive(required_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw")
+    assert load_settings().api_max_body_bytes == 1024 * 1024
+
+    monkeypatch.setenv("API_MAX_BODY_BYTES", "0")
+    with pytest.raises(ConfigError, match="API_MAX_BODY_BYTES"):
+        load_settings()

@@ -7,6 +7,7 @@ An environment variable still wins over a file, which keeps tests and local runs
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -35,9 +36,16 @@ class Settings(BaseSettings):
     api_root_path: str = ""
     # Seconds uvicorn waits for in-flight requests after SIGTERM before closing them.
     api_graceful_shutdown_seconds: int = Field(10, ge=0)
-    # Peers whose X-Forwarded-* headers are trusted. The API is reachable only on the internal
-    # network behind the reverse proxy, whose address is not fixed, hence "*".
-    forwarded_allow_ips: str = "*"
+    # Peers whose X-Forwarded-For/-Proto headers are trusted (comma-separated addresses or CIDR
+    # networks): the reverse proxy's network. The proxy's own address is not fixed, so a deploy
+    # names its network's subnet. Not "*": with "*" uvicorn takes the *leftmost* X-Forwarded-For
+    # entry, which the client writes itself (nginx appends to it), so any client could choose the
+    # address the API logs (uvicorn/middleware/proxy_headers.py, _TrustedHosts.get_trusted_client_address).
+    # With networks it walks the list from the right and stops at the first untrusted hop.
+    # Default = uvicorn's own default: loopback only, i.e. headers from elsewhere are ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Largest request body accepted, in bytes; larger ones get 413 (see app.factory).
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1)
 
     postgres_host: str
     postgres_port: int = 5432
@@ -55,6 +63,26 @@ class Settings(BaseSettings):
     redis_db: int = Field(0, ge=0)
     redis_timeout_seconds: float = Field(2.0, gt=0)
     cache_ttl_seconds: int = Field(60, ge=1)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        """Comma-separated IP addresses or CIDR networks, or "*" alone (trust every peer)."""
+        entries = [entry.strip() for entry in value.split(",")]
+        if entries == ["*"]:
+            return "*"
+        normalised = []
+        for entry in entries:
+            try:
+                # uvicorn parses networks strictly and silently ignores 172.18.0.1/16; pass it 172.18.0.0/16.
+                parsed = ipaddress.ip_network(entry, strict=False) if "/" in entry else ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network; expected a comma-separated list "
+                    "such as 172.18.0.0/16,127.0.0.1, or * alone"
+                ) from None
+            normalised.append(str(parsed))
+        return ",".join(normalised)
 
     @field_validator("app_env", "log_level", mode="before")
     @classmethod

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.models.item import NAME_MAX_LENGTH
+
+
+def _without_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000; unchecked, the INSERT fails with a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+# The pattern puts the same rule in the OpenAPI schema, so clients (and schemathesis) know it.
+NO_NUL = {"pattern": "^[^\\x00]*$"}
+StoredText = Annotated[str, AfterValidator(_without_nul), Field(json_schema_extra=NO_NUL)]
 
 
 class ItemCreate(BaseModel):
@@ -14,8 +27,8 @@ class ItemCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    description: str | None = None
+    name: StoredText = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    description: StoredText | None = None
 
 
 class ItemPublic(BaseModel):

@@ -8,15 +8,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.core import cache, db
 
 router = APIRouter(prefix="/health", tags=["health"])
 log = logging.getLogger(__name__)
+
+
+class PoolUsage(BaseModel):
+    size: int
+    checked_in: int
+    checked_out: int
+    overflow: int
+
+
+class DependencyStatus(BaseModel):
+    ok: bool
+    error: str | None = None
+    pool: PoolUsage | None = None
+
+
+class Readiness(BaseModel):
+    """Body of /health/ready, whether 200 or 503."""
+
+    status: Literal["ready", "unavailable"]
+    database: DependencyStatus
+    redis: DependencyStatus
 
 
 @router.get("")
@@ -34,7 +56,11 @@ def _probe(name: str, check: Callable[[Any], dict[str, object]], target: Any) ->
         return {"ok": False, "error": f"{type(error).__name__}: {error}".strip()}
 
 
-@router.get("/ready")
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "PostgreSQL or Redis does not answer"}},
+)
 def readiness(request: Request) -> JSONResponse:
     """200 when PostgreSQL and Redis both answer, else 503 with the failing part."""
     state = request.app.state
