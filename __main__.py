@@ -82,6 +82,7 @@ api = PythonApi(
         redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
         frontend_network=networks.frontend,
         backend_network=networks.backend,
+        trusted_proxies=networks.frontend_subnet,
         app_env=cfg.environment,
         log_level=cfg.log_level,
         workers=cfg.api.workers,

@@ -14,7 +14,7 @@ class StackNetworksArgs(StrictModel):
 
 
 class StackNetworks(pulumi.ComponentResource):
-    """Outputs: ``frontend`` and ``backend`` network names."""
+    """Outputs: ``frontend`` and ``backend`` network names, ``frontend_subnet`` (the proxy's network)."""
 
     def __init__(self, name: str, args: StackNetworksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StackNetworks", name, None, opts)
@@ -40,4 +40,10 @@ class StackNetworks(pulumi.ComponentResource):
         )
         self.frontend = self.frontend_network.name
         self.backend = self.backend_network.name
-        self.register_outputs({"frontend": self.frontend, "backend": self.backend})
+        # Docker picks the subnet; apps that trust forwarded headers trust this network only
+        self.frontend_subnet: pulumi.Output[str] = self.frontend_network.ipam_configs.apply(_ipv4_subnet)
+        self.register_outputs({"frontend": self.frontend, "backend": self.backend, "frontend_subnet": self.frontend_subnet})
+
+
+def _ipv4_subnet(configs: list[docker.outputs.NetworkIpamConfig] | None) -> str:
+    return next((c.subnet for c in configs or [] if c.subnet and ":" not in c.subnet), "")

@@ -58,6 +58,9 @@ class PythonApiArgs(StrictModel):
     log_level: str = "info"
     workers: int = 2
     root_path: str = Field("/api", description="Public path prefix the proxy serves the API under.")
+    trusted_proxies: InputStr = Field(
+        "127.0.0.1", description="Addresses or CIDRs whose X-Forwarded-For the API believes: the proxy's network."
+    )
     migrate_command: list[str] = Field(default_factory=lambda: ["alembic", "upgrade", "head"])
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/app, run with --reload.")
     resources: Resources = Resources()
@@ -161,6 +164,8 @@ def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:
         "API_PORT": str(PORT),
         "API_ROOT_PATH": args.root_path,
         "SECRETS_DIR": SECRETS_PATH,
+        # the access log shows the real client, as the proxy reports it, and nobody else can
+        "FORWARDED_ALLOW_IPS": args.trusted_proxies,
         "POSTGRES_HOST": args.database.host,
         "POSTGRES_PORT": args.database.port,
         "POSTGRES_DB": args.database.database,

@@ -379,3 +379,8 @@ def test_images_are_built_and_pulled_for_the_docker_hosts_platform():
 def test_proxy_outputs_the_public_url_not_the_bind_address():
     result, _ = run(lambda: pulumi.export("url", ReverseProxy("edge", proxy_args(public_url="https://example.com/")).url))
     assert result.values["url"] == "https://example.com"
+
+
+def test_api_trusts_forwarded_headers_only_from_the_given_network():
+    _, mocks = run(lambda: PythonApi("api", api_args(trusted_proxies="172.30.0.0/16")))
+    assert "FORWARDED_ALLOW_IPS=172.30.0.0/16" in containers(mocks)["api"].plain("envs")
