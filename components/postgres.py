@@ -112,7 +112,8 @@ class PostgresService(pulumi.ComponentResource):
             init=False,
             stop_signal="SIGINT",
             shm_size=256,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader]),
+            # two servers on one data directory would corrupt it: the old one stops before the new one starts
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[secrets.loader]),
         )
 
         self.host = pulumi.Output.from_input(args.alias)

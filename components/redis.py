@@ -119,7 +119,8 @@ class RedisService(pulumi.ComponentResource):
             volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), files.mount()],
             ports=loopback_port(PORT, args.host_port),
             extra_labels={"dev.standard-stack.files-revision": files.revision},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[files.loader]),
+            # one server per append-only file: the old one stops (and saves) before the new one starts
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[files.loader]),
         )
 
         self.host = pulumi.Output.from_input(args.alias)

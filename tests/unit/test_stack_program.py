@@ -290,3 +290,8 @@ def test_the_proxy_and_web_start_in_parallel_with_the_data_services(prod):
 def test_health_is_probed_every_five_seconds(prod):
     for name, c in long_running(prod).items():
         assert c.plain("healthcheck")["interval"] == "5s", name
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_data_services_are_replaced_delete_first_so_one_server_owns_the_volume(prod, service):
+    assert prod.options(service).delete_before_replace is True
