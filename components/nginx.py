@@ -573,7 +573,10 @@ def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: b
         f"proxy_pass {target};",
         "proxy_set_header Host $forwarded_authority;",
         "proxy_set_header X-Real-IP $remote_addr;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        # The edge proxy is the first hop anyone may trust: it replaces a client's own X-Forwarded-For
+        # instead of appending to it ($proxy_add_x_forwarded_for), so the API, which believes this
+        # network, can never be told a client address the client chose.
+        "proxy_set_header X-Forwarded-For $remote_addr;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
         "proxy_set_header X-Forwarded-Host $forwarded_authority;",
         f"proxy_set_header X-Forwarded-Port {public_port};",

@@ -101,3 +101,14 @@ def test_refresh_then_up_repairs_a_container_removed_behind_pulumis_back(dev):
     assert service_containers("dev")["web"]["State"]["Health"]["Status"] == "healthy"
     assert http("GET", dev.first.outputs["url"] + "/")[0] == 200
     dev.expect_no_changes()
+
+
+def test_the_api_logs_the_client_address_the_proxy_saw_never_one_the_client_chose(dev):
+    import engine_api
+    from stack import gateway
+
+    http("GET", dev.first.outputs["url"] + "/api/items", headers={"X-Forwarded-For": "203.0.113.9"})
+    api = service_containers("dev")["api"]
+    line = [x for x in engine_api.container_logs(api["Id"], tail=30).splitlines() if "GET /items" in x][-1]
+    # the request came from this host: nginx saw it from the frontend network's gateway and says so
+    assert gateway(api, "-frontend") in line and "203.0.113.9" not in line, line

@@ -347,7 +347,7 @@ def test_every_proxied_location_sets_forwarded_headers_and_http_1_1():
             "proxy_http_version 1.1;",
             "proxy_set_header Host $forwarded_authority;",
             "proxy_set_header X-Real-IP $remote_addr;",
-            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "proxy_set_header X-Forwarded-For $remote_addr;",
             "proxy_set_header X-Forwarded-Proto $scheme;",
             "proxy_set_header X-Forwarded-Host $forwarded_authority;",
             "proxy_set_header X-Forwarded-Port 8080;",
