@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import subprocess
 import threading
@@ -142,34 +141,63 @@ def self_signed_cert(tmp: Path, host: str = "localhost") -> tuple[str, str]:
     return cert.read_text(), key.read_text()
 
 
-class HostListener:
-    """A TCP listener the test starts on this machine (all addresses, a free port): the egress control.
+class OutsideHost:
+    """A host outside the Docker host: a network namespace this test creates, behind a veth pair.
 
-    A container on a routed network reaches it through its network's gateway; a container on an
-    internal network must not. No traffic leaves the machine.
+    It has an address from 198.18.0.0/15 (reserved for network tests, RFC 2544) and runs a TCP
+    listener. Containers reach it only through the host's forwarding (the path to the internet),
+    which is exactly what an internal Docker network must deny. No traffic leaves the machine.
     """
 
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("0.0.0.0", 0))
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+    LISTENER = (
+        "import socket\n"
+        "s = socket.create_server(('0.0.0.0', 9000)); print('ready', flush=True)\n"
+        "while True:\n"
+        "    c, a = s.accept(); print('accepted', a[0], flush=True); c.close()\n"
+    )
 
-    def __enter__(self) -> HostListener:
-        self._thread.start()
+    def __init__(self, index: int = 7) -> None:
+        self.ns = f"ss-outside-{index}"
+        self.host_side, self.inside = f"ssout{index}h", f"ssout{index}i"
+        self.gateway, self.address, self.port = f"198.18.{index}.1", f"198.18.{index}.2", 9000
+        self.proc: subprocess.Popen[str] | None = None
+        self.accepted: list[str] = []
+
+    def __enter__(self) -> OutsideHost:
+        self._cleanup()
+        for cmd in (
+            ["ip", "netns", "add", self.ns],
+            ["ip", "link", "add", self.host_side, "type", "veth", "peer", "name", self.inside],
+            ["ip", "link", "set", self.inside, "netns", self.ns],
+            ["ip", "addr", "add", f"{self.gateway}/30", "dev", self.host_side],
+            ["ip", "link", "set", self.host_side, "up"],
+            ["ip", "netns", "exec", self.ns, "ip", "addr", "add", f"{self.address}/30", "dev", self.inside],
+            ["ip", "netns", "exec", self.ns, "ip", "link", "set", self.inside, "up"],
+            ["ip", "netns", "exec", self.ns, "ip", "link", "set", "lo", "up"],
+        ):
+            subprocess.run(cmd, check=True, capture_output=True, text=True)
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "python3", "-u", "-c", self.LISTENER], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+        threading.Thread(target=self._count, daemon=True).start()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.sock.close()
+    def _count(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("accepted"):
+                self.accepted.append(line.split()[1])
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            conn.close()
+    def __exit__(self, *exc) -> None:
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        subprocess.run(["ip", "link", "del", self.host_side], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
 
 
 def gateway(info: dict, network_suffix: str) -> str:
