@@ -128,6 +128,23 @@ describe('standalone server', () => {
     stub.route('GET /items', pagedItems(ITEMS))
   })
 
+  test('an item added while more than 100 exist is listed first on the next page view', async () => {
+    assert.ok(stub)
+    const items: Array<Record<string, unknown>> = manyItems(150)
+    stub.route('GET /items', pagedItems(items))
+    stub.route('POST /items', (req, res, body) => {
+      const item = { id: items.length + 1, name: JSON.parse(body).name, description: null, created_at: '2024-06-01T00:00:00Z' }
+      items.push(item)
+      json(201, item)(req, res, body)
+    })
+    const { status } = await postForm({ name: 'the newest item', description: '' })
+    assert.equal(status, 200)
+    const { html } = await getHome()
+    assert.match(textOf(html, 'item'), /the newest item/)
+    assert.match(element(html, 'items'), /data-total="151"/)
+    stub.route('GET /items', pagedItems(ITEMS))
+  })
+
   test('each page view asks the API again rather than serving a cached answer', async () => {
     assert.ok(stub)
     stub.route('GET /health/ready', json(503, UNAVAILABLE_BODY))
@@ -143,7 +160,7 @@ describe('standalone server', () => {
     stub.route('POST /items', json(201, created))
     const { status, html } = await postForm({ name: 'posted item', description: 'via the form' })
     assert.equal(status, 200)
-    const post = stub.requests.find((r) => r.method === 'POST' && r.url === '/items')
+    const post = stub.requests.findLast((r) => r.method === 'POST' && r.url === '/items')
     assert.ok(post, 'the API got no POST /items')
     assert.deepEqual(JSON.parse(post.body), { name: 'posted item', description: 'via the form' })
     assert.match(html, /Added “posted item”/)
