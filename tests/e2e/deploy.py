@@ -85,11 +85,12 @@ def private_state_dir(path: Path) -> Path:
     return path
 
 
-def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]) -> None:
-    """Pulumi.<stack>.yaml of the copy: the committed file, then tests/e2e/overrides*.yaml, then ``overrides``.
+def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any], name: str | None = None) -> None:
+    """Pulumi.<name>.yaml of the copy: the committed Pulumi.<stack>.yaml, then tests/e2e/overrides*.yaml, then ``overrides``.
 
     The e2e overrides select the base image versions this engine has and move published ports off the
-    host's usual ones; everything else is the committed stack file.
+    host's usual ones; everything else is the committed stack file. ``name`` (default: ``stack``)
+    deploys it as another stack, whose Docker objects are named after it.
     """
     path = program_dir / f"Pulumi.{stack}.yaml"
     document = read_stack_file(path.read_text()) or {}
@@ -98,7 +99,8 @@ def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]
         if layer.exists():
             config = merge(config, (read_stack_file(layer.read_text()) or {}).get("config") or {})
     config = merge(config, {f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in overrides.items()})
-    path.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
+    target = program_dir / f"Pulumi.{name or stack}.yaml"
+    target.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
 
 
 def tool_env(state_dir: Path) -> dict[str, str]:
@@ -123,18 +125,20 @@ class Deployment:
         *,
         overrides: Mapping[str, Any] | None = None,
         secrets_: Mapping[str, str] | None = None,
+        name: str | None = None,
     ) -> None:
-        self.stack_name = stack
+        """``stack`` picks the committed stack file (dev, prod); ``name`` the stack to deploy it as (default: the same)."""
+        self.stack_name = name or stack
         self.tmp = tmp
         self.program_dir = copy_project(tmp / "repo")
         self.env = tool_env(private_state_dir(tmp / "state"))
-        write_stack_file(self.program_dir, stack, overrides or {})
+        write_stack_file(self.program_dir, stack, overrides or {}, name=self.stack_name)
         workspace = auto.LocalWorkspace(
             work_dir=str(self.program_dir),
             env_vars=self.env,
             pulumi_command=auto.PulumiCommand(root=str(TOOLS), skip_version_check=True),
         )
-        self.stack = auto.Stack.create_or_select(stack, workspace)
+        self.stack = auto.Stack.create_or_select(self.stack_name, workspace)
         for key, value in (secrets_ or {}).items():
             self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
         self.last: Outcome | None = None
