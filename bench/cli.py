@@ -25,6 +25,7 @@ it was measured:
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -173,6 +174,33 @@ def _timed_op(label: str, op: Callable[[], Any]) -> tuple[float, Any]:
     return seconds, outcome
 
 
+def _epoch(stamp: str) -> float | None:
+    """Seconds since the epoch of a Docker timestamp (RFC 3339, nanoseconds); None for the zero time."""
+    if not stamp or stamp.startswith("0001-"):
+        return None
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    whole = datetime.datetime.fromisoformat(head).replace(tzinfo=datetime.UTC).timestamp()
+    return whole + (float(f"0.{frac}") if frac else 0.0)
+
+
+def _timeline(stack_module: Any, name: str, t0: float) -> dict[str, dict[str, float]]:
+    """Containers of the stack created after ``t0``: when each was created, started, first healthy, exited
+    (seconds after ``t0``, from `docker inspect`; healthy = end of the first passing probe still in the log)."""
+    out: dict[str, dict[str, float]] = {}
+    for info in stack_module.containers(name):
+        created = _epoch(info["Created"])
+        if created is None or created < t0:
+            continue
+        state = info["State"]
+        marks = {"created": created, "started": _epoch(state.get("StartedAt", ""))}
+        passing = [_epoch(h["End"]) for h in (state.get("Health") or {}).get("Log") or [] if h.get("ExitCode") == 0]
+        marks["healthy"] = min((t for t in passing if t), default=None)
+        if not state.get("Running"):
+            marks["exited"] = _epoch(state.get("FinishedAt", ""))
+        out[info["Name"].lstrip("/")] = {k: round(v - t0, 2) for k, v in marks.items() if v is not None}
+    return dict(sorted(out.items(), key=lambda item: item[1]["created"]))
+
+
 def _stack_images(name: str) -> set[str]:
     """Ids of the images the stack's docker provider built (tagged ``standard-stack-<service>:<stack>``)."""
     ids = set()
@@ -214,11 +242,12 @@ def measure_stack(stack_name: str, reps: int) -> dict[str, Any]:
     try:
         run = deploy.Deployment(stack_name, tmp, overrides=PORTS[stack_name], secrets_=secrets_, name=name)
 
-        seconds, first = _timed_op(f"{name} first up", run.up)
+        t0 = time.time()
+        seconds, _ = _timed_op(f"{name} first up", run.up)
         out["first_up"] = {
             "seconds": seconds,
-            "resources": len(first.actions),
-            "created": sum(op == "create" for op in first.actions.values()),
+            "resources_in_state": len(run.stack.export_stack().deployment["resources"]),
+            "containers": _timeline(stack, name, t0),
         }
         image_ids |= _stack_images(name)
         run.expect_no_changes()
@@ -241,8 +270,9 @@ def measure_stack(stack_name: str, reps: int) -> dict[str, Any]:
         source = run.program_dir / API_SOURCE
         with source.open("a") as fh:
             fh.write("# bench: an API-only source change\n")
+        t0 = time.time()
         seconds, outcome = _timed_op(f"{name} up after an API-only change", run.up)
-        out["api_change_up"] = {"seconds": seconds, "changes": _changes(outcome)}
+        out["api_change_up"] = {"seconds": seconds, "changes": _changes(outcome), "containers": _timeline(stack, name, t0)}
         image_ids |= _stack_images(name)
         run.expect_no_changes()
 
@@ -265,8 +295,16 @@ def measure_deploy(reps: int) -> dict[str, Any]:
         proc = subprocess.run([str(REPO / "scripts" / script)], cwd=REPO, capture_output=True, text=True, timeout=3600)
         if proc.returncode != 0:
             raise RuntimeError(f"scripts/{script} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    version = subprocess.run([str(REPO / ".tools" / "bin" / "pulumi"), "version"], capture_output=True, text=True, check=True)
+    pulumi = str(REPO / ".tools" / "bin" / "pulumi")
+    version = subprocess.run([pulumi, "version"], capture_output=True, text=True, check=True)
     out: dict[str, Any] = {"pulumi": version.stdout.strip()}
+    # The CLI's own start-up, the floor under every command: `pulumi version` starts the binary and nothing else.
+    starts = []
+    for _ in range(reps):
+        start = time.monotonic()
+        subprocess.run([pulumi, "version"], capture_output=True, check=True)
+        starts.append(time.monotonic() - start)
+    out["cli_start"] = stats(starts)
     for stack_name in STACKS:
         out[stack_name] = measure_stack(stack_name, reps)
     return out
@@ -292,8 +330,14 @@ def _s(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def _stat(stat: dict[str, Any]) -> str:
-    return f"{stat['median']:.1f} ({stat['min']:.1f} to {stat['max']:.1f})" if stat.get("median") is not None else "n/a"
+def _stat(stat: dict[str, Any], digits: int = 1) -> str:
+    if stat.get("median") is None:
+        return "n/a"
+    return f"{stat['median']:.{digits}f} ({stat['min']:.{digits}f} to {stat['max']:.{digits}f})"
+
+
+def _marks(containers: dict[str, dict[str, float]]) -> str:
+    return "; ".join(f"`{n}` " + ", ".join(f"{k} {v:.1f}" for k, v in m.items()) for n, m in containers.items()) or "none"
 
 
 def _changed(changes: dict[str, str]) -> str:
@@ -325,7 +369,7 @@ def markdown(results: dict[str, Any]) -> str:
             if not d:
                 continue
             lines.append(
-                f"| {stack_name} | {_s(d['first_up']['seconds'])} ({d['first_up']['resources']} resources) | "
+                f"| {stack_name} | {_s(d['first_up']['seconds'])} ({d['first_up']['resources_in_state']} resources) | "
                 f"{_stat(d['preview'])} | {_stat(d['noop_up'])} | {_s(d['api_change_up']['seconds'])} | "
                 f"{_s(d.get('teardown_s'))} |"
             )
@@ -339,8 +383,11 @@ def markdown(results: dict[str, Any]) -> str:
                 f"load average {d['load_start']} → {d['load_end']}): "
                 f"changes reported by the previews: {_changed(d['preview']['changes'])}; by the no-op ups: "
                 f"{_changed(d['noop_up']['changes'])}; by the API-only change: {_changed(d['api_change_up']['changes'])}.",
+                f"  - containers the API-only change created (s after the start of `pulumi up`): "
+                f"{_marks(d['api_change_up']['containers'])}",
+                f"  - containers of the first `up`: {_marks(d['first_up']['containers'])}",
             ]
-        lines.append("")
+        lines += ["", f"The CLI's own start-up (`pulumi version`): {_stat(deploy['cli_start'], 2)} s.", ""]
     build = results.get("build")
     if build:
         cold = build["cold"]
@@ -359,7 +406,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| build cache (`GOCACHE`) after the build | {cold['build_cache_bytes'] / 1e6:.0f} MB |",
             f"| binaries in `.tools/bin` | {sum(cold['binaries_bytes'].values()) / 1e6:.0f} MB "
             f"({len(cold['binaries_bytes'])} files) |",
-            f"| warm no-op run (every stamp current) | {_stat(build['warm_noop'])} s |",
+            f"| warm no-op run (every stamp current) | {_stat(build['warm_noop'], 2)} s |",
             f"| warm `--force` rebuild (caches full) | {build['warm_force']['seconds']:.0f} s |",
             "",
             f"Load average {build['load_start']} → {build['load_end']}.",
