@@ -76,6 +76,8 @@ def cleanup() -> None:
     for sub in ("ctx", "ctx-sizes", "stack"):
         shutil.rmtree(WORK / sub, ignore_errors=True)
     cli.remove_tree(cli.BUILD_WORK)
+    for leftover in WORK.glob("cli-*-bench-*"):  # a deploy copy a killed run could not remove itself
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _terminate(signum: int, _frame: Any) -> None:
