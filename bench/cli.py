@@ -355,6 +355,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"of {meta['reps']} runs where repeated, else one run. {meta['note']}.",
         "",
     ]
+    if meta.get("error"):
+        lines += [f"**This run failed**: {meta['error']}", ""]
     deploy = results.get("deploy")
     if deploy:
         lines += [
