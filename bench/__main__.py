@@ -102,9 +102,11 @@ def main(argv: list[str]) -> int:
     }
     failed = False
     cli_results: dict[str, Any] = {"meta": {**results["meta"], "parts_measured": args.cli_parts}}
+    cli_done = False
     try:
         if "cli" in args.only:  # first: its cold Go build wants the machine as quiet as it gets
             cli.measure(cli_results, args.cli_parts, args.reps)
+            cli_done = True
         if "sizes" in args.only:
             results["sizes"] = images.measure_sizes()
         if "cache" in args.only:
@@ -142,9 +144,11 @@ def main(argv: list[str]) -> int:
     results["meta"]["load_end"] = load_average()
     stem = "failed" if failed else "latest"  # an interrupted run never overwrites the last good results
     if "cli" in args.only:
-        cli_results["meta"].update({k: results["meta"][k] for k in ("finished", "load_end", "error") if k in results["meta"]})
-        path = cli.write(cli_results, f"cli-{stem}")
-        print(f"\nCLI results: {path} (also cli-{stem}.json)")
+        keys = ("finished", "load_end") if cli_done else ("finished", "load_end", "error")
+        cli_results["meta"].update({k: results["meta"][k] for k in keys if k in results["meta"]})
+        cli_stem = "cli-latest" if cli_done else "cli-failed"  # a later section's failure is not the cli's
+        path = cli.write(cli_results, cli_stem)
+        print(f"\nCLI results: {path} (also {cli_stem}.json)")
     if set(args.only) == {"cli"}:
         if failed:
             print(f"bench: a measurement failed: {results['meta']['error']}", file=sys.stderr)
