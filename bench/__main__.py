@@ -1,5 +1,8 @@
 """Run the benchmark sections, write bench/results/latest.{json,md,png}, print the targets.
 
+The `cli` section (the real Pulumi CLI and providers, bench/cli.py) writes its own
+bench/results/cli-latest.{json,md}; a run of `--only cli` leaves latest.* as they are.
+
 Exit status 0 whether targets are met or not; 1 when a measurement could not be taken. Whatever
 happens (failure, Ctrl-C, SIGTERM), every Docker object and scratch copy this run made is removed.
 """
@@ -17,10 +20,10 @@ import time
 import traceback
 from typing import Any
 
-from . import images, program, report
+from . import cli, images, program, report
 from .common import RESULTS, WORK, docker, load_average, log, remove_bench_images
 
-SECTIONS = ("sizes", "cache", "healthy", "proxy", "upstream", "program")
+SECTIONS = ("sizes", "cache", "healthy", "proxy", "upstream", "program", "cli")
 
 
 def machine() -> str:
@@ -47,11 +50,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--wrk-seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--wrk-connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--cli-parts",
+        default=",".join(cli.PARTS),
+        help=f"parts of the cli section, comma-separated subset of {','.join(cli.PARTS)} "
+        "(build includes a cold Go build of about 10-15 min); a part left out keeps its previous figures",
+    )
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    args.cli_parts = [s.strip() for s in args.cli_parts.split(",") if s.strip()]
+    unknown = set(args.cli_parts) - set(cli.PARTS)
+    if unknown or not args.cli_parts:
+        parser.error(
+            f"--cli-parts {','.join(sorted(unknown)) or '(empty)'}: expected a comma-separated subset of {','.join(cli.PARTS)}"
+        )
     return args
 
 
@@ -60,6 +75,9 @@ def cleanup() -> None:
     log(f"clean-up: removed {len(removed)} labelled image(s)")
     for sub in ("ctx", "ctx-sizes", "stack"):
         shutil.rmtree(WORK / sub, ignore_errors=True)
+    cli.remove_tree(cli.BUILD_WORK)
+    for leftover in WORK.glob("cli-*-bench-*"):  # a deploy copy a killed run could not remove itself
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _terminate(signum: int, _frame: Any) -> None:
@@ -83,7 +101,12 @@ def main(argv: list[str]) -> int:
         }
     }
     failed = False
+    cli_results: dict[str, Any] = {"meta": {**results["meta"], "parts_measured": args.cli_parts}}
+    cli_done = False
     try:
+        if "cli" in args.only:  # first: its cold Go build wants the machine as quiet as it gets
+            cli.measure(cli_results, args.cli_parts, args.reps)
+            cli_done = True
         if "sizes" in args.only:
             results["sizes"] = images.measure_sizes()
         if "cache" in args.only:
@@ -119,8 +142,19 @@ def main(argv: list[str]) -> int:
         cleanup()
     results["meta"]["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["meta"]["load_end"] = load_average()
-    results["targets"] = report.evaluate(results)
     stem = "failed" if failed else "latest"  # an interrupted run never overwrites the last good results
+    if "cli" in args.only:
+        keys = ("finished", "load_end") if cli_done else ("finished", "load_end", "error")
+        cli_results["meta"].update({k: results["meta"][k] for k in keys if k in results["meta"]})
+        cli_stem = "cli-latest" if cli_done else "cli-failed"  # a later section's failure is not the cli's
+        path = cli.write(cli_results, cli_stem)
+        print(f"\nCLI results: {path} (also {cli_stem}.json)")
+    if set(args.only) == {"cli"}:
+        if failed:
+            print(f"bench: a measurement failed: {results['meta']['error']}", file=sys.stderr)
+            return 1
+        return 0
+    results["targets"] = report.evaluate(results)
     report.write(results, RESULTS, stem)
     print(f"\nResults: {RESULTS / f'{stem}.md'} (also {stem}.json, {stem}.png)")
     print(f"Load average at start {results['meta']['load_start']}, at end {results['meta']['load_end']}")
