@@ -384,3 +384,37 @@ def test_proxy_outputs_the_public_url_not_the_bind_address():
 def test_api_trusts_forwarded_headers_only_from_the_given_network():
     _, mocks = run(lambda: PythonApi("api", api_args(trusted_proxies="172.30.0.0/16")))
     assert "FORWARDED_ALLOW_IPS=172.30.0.0/16" in containers(mocks)["api"].plain("envs")
+
+
+# --- config changes reload nginx in place (the proxy container follows only its image and ports)
+
+
+def test_proxy_container_inputs_do_not_follow_the_site_files():
+    """Nothing of the files loader (its id is what changes with the files) reaches the proxy's inputs."""
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    assert "edge-site-files-loader-id" not in str(containers(mocks)["edge"].inputs)
+
+
+def test_a_reload_runs_in_the_proxy_pid_namespace_as_the_nginx_user_once_per_files_revision():
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    reload = containers(mocks)["edge-reload"]
+    assert reload.plain("pidMode") == "container:edge-id"
+    assert reload.plain("user") == "101:0" and reload.plain("entrypoints") == ["/usr/local/bin/nginx-reload"]
+    assert reload.plain("envs") == ["REVISION=edge-site-files-loader-id"]
+    assert reload.plain("attach") is True and reload.plain("mustRun") is False and reload.plain("networkMode") == "none"
+    assert reload.plain("capabilities") == {"drops": ["ALL"]} and reload.plain("readOnly") is True
+
+
+class FailedReload(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name.endswith("-reload"):
+            outputs.update(exitCode=1, containerLogs="nginx-reload: nginx kept its old workers after 30s")
+        return rid, outputs
+
+
+def test_a_reload_nginx_refuses_fails_the_deploy_with_its_log():
+    with pytest.raises(pulumi.RunError) as caught:
+        run(lambda: ReverseProxy("edge", proxy_args()), mocks=FailedReload())
+    assert "nginx did not take the new configuration" in str(caught.value)
+    assert "kept its old workers" in str(caught.value)
