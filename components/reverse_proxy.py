@@ -33,6 +33,7 @@ from ._wiring import (
     labels,
     service_container,
 )
+from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
 from .nginx import BodySize, ProxyRoute, ProxySettings, ServerName, render_site_config
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
@@ -53,7 +54,8 @@ class ReverseProxyArgs(StrictModel):
     https_port: int = 8443
     tls: bool = False
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
-    tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls.")
+    tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls without acme.")
+    acme: AcmeArgs | None = Field(None, description="Obtain and renew the certificate over ACME HTTP-01 (needs tls).")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
     client_max_body_size: BodySize = "10m"
@@ -68,7 +70,12 @@ class ReverseProxy(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:ReverseProxy", name, None, opts)
         runtime = args.runtime
-        if args.tls and (args.tls_certificate is None or args.tls_private_key is None):
+        acme = args.acme
+        if acme is not None and not args.tls:
+            raise pulumi.RunError(f"{name}: acme needs tls on (the certificate it obtains is served over HTTPS)")
+        if acme is not None and (args.tls_certificate is not None or args.tls_private_key is not None):
+            raise pulumi.RunError(f"{name}: acme obtains the certificate; tls_certificate/tls_private_key must not be given too")
+        if args.tls and acme is None and (args.tls_certificate is None or args.tls_private_key is None):
             raise pulumi.RunError(f"{name}: tls is on but tls_certificate/tls_private_key are missing")
         settings = ProxySettings(
             routes=args.routes,
@@ -82,8 +89,9 @@ class ReverseProxy(pulumi.ComponentResource):
             read_timeout=args.read_timeout_seconds,
             send_timeout=args.read_timeout_seconds,
             nginx_version=_version_tuple(args.nginx_version),
-            tls_certificate_path=f"{SITE_PATH}/tls/cert.pem",
-            tls_key_path=f"{SITE_PATH}/tls/key.pem",
+            tls_certificate_path=CERTIFICATE_PATH if acme else f"{SITE_PATH}/tls/cert.pem",
+            tls_key_path=KEY_PATH if acme else f"{SITE_PATH}/tls/key.pem",
+            acme_webroot=WEBROOT if acme else None,
         )
         self.site_config = render_site_config(settings)
         build = args.build.model_copy(update={"args": {"NGINX_VERSION": args.nginx_version, **args.build.args}})
@@ -102,6 +110,25 @@ class ReverseProxy(pulumi.ComponentResource):
             files=files,
             parent=self,
         )
+        self.acme: AcmeCertificates | None = None
+        volumes = [site.mount()]
+        before_proxy: list[pulumi.Resource] = [site.loader]
+        if acme is not None:
+            acme_build = build.model_copy(update={"target": "acme"})
+            acme_image = build_image(
+                f"{name}-acme", runtime=runtime, service=f"{name}-acme", build=acme_build, registry=args.registry, parent=self
+            )
+            self.acme = AcmeCertificates(
+                name,
+                runtime=runtime,
+                service=name,
+                image=acme_image.repo_digest,
+                network=args.network,
+                args=acme,
+                parent=self,
+            )
+            volumes.append(self.acme.mount(read_only=True))
+            before_proxy += self.acme.before_proxy
         ports = [docker.ContainerPortArgs(internal=HTTP_PORT, external=args.http_port, ip=args.bind_address)]
         if args.tls:
             ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
@@ -119,11 +146,13 @@ class ReverseProxy(pulumi.ComponentResource):
             user=PROXY_USER,
             read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            volumes=[site.mount()],
+            volumes=volumes,
             # no label or input follows the files: a change of them reloads (below), never replaces.
             # Fixed name and host ports: the old container must go before a new one starts.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[site.loader, *args.depends_on]),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[*before_proxy, *args.depends_on]),
         )
+        if self.acme is not None:
+            self.acme.start_client(self.container, parent=self)
         self.reload = reload_in_place(
             f"{name}-reload",
             runtime=runtime,
@@ -131,7 +160,6 @@ class ReverseProxy(pulumi.ComponentResource):
             image=self.image.repo_digest,
             proxy=self.container,
             revision=site.revision,
-            volumes=[site.mount()],
             parent=self,
         )
 
@@ -178,7 +206,6 @@ def reload_in_place(
     image: pulumi.Input[str],
     proxy: docker.Container,
     revision: pulumi.Input[str],
-    volumes: Sequence[docker.ContainerVolumeArgs],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> Reload:
@@ -195,7 +222,6 @@ def reload_in_place(
         restart="no",
         network_mode="none",
         read_only=True,
-        volumes=list(volumes),
         capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
         security_opts=["no-new-privileges:true"],
         labels=labels(runtime, f"{service}-reload"),
