@@ -3,8 +3,8 @@
 from components import PostgresService, PostgresServiceArgs, Runtime
 """
 
-from .acme import AcmeArgs, acme_directory
 from ._wiring import ImageBuild, LogRotation, Resources, Runtime
+from .acme import AcmeArgs, acme_directory
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute

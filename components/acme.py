@@ -142,4 +142,4 @@ def acme_directory(directory_url: str | None, staging: bool) -> str:
     return LETS_ENCRYPT_STAGING if staging else LETS_ENCRYPT
 
 
-__all__: Sequence[str] = ["AcmeArgs", "AcmeCertificates", "acme_directory", "LETS_ENCRYPT", "LETS_ENCRYPT_STAGING"]
+__all__: Sequence[str] = ["LETS_ENCRYPT", "LETS_ENCRYPT_STAGING", "AcmeArgs", "AcmeCertificates", "acme_directory"]

@@ -208,11 +208,11 @@ class StackConfig(Section):
                 problems.append(("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
             name = self.proxy.server_name
             if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
-                problems.append(
-                    ("proxy.serverName", f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')")
-                )
+                why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
+                problems.append(("proxy.serverName", why))
         if acme.directory_url and acme.staging:
-            problems.append(("proxy.acme.staging", "selects Let's Encrypt's staging directory: set it or proxy.acme.directoryUrl, not both"))
+            why = "selects Let's Encrypt's staging directory: set it or proxy.acme.directoryUrl, not both"
+            problems.append(("proxy.acme.staging", why))
         redis_limit = self.redis.resources.memory
         if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
             problems.append(
