@@ -219,3 +219,25 @@ def test_a_forced_renewal_changes_the_served_certificate_without_a_failed_reques
     assert total > 20
     assert failures == [], f"{len(failures)} of {total} requests failed: {failures[:10]}"
     acme.expect_no_changes()
+
+
+def test_a_renewal_before_the_window_changes_nothing(acme):
+    root = str(acme.tmp / "pebble-root.pem")
+    _, before = served_certificate(cafile=root)
+    check = docker_exec(service_containers(STACK)["proxy-acme"]["Id"], "acme-client", "renew")
+    assert check.returncode == 0 and "not due" in check.stderr, check.stderr[-2000:]
+    assert served_certificate(cafile=root)[1] == before
+
+
+def test_the_acme_client_stops_cleanly_and_starts_again_in_the_proxy_pid_namespace(acme):
+    client = service_containers(STACK)["proxy-acme"]
+    engine_api.post_json(f"/containers/{client['Id']}/stop", query={"t": 20}, timeout=60)
+    assert engine_api.inspect("containers", client["Id"])["State"]["ExitCode"] == 0
+    engine_api.post_json(f"/containers/{client['Id']}/start")
+    wait_until(
+        lambda: engine_api.inspect("containers", client["Id"])["State"].get("Health", {}).get("Status") == "healthy",
+        60,
+        "the ACME client healthy again",
+    )
+    proxy = service_containers(STACK)["proxy"]["Id"]
+    assert engine_api.inspect("containers", client["Id"])["HostConfig"]["PidMode"] == f"container:{proxy}"
