@@ -241,3 +241,17 @@ def test_the_acme_client_stops_cleanly_and_starts_again_in_the_proxy_pid_namespa
     )
     proxy = service_containers(STACK)["proxy"]["Id"]
     assert engine_api.inspect("containers", client["Id"])["HostConfig"]["PidMode"] == f"container:{proxy}"
+
+
+def test_a_replaced_proxy_serves_the_issued_certificate_from_the_volume_with_its_client_beside_it(acme):
+    root = str(acme.tmp / "pebble-root.pem")
+    _, before = served_certificate(cafile=root)
+    old_proxy = service_containers(STACK)["proxy"]["Id"]
+    outcome = acme.up(replace=["proxy"])
+    assert "create-replacement" in outcome.ops_of("proxy")
+    services = service_containers(STACK)
+    assert services["proxy"]["Id"] != old_proxy
+    assert services["proxy-acme"]["HostConfig"]["PidMode"] == f"container:{services['proxy']['Id']}"
+    assert services["proxy-acme"]["State"]["Health"]["Status"] == "healthy"
+    assert served_certificate(cafile=root)[1] == before  # no new issuance: the certificate was kept
+    acme.expect_no_changes()
