@@ -339,10 +339,11 @@ def required_secrets(config: StackConfig) -> set[str]:
 
 
 def secret_command(key: str) -> str:
+    """The README's command for ``key``: PEM files by their usual names, passwords generated and piped (never in argv)."""
     if key.startswith("tls"):
-        path = "cert.pem" if key == "tlsCertificate" else "key.pem"
+        path = "fullchain.pem" if key == "tlsCertificate" else "privkey.pem"
         return f"pulumi config set --secret {NAMESPACE}:{key} < {path}"
-    return f"pulumi config set --secret {NAMESPACE}:{key}"
+    return f"openssl rand -hex 24 | pulumi config set --secret {NAMESPACE}:{key}"
 
 
 def _format(source: str, lines: list[str]) -> str:

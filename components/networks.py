@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_docker as docker
 
@@ -45,5 +47,5 @@ class StackNetworks(pulumi.ComponentResource):
         self.register_outputs({"frontend": self.frontend, "backend": self.backend, "frontend_subnet": self.frontend_subnet})
 
 
-def _ipv4_subnet(configs: list[docker.outputs.NetworkIpamConfig] | None) -> str:
+def _ipv4_subnet(configs: Sequence[docker.outputs.NetworkIpamConfig] | None) -> str:
     return next((c.subnet for c in configs or [] if c.subnet and ":" not in c.subnet), "")

@@ -61,19 +61,20 @@ class Outcome:
     """What one CLI operation did: outputs, and the step each resource (by name) went through."""
 
     outputs: dict[str, Any] = field(default_factory=dict)
-    steps: list[tuple[str, str]] = field(default_factory=list)  # (resource name, op) in engine order
+    steps: list[tuple[str, str, str]] = field(default_factory=list)  # (resource name, type, op) in engine order
     stdout: str = ""
 
     @property
     def actions(self) -> dict[str, str]:
-        """Resource name -> the step that names it last (same, create, update, replace, delete, ...)."""
+        """Custom resource name -> its step (same, create, update, replace, delete, ...); components left out."""
         out: dict[str, str] = {}
-        for name, op in self.steps:
-            out[name] = "replace" if op in ("create-replacement", "delete-replaced", "replace") else op
+        for name, typ, op in self.steps:
+            if not typ.startswith(f"{PROJECT}:"):
+                out[name] = "replace" if op in ("create-replacement", "delete-replaced", "replace") else op
         return out
 
-    def ops_of(self, name: str) -> list[str]:
-        return [op for n, op in self.steps if n == name]
+    def ops_of(self, name: str, typ: str = CONTAINER) -> list[str]:
+        return [op for n, t, o in self.steps for op in [o] if n == name and t == typ]
 
 
 def private_state_dir(path: Path) -> Path:
@@ -150,7 +151,8 @@ class Deployment:
         def on_event(event: auto.EngineEvent) -> None:
             pre = event.resource_pre_event
             if pre is not None and pre.metadata is not None:
-                outcome.steps.append((pre.metadata.urn.rsplit("::", 1)[-1], str(pre.metadata.op.value)))
+                meta = pre.metadata
+                outcome.steps.append((meta.urn.rsplit("::", 1)[-1], meta.type, str(meta.op.value)))
 
         try:
             result = getattr(self.stack, operation)(on_event=on_event, color="never", **kwargs)

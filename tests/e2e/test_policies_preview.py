@@ -31,11 +31,12 @@ def fresh(toolchain, tmp_path):
 
 def test_the_dev_stack_passes_the_pack(fresh):
     outcome = preview_with_pack(fresh("dev"))
-    assert "standard-stack-guardrails" in outcome.stdout or "Policies:" in outcome.stdout or outcome.steps
+    assert "✅ standard-stack@v0.0.1" in outcome.stdout  # the CLI ran the pack and it passed
 
 
 def test_the_prod_stack_passes_the_pack_with_the_prod_policy_config(fresh):
-    preview_with_pack(fresh("prod", secrets_=PROD_SECRETS), "policy-config.prod.json")
+    outcome = preview_with_pack(fresh("prod", secrets_=PROD_SECRETS), "policy-config.prod.json")
+    assert "✅ standard-stack@v0.0.1" in outcome.stdout
 
 
 def test_a_program_that_breaks_a_mandatory_rule_fails_the_preview_with_the_policys_message(fresh):

@@ -35,6 +35,11 @@ def eventually(check: Callable[[], bool], seconds: float = 90) -> bool:
     return False
 
 
+def test_a_second_hot_reload_deploy_changes_nothing(hot):
+    """Before any edit: an edited source changes the image's context, which a deploy would rebuild."""
+    hot.expect_no_changes()
+
+
 def test_hot_reload_runs_the_dev_targets_with_sources_mounted(hot):
     services = service_containers("dev")
     mounts = {name: {m["Destination"]: m for m in services[name]["Mounts"]} for name in ("api", "web")}
@@ -56,9 +61,7 @@ def test_an_api_source_edit_is_served_without_a_deploy(hot):
 def test_a_page_edit_is_served_without_a_deploy(hot):
     url = f"{hot.result.outputs['url']}/"
     page = hot.program_dir / "images/web/src/app/page.tsx"
-    page.write_text(page.read_text().replace("<h1>standard-stack</h1>", "<h1>standard-stack (edited live)</h1>", 1))
+    source = page.read_text()
+    assert ">standard-stack</h1>" in source
+    page.write_text(source.replace(">standard-stack</h1>", ">standard-stack (edited live)</h1>", 1))
     assert eventually(lambda: "standard-stack (edited live)" in http("GET", url, timeout=60)[2], seconds=180)
-
-
-def test_a_second_hot_reload_deploy_changes_nothing(hot):
-    hot.expect_no_changes()

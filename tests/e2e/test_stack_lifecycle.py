@@ -66,6 +66,8 @@ def test_a_container_that_never_turns_healthy_fails_up_and_a_fixed_one_converges
         dev_copy.up()
     assert "api" in str(err.value)
     assert http("GET", dev_copy.outputs()["api_ready_url"])[0] == 200  # the old API kept serving (create-first)
+    with pytest.raises(DeployFailed):  # nothing fixed: a plain `up` tries again and fails again, never "succeeds"
+        dev_copy.up()
 
     broken.write_text(original)
     dev_copy.up()

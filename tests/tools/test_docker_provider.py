@@ -81,8 +81,10 @@ def docker(*args, check=True):
 def require_prerequisites():
     missing = [n for n in ("pulumi", "pulumi-language-python", "pulumi-resource-docker") if not (TOOLS_BIN / n).is_file()]
     if missing:
-        pytest.fail(f"missing {', '.join(missing)} in {TOOLS_BIN}: run scripts/build-tools "
-                    "(or set STANDARD_STACK_TOOLS_BIN to the directory holding them)")
+        pytest.fail(
+            f"missing {', '.join(missing)} in {TOOLS_BIN}: run scripts/build-tools "
+            "(or set STANDARD_STACK_TOOLS_BIN to the directory holding them)"
+        )
     if shutil.which("docker") is None or docker("info", check=False).returncode != 0:
         pytest.fail("no Docker engine answers `docker info`: start one (DOCKER_HOST is honoured)")
     if docker("image", "inspect", "debian:bookworm-slim", check=False).returncode != 0:
@@ -97,18 +99,26 @@ class Stack:
     def __init__(self, workdir: Path):
         self.dir = workdir
         self.env = dict(os.environ)
-        self.env.update({
-            "PATH": f"{TOOLS_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "PULUMI_HOME": str(workdir / ".pulumi-home"),
-            "PULUMI_BACKEND_URL": (workdir / "state").as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": "test",
-            "PULUMI_SKIP_UPDATE_CHECK": "1",
-            "DOCKER_BUILDKIT": "1",
-        })
+        self.env.update(
+            {
+                "PATH": f"{TOOLS_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                "PULUMI_HOME": str(workdir / ".pulumi-home"),
+                "PULUMI_BACKEND_URL": (workdir / "state").as_uri(),
+                "PULUMI_CONFIG_PASSPHRASE": "test",
+                "PULUMI_SKIP_UPDATE_CHECK": "1",
+                "DOCKER_BUILDKIT": "1",
+            }
+        )
 
     def pulumi(self, *args, check=True):
-        res = subprocess.run([str(TOOLS_BIN / "pulumi"), *args, "--non-interactive"], cwd=self.dir,
-                             env=self.env, capture_output=True, text=True, timeout=600)
+        res = subprocess.run(
+            [str(TOOLS_BIN / "pulumi"), *args, "--non-interactive"],
+            cwd=self.dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if check and res.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
         return res
@@ -117,8 +127,7 @@ class Stack:
         """The (operation, type, name) of every step a preview proposes, besides `same`."""
         res = self.pulumi("preview", "--json")
         steps = json.loads(res.stdout).get("steps", [])
-        return sorted((s["op"], s["urn"].split("::")[-2], s["urn"].split("::")[-1])
-                      for s in steps if s["op"] != "same")
+        return sorted((s["op"], s["urn"].split("::")[-2], s["urn"].split("::")[-1]) for s in steps if s["op"] != "same")
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +149,7 @@ def stack(tmp_path_factory):
         yield s
     finally:
         s.pulumi("destroy", "--yes", check=False)
-        for kind, ls in (("container", ["ps", "-aq"]), ("network", ["network", "ls", "-q"]),
-                         ("volume", ["volume", "ls", "-q"])):
+        for kind, ls in (("container", ["ps", "-aq"]), ("network", ["network", "ls", "-q"]), ("volume", ["volume", "ls", "-q"])):
             ids = docker(*ls, "--filter", f"name={PREFIX}", check=False).stdout.split()
             if ids:
                 docker(kind, "rm", "-f", *ids, check=False)

@@ -148,8 +148,8 @@ def test_prod_without_its_secrets_prints_the_commands_that_set_them():
     message = refusal(PROD)
     for key in sorted(PROD_SECRETS):
         assert f"standard-stack:{key}: required secret is not set" in message
-    assert "pulumi config set --secret standard-stack:tlsCertificate < cert.pem" in message
-    assert "pulumi config set --secret standard-stack:postgresPassword" in message
+    assert "pulumi config set --secret standard-stack:tlsCertificate < fullchain.pem" in message
+    assert "openssl rand -hex 24 | pulumi config set --secret standard-stack:postgresPassword" in message
 
 
 def test_tls_without_certificate_is_refused_even_in_dev():

@@ -39,3 +39,14 @@ def test_composition_example_runs_and_registers_what_it_says():
     containers = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))
     assert containers == ["api", "api-migrate", "cache", "db", "edge", "edge-reload"]
     assert run.values["url"] == "http://localhost:8080"
+
+
+def test_prod_previews_get_prods_credentials_only_through_a_protected_environment():
+    """Pull-request code runs in a preview: prod's keys must wait for a reviewer (issue: PR code and prod keys)."""
+    import yaml as _yaml
+
+    workflow = _yaml.safe_load((REPO / ".github" / "workflows" / "preview.yml").read_text())
+    job = workflow["jobs"]["preview"]
+    assert job["environment"] == "${{ matrix.stack }}-preview"
+    text = (REPO / ".github" / "workflows" / "preview.yml").read_text()
+    assert "DOCKER_HOST_PROD" not in text and "required reviewers" in text
