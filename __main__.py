@@ -6,6 +6,7 @@ Everything that differs between stacks comes from Pulumi.<stack>.yaml through co
 import pulumi
 
 from components import (
+    AcmeArgs,
     DatabaseConnection,
     NextApp,
     NextAppArgs,
@@ -22,6 +23,7 @@ from components import (
     Runtime,
     StackNetworks,
     StackNetworksArgs,
+    acme_directory,
 )
 from components.config import ConfigError, load_from_pulumi
 
@@ -124,8 +126,19 @@ proxy = ReverseProxy(
         https_port=cfg.proxy.https_port,
         tls=cfg.proxy.tls,
         public_url=cfg.public_url,
-        tls_certificate=secrets.get_secret("tlsCertificate"),
-        tls_private_key=secrets.get_secret("tlsPrivateKey"),
+        tls_certificate=None if cfg.proxy.acme.enabled else secrets.get_secret("tlsCertificate"),
+        tls_private_key=None if cfg.proxy.acme.enabled else secrets.get_secret("tlsPrivateKey"),
+        acme=AcmeArgs(
+            domain=cfg.proxy.server_name,
+            directory_url=acme_directory(cfg.proxy.acme.directory_url, cfg.proxy.acme.staging),
+            email=cfg.proxy.acme.email,
+            renew_before_days=cfg.proxy.acme.renew_before_days,
+            check_interval_minutes=cfg.proxy.acme.check_interval_minutes,
+            ca_certificate=cfg.proxy.acme.ca_certificate,
+            protect=cfg.protect_data,
+        )
+        if cfg.proxy.acme.enabled
+        else None,
         server_name=cfg.proxy.server_name,
         client_max_body_size=cfg.proxy.client_max_body_size,
         read_timeout_seconds=cfg.proxy.read_timeout_seconds,

@@ -4,6 +4,7 @@ from components import PostgresService, PostgresServiceArgs, Runtime
 """
 
 from ._wiring import ImageBuild, LogRotation, Resources, Runtime
+from .acme import AcmeArgs, acme_directory
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
@@ -13,6 +14,7 @@ from .redis import RedisService, RedisServiceArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
 
 __all__ = [
+    "AcmeArgs",
     "DatabaseConnection",
     "ImageBuild",
     "LogRotation",
@@ -32,4 +34,5 @@ __all__ = [
     "Runtime",
     "StackNetworks",
     "StackNetworksArgs",
+    "acme_directory",
 ]

@@ -91,6 +91,34 @@ class WebSettings(Section):
     resources: Resources = Resources()
 
 
+class AcmeSettings(Section):
+    """Certificates over ACME HTTP-01 (Let's Encrypt by default), renewed in place."""
+
+    enabled: bool = Field(
+        False,
+        description="Obtain and renew the certificate over ACME HTTP-01 instead of tlsCertificate/tlsPrivateKey; "
+        "needs tls, a serverName that resolves to this host and port 80 reaching httpPort.",
+    )
+    directory_url: str | None = Field(
+        None,
+        pattern=r"^https://[^\s/]+(/[^\s]*)?$",
+        examples=["https://acme-v02.api.letsencrypt.org/directory", "https://ca.internal:9000/acme/acme/directory"],
+        description="ACME directory; default Let's Encrypt (its staging environment with staging: true).",
+    )
+    staging: bool = Field(False, description="Let's Encrypt's staging environment (untrusted test certificates, high limits).")
+    email: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["ops@example.com"],
+        description="Contact for the ACME account (expiry warnings); unset registers without one.",
+    )
+    renew_before_days: int = Field(30, ge=1, le=60, description="Renew when the certificate expires within this many days.")
+    check_interval_minutes: int = Field(720, ge=1, le=10080, description="How often the expiry is checked.")
+    ca_certificate: str | None = Field(
+        None, description="PEM of the CA behind the ACME server's own HTTPS certificate, for a private ACME server."
+    )
+
+
 class ProxySettings(Section):
     """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
 
@@ -110,6 +138,7 @@ class ProxySettings(Section):
     )
     client_max_body_size: BodySize = Field("10m", description="Largest request body (nginx size; 0 = no limit).")
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
+    acme: AcmeSettings = Field(AcmeSettings(), description="Certificates over ACME (HTTP-01).")
     resources: Resources = Resources()
 
 
@@ -173,6 +202,17 @@ class StackConfig(Section):
                         problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
             if not self.networks.backend_internal:
                 problems.append(("networks.backendInternal", "must be true in prod"))
+        acme = self.proxy.acme
+        if acme.enabled:
+            if not self.proxy.tls:
+                problems.append(("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
+            name = self.proxy.server_name
+            if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
+                why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
+                problems.append(("proxy.serverName", why))
+        if acme.directory_url and acme.staging:
+            why = "selects Let's Encrypt's staging directory: set it or proxy.acme.directoryUrl, not both"
+            problems.append(("proxy.acme.staging", why))
         redis_limit = self.redis.resources.memory
         if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
             problems.append(
@@ -190,7 +230,7 @@ class StackConfig(Section):
 SECRETS: dict[str, str] = {
     "postgresPassword": "Password of the postgres role; generated when unset and generatePasswords is true.",
     "redisPassword": "Password Redis requires; generated when unset and generatePasswords is true.",
-    "tlsCertificate": "PEM certificate chain served by the proxy when proxy.tls is true.",
+    "tlsCertificate": "PEM certificate chain served by the proxy when proxy.tls is true (and proxy.acme is off).",
     "tlsPrivateKey": "PEM private key of tlsCertificate.",
 }
 
@@ -256,6 +296,14 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
             + "\nStore it encrypted with:\n"
             + "\n".join(f"  pulumi config rm {NAMESPACE}:{k} && {secret_command(k)}" for k in in_plain_text)
         )
+    if config.proxy.acme.enabled:
+        unused = sorted(k for k in ("tlsCertificate", "tlsPrivateKey") if k in raw)
+        if unused:
+            raise ConfigError(
+                _format(source, [f"{NAMESPACE}:{k}: is set, but proxy.acme obtains the certificate" for k in unused])
+                + "\nRemove it with:\n"
+                + "\n".join(f"  pulumi config rm {NAMESPACE}:{k}" for k in unused)
+            )
     missing = sorted(required_secrets(config) - {k for k in SECRETS if k in raw})
     if missing:
         raise ConfigError(
@@ -283,7 +331,7 @@ def load_from_pulumi(stack: str) -> StackConfig:
 
 def required_secrets(config: StackConfig) -> set[str]:
     needed = set()
-    if config.proxy.tls:
+    if config.proxy.tls and not config.proxy.acme.enabled:
         needed |= {"tlsCertificate", "tlsPrivateKey"}
     if not config.generate_passwords:
         needed |= {"postgresPassword", "redisPassword"}

@@ -259,6 +259,8 @@ class ProxySettings(BaseModel):
     resolver_valid: Seconds = 5
     tls_certificate_path: str = "/etc/nginx/site/tls/cert.pem"
     tls_key_path: str = "/etc/nginx/site/tls/key.pem"
+    #: ACME HTTP-01: the directory whose .well-known/acme-challenge/ the ACME client writes; None = no ACME
+    acme_webroot: str | None = None
     #: the nginx the config is for; below RESOLVE_MIN_VERSION the variable form is rendered
     nginx_version: tuple[int, int, int] = (1, 22, 1)
 
@@ -274,10 +276,10 @@ class ProxySettings(BaseModel):
             raise ValueError(f"resolver {value!r} must be an IPv4 address with an optional ':port'") from None
         return value
 
-    @field_validator("tls_certificate_path", "tls_key_path")
+    @field_validator("tls_certificate_path", "tls_key_path", "acme_webroot")
     @classmethod
-    def _check_file_path(cls, value: str) -> str:
-        if not _FILE_PATH.fullmatch(value):
+    def _check_file_path(cls, value: str | None) -> str | None:
+        if value is not None and not _FILE_PATH.fullmatch(value):
             raise ValueError(f"{value!r} must be an absolute path of letters, digits and . _ / - only")
         return value
 
@@ -417,6 +419,18 @@ def _healthz() -> list[str]:
     ]
 
 
+def _acme_challenge(webroot: str) -> list[str]:
+    """HTTP-01 (RFC 8555, 8.3): the CA fetches http://<name>/.well-known/acme-challenge/<token> over
+    plain HTTP; answered from the ACME client's webroot, never redirected, nothing else served there."""
+    return [
+        "location ^~ /.well-known/acme-challenge/ {",
+        f"    root {webroot};",
+        "    default_type text/plain;",
+        "    try_files $uri =404;",
+        "}",
+    ]
+
+
 def _listen(settings: ProxySettings, *, https: bool, default: bool) -> list[str]:
     suffix = " default_server" if default else ""
     if not https:
@@ -487,6 +501,8 @@ def _server(
     if not redirect_only:
         body += [*_proxy_common(settings, https=https), ""]
     body += [*_healthz(), ""]
+    if settings.acme_webroot and not https:
+        body += [*_acme_challenge(settings.acme_webroot), ""]
     if redirect_only:
         body += ["location / {", f"    return 301 https://{_redirect_authority(settings)}$request_uri;", "}"]
     else:

@@ -1,8 +1,16 @@
 """nginx in front of the stack: the only container that publishes host ports.
 
 Routes are data (path prefix -> network alias and port). The rendered site config and the TLS
-key reach nginx through a read-only file volume, so the container root stays read-only. The
-proxy owns fixed host ports, so a replacement must free them first: it is replaced delete-first.
+key reach nginx through a read-only file volume, so the container root stays read-only.
+
+Config changes reload nginx in place. A change of routes, headers, limits or certificates
+changes the files: the loader (FileBundle) writes them into the volume nginx already mounts, then a
+one-shot reload container that shares the proxy's PID namespace (``pid_mode container:<proxy>``,
+same uid 101, no capability) sends SIGHUP to the nginx master and waits for workers on the new
+configuration (images/proxy/nginx-reload): same container, open connections finish on the old
+workers. A configuration nginx refuses fails ``pulumi up`` with the reload's log, and nginx keeps
+serving the old one. Only a change of image or ports replaces the container; it owns fixed host
+ports, so the replacement must free them first: delete-first, a gap of about a second.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from ._wiring import (
     StrictModel,
     build_image,
     healthcheck,
+    labels,
     service_container,
 )
+from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
 from .nginx import BodySize, ProxyRoute, ProxySettings, ServerName, render_site_config
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
@@ -44,7 +54,8 @@ class ReverseProxyArgs(StrictModel):
     https_port: int = 8443
     tls: bool = False
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
-    tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls.")
+    tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls without acme.")
+    acme: AcmeArgs | None = Field(None, description="Obtain and renew the certificate over ACME HTTP-01 (needs tls).")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
     client_max_body_size: BodySize = "10m"
@@ -59,7 +70,12 @@ class ReverseProxy(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:ReverseProxy", name, None, opts)
         runtime = args.runtime
-        if args.tls and (args.tls_certificate is None or args.tls_private_key is None):
+        acme = args.acme
+        if acme is not None and not args.tls:
+            raise pulumi.RunError(f"{name}: acme needs tls on (the certificate it obtains is served over HTTPS)")
+        if acme is not None and (args.tls_certificate is not None or args.tls_private_key is not None):
+            raise pulumi.RunError(f"{name}: acme obtains the certificate; tls_certificate/tls_private_key must not be given too")
+        if args.tls and acme is None and (args.tls_certificate is None or args.tls_private_key is None):
             raise pulumi.RunError(f"{name}: tls is on but tls_certificate/tls_private_key are missing")
         settings = ProxySettings(
             routes=args.routes,
@@ -73,8 +89,9 @@ class ReverseProxy(pulumi.ComponentResource):
             read_timeout=args.read_timeout_seconds,
             send_timeout=args.read_timeout_seconds,
             nginx_version=_version_tuple(args.nginx_version),
-            tls_certificate_path=f"{SITE_PATH}/tls/cert.pem",
-            tls_key_path=f"{SITE_PATH}/tls/key.pem",
+            tls_certificate_path=CERTIFICATE_PATH if acme else f"{SITE_PATH}/tls/cert.pem",
+            tls_key_path=KEY_PATH if acme else f"{SITE_PATH}/tls/key.pem",
+            acme_webroot=WEBROOT if acme else None,
         )
         self.site_config = render_site_config(settings)
         build = args.build.model_copy(update={"args": {"NGINX_VERSION": args.nginx_version, **args.build.args}})
@@ -93,6 +110,25 @@ class ReverseProxy(pulumi.ComponentResource):
             files=files,
             parent=self,
         )
+        self.acme: AcmeCertificates | None = None
+        volumes = [site.mount()]
+        before_proxy: list[pulumi.Resource] = [site.loader]
+        if acme is not None:
+            acme_build = build.model_copy(update={"target": "acme"})
+            acme_image = build_image(
+                f"{name}-acme", runtime=runtime, service=f"{name}-acme", build=acme_build, registry=args.registry, parent=self
+            )
+            self.acme = AcmeCertificates(
+                name,
+                runtime=runtime,
+                service=name,
+                image=acme_image.repo_digest,
+                network=args.network,
+                args=acme,
+                parent=self,
+            )
+            volumes.append(self.acme.mount(read_only=True))
+            before_proxy += self.acme.before_proxy
         ports = [docker.ContainerPortArgs(internal=HTTP_PORT, external=args.http_port, ip=args.bind_address)]
         if args.tls:
             ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
@@ -110,10 +146,21 @@ class ReverseProxy(pulumi.ComponentResource):
             user=PROXY_USER,
             read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            volumes=[site.mount()],
-            extra_labels={"dev.standard-stack.files-revision": site.revision},
-            # fixed name and host ports: the old container must go before the new one starts
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[site.loader, *args.depends_on]),
+            volumes=volumes,
+            # no label or input follows the files: a change of them reloads (below), never replaces.
+            # Fixed name and host ports: the old container must go before a new one starts.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[*before_proxy, *args.depends_on]),
+        )
+        if self.acme is not None:
+            self.acme.start_client(self.container, parent=self)
+        self.reload = reload_in_place(
+            f"{name}-reload",
+            runtime=runtime,
+            service=name,
+            image=self.image.repo_digest,
+            proxy=self.container,
+            revision=site.revision,
+            parent=self,
         )
 
         # exported URLs are where users reach the stack, not the address the ports bind to
@@ -123,8 +170,75 @@ class ReverseProxy(pulumi.ComponentResource):
         self.image_name = self.image.image_name
         self.container_name = self.container.name
         self.register_outputs(
-            {"url": self.url, "health_url": self.health_url, "image_name": self.image_name, "container_name": self.container_name}
+            {
+                "url": self.url,
+                "health_url": self.health_url,
+                "image_name": self.image_name,
+                "container_name": self.container_name,
+                "reloaded": self.reload.done,
+            }
         )
+
+
+class Reload:
+    """A one-shot ``nginx-reload`` in the proxy's PID namespace, run again whenever ``revision`` changes.
+
+    ``revision`` (the files loader's id, or anything that changes with the files) is the container's
+    environment, so a new revision replaces it: it runs once per change. A new proxy container
+    (``pid_mode`` names it) runs it again too, harmlessly. ``done`` fails the deploy when the reload
+    failed (the provider records the exit code but does not fail on it:
+    terraform-provider-docker, resource_docker_container_funcs.go, resourceDockerContainerCreate,
+    ``attach`` only waits for the exit), and keeps failing it until a later change reloads cleanly.
+    """
+
+    def __init__(self, container: docker.Container, name: str) -> None:
+        self.container = container
+        self.done: pulumi.Output[str] = pulumi.Output.all(container.exit_code, container.container_logs).apply(
+            lambda values: _require_reloaded(name, values[0], values[1])
+        )
+
+
+def reload_in_place(
+    name: str,
+    *,
+    runtime: Runtime,
+    service: str,
+    image: pulumi.Input[str],
+    proxy: docker.Container,
+    revision: pulumi.Input[str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> Reload:
+    container = docker.Container(
+        name,
+        image=image,
+        entrypoints=["/usr/local/bin/nginx-reload"],
+        user=PROXY_USER,  # the nginx master's uid: signalling it needs no capability
+        pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
+        envs=[pulumi.Output.from_input(revision).apply(lambda r: f"REVISION={r}")],
+        must_run=False,
+        attach=True,
+        logs=True,
+        restart="no",
+        network_mode="none",
+        read_only=True,
+        capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+        security_opts=["no-new-privileges:true"],
+        labels=labels(runtime, f"{service}-reload"),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
+    )
+    return Reload(container, name)
+
+
+def _require_reloaded(name: str, exit_code: int | None, logs: str | None) -> str:
+    if exit_code is None:  # preview of a new reload: nothing ran yet
+        return "pending"
+    if int(exit_code) != 0:
+        raise pulumi.RunError(
+            f"{name}: nginx did not take the new configuration (nginx-reload exit code {int(exit_code)}); "
+            f"the proxy keeps serving the previous one.\n{(logs or '').strip()[-2000:]}"
+        )
+    return "reloaded"
 
 
 def _local_url(args: ReverseProxyArgs) -> str:

@@ -52,3 +52,22 @@ def test_a_renamed_database_publishing_a_public_port_is_still_caught(example_vie
     exposed = db.with_inputs(ports=[{"internal": 5432, "external": 5432, "ip": "0.0.0.0"}])
     messages = violations("container-published-ports", [exposed], {"environment": "prod"})
     assert len(messages) == 1 and "(db, a postgres)" in messages[0]
+
+
+@pytest.fixture(scope="module")
+def prod_acme_view():
+    """prod with proxy.acme: the certbot client, its init step and its volume beside the proxy."""
+    from tests.policies.conftest import engine_view
+    from tests.support.program import REPO, RecordingMocks, stack_config
+    from tests.unit.conftest import PROD_SECRETS, run_stack
+
+    proxy = {**stack_config(REPO / "Pulumi.prod.yaml")["standard-stack:proxy"], "acme": {"enabled": True}}
+    secrets = {k: v for k, v in PROD_SECRETS.items() if not k.startswith("standard-stack:tls")}
+    run = run_stack("prod", overrides={"standard-stack:proxy": proxy}, secrets=secrets, mocks=RecordingMocks())
+    assert "proxy-acme" in {r.name for r in run.mocks.registered}
+    return engine_view(run)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_prod_with_acme_has_no_violations(rule, prod_acme_view):
+    assert violations(rule, prod_acme_view) == []

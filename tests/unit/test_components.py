@@ -384,3 +384,91 @@ def test_proxy_outputs_the_public_url_not_the_bind_address():
 def test_api_trusts_forwarded_headers_only_from_the_given_network():
     _, mocks = run(lambda: PythonApi("api", api_args(trusted_proxies="172.30.0.0/16")))
     assert "FORWARDED_ALLOW_IPS=172.30.0.0/16" in containers(mocks)["api"].plain("envs")
+
+
+# --- config changes reload nginx in place (the proxy container follows only its image and ports)
+
+
+def test_proxy_container_inputs_do_not_follow_the_site_files():
+    """Nothing of the files loader (its id is what changes with the files) reaches the proxy's inputs."""
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    assert "edge-site-files-loader-id" not in str(containers(mocks)["edge"].inputs)
+
+
+def test_a_reload_runs_in_the_proxy_pid_namespace_as_the_nginx_user_once_per_files_revision():
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    reload = containers(mocks)["edge-reload"]
+    assert reload.plain("pidMode") == "container:edge-id"
+    assert reload.plain("user") == "101:0" and reload.plain("entrypoints") == ["/usr/local/bin/nginx-reload"]
+    assert reload.plain("envs") == ["REVISION=edge-site-files-loader-id"]
+    assert reload.plain("attach") is True and reload.plain("mustRun") is False and reload.plain("networkMode") == "none"
+    assert reload.plain("capabilities") == {"drops": ["ALL"]} and reload.plain("readOnly") is True
+
+
+class FailedReload(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name.endswith("-reload"):
+            outputs.update(exitCode=1, containerLogs="nginx-reload: nginx kept its old workers after 30s")
+        return rid, outputs
+
+
+def test_a_reload_nginx_refuses_fails_the_deploy_with_its_log():
+    with pytest.raises(pulumi.RunError) as caught:
+        run(lambda: ReverseProxy("edge", proxy_args()), mocks=FailedReload())
+    assert "nginx did not take the new configuration" in str(caught.value)
+    assert "kept its old workers" in str(caught.value)
+
+
+# --- proxy.acme
+
+
+def acme_proxy(**acme):
+    from components import AcmeArgs
+
+    args = AcmeArgs(domain="shop.example.com", directory_url="https://ca.internal/dir", **acme)
+    return ReverseProxy("edge", proxy_args(tls=True, server_name="shop.example.com", acme=args))
+
+
+def test_acme_client_runs_beside_the_proxy_in_its_pid_namespace_as_the_nginx_user():
+    _, mocks = run(lambda: acme_proxy(email="ops@example.com"))
+    client = containers(mocks)["edge-acme"]
+    assert client.plain("pidMode") == "container:edge-id" and client.plain("user") == "101:0"
+    assert "ACME_DIRECTORY_URL=https://ca.internal/dir" in client.plain("envs")
+    assert "ACME_DOMAIN=shop.example.com" in client.plain("envs") and "ACME_EMAIL=ops@example.com" in client.plain("envs")
+    assert mocks.named("edge-acme-image").plain("build")["target"] == "acme"
+
+
+def test_acme_volume_is_protected_and_mounted_read_only_in_the_proxy():
+    result, mocks = run(lambda: acme_proxy())
+    assert mocks.named("edge-acme-data").inputs["name"] == "shop-test-edge-acme-data"
+    options = result.options("edge-acme-data", "docker:index/volume:Volume")
+    assert options.protect is True and options.retain_on_delete is True
+    proxy_mounts = {m["containerPath"]: m for m in containers(mocks)["edge"].plain("volumes")}
+    assert proxy_mounts["/etc/nginx/acme"]["readOnly"] is True
+    client_mounts = {m["containerPath"]: m for m in containers(mocks)["edge-acme"].plain("volumes")}
+    assert not client_mounts["/etc/nginx/acme"].get("readOnly")
+
+
+def test_acme_placeholder_is_made_before_nginx_starts():
+    result, mocks = run(lambda: acme_proxy())
+    init = containers(mocks)["edge-acme-init"]
+    assert init.plain("command") == ["init"] and init.plain("attach") is True and init.plain("networkMode") == "none"
+    assert result.depends_on("edge", "edge-acme-init")
+
+
+def test_acme_site_serves_the_challenge_over_http_and_the_acme_certificate_over_https():
+    _, mocks = run(lambda: acme_proxy())
+    site = next(
+        u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf")
+    )
+    assert "location ^~ /.well-known/acme-challenge/ {\n        root /etc/nginx/acme/webroot;" in site
+    assert "ssl_certificate /etc/nginx/acme/current/fullchain.pem;" in site
+    assert not any(u["file"].endswith(".pem") for u in containers(mocks)["edge-site-files-loader"].plain("uploads"))
+
+
+def test_acme_without_tls_is_refused():
+    from components import AcmeArgs
+
+    with pytest.raises(pulumi.RunError, match="acme needs tls"):
+        run(lambda: ReverseProxy("edge", proxy_args(acme=AcmeArgs(domain="shop.example.com"))))

@@ -265,3 +265,57 @@ def test_proxy_settings_are_refused_by_the_same_rule_the_nginx_renderer_applies(
 def test_proxy_settings_nginx_accepts_pass_the_config_model():
     config = parse(with_(with_(DEV, "proxy.serverName", "a_b.example.com"), "proxy.clientMaxBodySize", "10000000m"))
     assert config.proxy.server_name == "a_b.example.com"
+
+
+# --- proxy.acme: certificates over ACME HTTP-01
+
+ACME_PROD = with_(with_(PROD, "proxy.acme", {"enabled": True}), "proxy.serverName", "shop.example.com")
+PASSWORDS = frozenset({"postgresPassword", "redisPassword"})
+
+
+def test_acme_replaces_the_tls_secrets_in_prod():
+    raw = {**ACME_PROD, "postgresPassword": "x", "redisPassword": "y"}
+    config = parse(raw, secret_keys=PASSWORDS)
+    assert config.proxy.acme.enabled and config.proxy.acme.directory_url is None
+
+
+def test_acme_with_tls_secrets_too_is_refused_and_says_how_to_remove_them():
+    raw = {**ACME_PROD, "postgresPassword": "x", "redisPassword": "y", "tlsCertificate": "c", "tlsPrivateKey": "k"}
+    message = refusal(raw, secret_keys=PROD_SECRETS)
+    assert "standard-stack:tlsCertificate: is set, but proxy.acme obtains the certificate" in message
+    assert "pulumi config rm standard-stack:tlsPrivateKey" in message
+
+
+def test_acme_needs_tls():
+    message = refusal(with_(with_(DEV, "proxy.acme", {"enabled": True}), "proxy.serverName", "shop.example.com"))
+    assert "standard-stack:proxy.acme.enabled needs proxy.tls: true" in message
+
+
+@pytest.mark.parametrize("name", ["_", "*.example.com", ".example.com"])
+def test_acme_needs_one_exact_server_name(name):
+    message = refusal(with_(ACME_PROD, "proxy.serverName", name), secret_keys=PASSWORDS)
+    assert "standard-stack:proxy.serverName must be one DNS name" in message and name in message
+
+
+def test_acme_staging_and_a_directory_url_together_are_refused():
+    raw = with_(with_(ACME_PROD, "proxy.acme.staging", True), "proxy.acme.directoryUrl", "https://ca.internal/dir")
+    assert "set it or proxy.acme.directoryUrl, not both" in refusal(raw, secret_keys=PASSWORDS)
+
+
+def test_acme_directory_must_be_https():
+    message = refusal(with_(ACME_PROD, "proxy.acme.directoryUrl", "http://ca.internal/dir"), secret_keys=PASSWORDS)
+    assert "standard-stack:proxy.acme.directoryUrl" in message and "https://acme-v02.api.letsencrypt.org/directory" in message
+
+
+@pytest.mark.parametrize(
+    ("directory_url", "staging", "expected"),
+    [
+        (None, False, "https://acme-v02.api.letsencrypt.org/directory"),
+        (None, True, "https://acme-staging-v02.api.letsencrypt.org/directory"),
+        ("https://ca.internal/dir", False, "https://ca.internal/dir"),
+    ],
+)
+def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_url, staging, expected):
+    from components import acme_directory
+
+    assert acme_directory(directory_url, staging) == expected

@@ -64,6 +64,7 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "postgres",
             "postgres-secrets-files-loader",
             "proxy",
+            "proxy-reload",
             "proxy-site-files-loader",
             "redis",
             "redis-secrets-files-loader",

@@ -438,3 +438,37 @@ def test_replaced_upstream_ip_is_used_without_restarting_nginx(proxy_factory, ve
     finally:
         for server in (dns, old, new):
             server.stop()
+
+
+# ----------------------------------------------------------------------------- ACME HTTP-01 challenges
+
+
+def test_acme_challenge_is_answered_over_http_from_the_webroot_and_nothing_else_is(stubs, proxy_factory, tls_pair, version):
+    """The CA fetches the token over plain HTTP for the server name: no redirect, no app behind it."""
+    cert, key = tls_pair
+    webroot = harness.world_readable_dir("acme-webroot")
+    (webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
+    (webroot / ".well-known" / "acme-challenge" / "tok3n").write_text("tok3n.thumbprint")
+    for path in (webroot / ".well-known", webroot / ".well-known" / "acme-challenge"):
+        path.chmod(0o755)
+    (webroot / ".well-known" / "acme-challenge" / "tok3n").chmod(0o644)
+    http_port, https_port = free_port(), free_port()
+    settings = ProxySettings(
+        routes=routes_for(stubs),
+        server_name="localhost",
+        tls=True,
+        http_port=http_port,
+        https_port=https_port,
+        resolver="127.0.0.1",
+        tls_certificate_path=str(cert),
+        tls_key_path=str(key),
+        acme_webroot=str(webroot),
+        nginx_version=version,
+    )
+    proxy_factory(render_site_config(settings), ports=[http_port, https_port])
+    token = request(http_port, "/.well-known/acme-challenge/tok3n", headers={"Host": "localhost"})
+    assert (token.status, token.body) == (200, b"tok3n.thumbprint")
+    missing = request(http_port, "/.well-known/acme-challenge/other", headers={"Host": "localhost"})
+    assert missing.status == 404
+    assert request(http_port, "/api/items", headers={"Host": "localhost"}).status == 301  # everything else still redirects
+    assert stubs["web"].seen == [] and stubs["api"].seen == []

@@ -1,0 +1,145 @@
+"""Certificates for the reverse proxy over ACME HTTP-01, renewed beside it with no replacement.
+
+Three containers around one protected volume (``<stack>-<proxy>-acme-data``):
+
+* ``<proxy>-acme-init`` (one-shot, before the proxy): the volume's layout and, while no certificate
+  has been issued, a self-signed placeholder, because nginx needs a certificate to start and must
+  run to answer the CA's challenge.
+* the proxy mounts the volume read-only at ``/etc/nginx/acme``: it serves ``current/`` and answers
+  ``/.well-known/acme-challenge/`` over HTTP from ``webroot/``.
+* ``<proxy>-acme`` (long-running): certbot obtains the certificate, renews it before expiry, installs
+  it in ``current/`` and reloads nginx in place through the proxy's PID namespace (nginx-reload):
+  no new proxy container, no dropped connection.
+
+The client is certbot (images/proxy/acme-client): the ACME client maintained with Let's Encrypt by
+the EFF, packaged with security support by Debian (the proxy image's base), with HTTP-01 webroot,
+any directory URL and a renewal it leaves to us. acme.sh is in Debian unstable only, lego would be
+built from source, and the Python ``acme`` library alone would make us write the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_docker as docker
+from pydantic import Field
+
+from ._wiring import (
+    InputStr,
+    Resources,
+    Runtime,
+    StrictModel,
+    data_volume,
+    healthcheck,
+    labels,
+    service_container,
+)
+
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"
+ACME_PATH = "/etc/nginx/acme"
+CERTIFICATE_PATH = f"{ACME_PATH}/current/fullchain.pem"
+KEY_PATH = f"{ACME_PATH}/current/privkey.pem"
+WEBROOT = f"{ACME_PATH}/webroot"
+CLIENT_USER = "101:0"  # the proxy's nginx user: reads what it writes, may signal nginx
+CLIENT_RESOURCES = Resources(memory="192Mi", cpus=0.25)  # certbot is a short Python run twice a day
+
+
+class AcmeArgs(StrictModel):
+    """Where and how the proxy's certificate is obtained."""
+
+    domain: str = Field(description="The one DNS name the certificate is for (the proxy's server name).")
+    directory_url: str = LETS_ENCRYPT
+    email: str | None = None
+    renew_before_days: int = Field(30, ge=1, le=60)
+    check_interval_minutes: int = Field(720, ge=1, le=10080)
+    ca_certificate: str | None = Field(None, description="PEM of the CA behind the ACME server's HTTPS (private servers).")
+    protect: bool = True
+
+
+class AcmeCertificates:
+    """The volume, the init step and the client; ``before_proxy`` must finish before nginx starts."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        runtime: Runtime,
+        service: str,
+        image: pulumi.Input[str],
+        network: InputStr,
+        args: AcmeArgs,
+        parent: pulumi.Resource,
+    ) -> None:
+        self.args = args
+        self.runtime, self.service, self.image, self.network, self.name = runtime, service, image, network, name
+        self.volume = data_volume(f"{name}-acme", runtime=runtime, component="proxy", protect=args.protect, parent=parent)
+        self.init = docker.Container(
+            f"{name}-acme-init",
+            image=image,
+            command=["init"],
+            envs=[f"ACME_DOMAIN={args.domain}"],
+            user=CLIENT_USER,
+            must_run=False,
+            attach=True,
+            logs=True,
+            restart="no",
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+            volumes=[self.mount(read_only=False)],
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+            security_opts=["no-new-privileges:true"],
+            labels=labels(runtime, f"{service}-acme-init"),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        self.before_proxy: list[pulumi.Resource] = [self.init]
+        self.client: docker.Container | None = None
+
+    def mount(self, *, read_only: bool) -> docker.ContainerVolumeArgs:
+        return docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=ACME_PATH, read_only=read_only)
+
+    def start_client(self, proxy: docker.Container, parent: pulumi.Resource) -> docker.Container:
+        """The long-running client, in the proxy's PID namespace (it reloads nginx there)."""
+        args = self.args
+        envs = [
+            f"ACME_DOMAIN={args.domain}",
+            f"ACME_DIRECTORY_URL={args.directory_url}",
+            f"ACME_RENEW_BEFORE_DAYS={args.renew_before_days}",
+            f"ACME_CHECK_INTERVAL_MINUTES={args.check_interval_minutes}",
+            *([f"ACME_EMAIL={args.email}"] if args.email else []),
+            *([f"ACME_CA_CERTIFICATE={args.ca_certificate}"] if args.ca_certificate else []),
+        ]
+        self.client = service_container(
+            f"{self.name}-acme",
+            runtime=self.runtime,
+            service=f"{self.service}-acme",
+            component="proxy-acme",
+            image=self.image,
+            resources=CLIENT_RESOURCES,
+            health=healthcheck(["CMD", "/usr/local/bin/acme-client", "health"], start_period="5s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=self.network)],
+            name=f"{self.runtime.prefix}-{self.name}-acme",
+            command=["run"],
+            envs=envs,
+            user=CLIENT_USER,
+            pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
+            # not PID 1 in the proxy's namespace: docker-init would be neither PID 1 nor needed
+            init=False,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+            volumes=[self.mount(read_only=False)],
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy]),
+        )
+        return self.client
+
+
+def acme_directory(directory_url: str | None, staging: bool) -> str:
+    """The directory URL: the one given, else Let's Encrypt (its staging environment when ``staging``)."""
+    if directory_url:
+        return directory_url
+    return LETS_ENCRYPT_STAGING if staging else LETS_ENCRYPT
+
+
+__all__: Sequence[str] = ["LETS_ENCRYPT", "LETS_ENCRYPT_STAGING", "AcmeArgs", "AcmeCertificates", "acme_directory"]
