@@ -9,6 +9,7 @@ from components import (
     DatabaseConnection,
     NextApp,
     NextAppArgs,
+    PostgresBackupArgs,
     PostgresService,
     PostgresServiceArgs,
     ProxyRoute,
@@ -51,6 +52,15 @@ postgres = PostgresService(
         init_sql=cfg.postgres.init_sql,
         resources=cfg.postgres.resources,
         protect_data=protect,
+        backup=PostgresBackupArgs(
+            interval_minutes=cfg.postgres.backup.interval_minutes,
+            keep_count=cfg.postgres.backup.keep_count,
+            keep_days=cfg.postgres.backup.keep_days,
+            copy_to=cfg.postgres.backup.copy_to,
+            resources=cfg.postgres.backup.resources,
+        )
+        if cfg.postgres_backup_enabled
+        else None,
     ),
 )
 

@@ -7,7 +7,7 @@ from ._wiring import ImageBuild, LogRotation, Resources, Runtime
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
-from .postgres import PostgresService, PostgresServiceArgs
+from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
 from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
 from .redis import RedisService, RedisServiceArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
@@ -18,6 +18,7 @@ __all__ = [
     "LogRotation",
     "NextApp",
     "NextAppArgs",
+    "PostgresBackupArgs",
     "PostgresService",
     "PostgresServiceArgs",
     "ProxyRoute",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
@@ -14,6 +16,7 @@ from ._wiring import (
     StrictModel,
     data_volume,
     healthcheck,
+    object_labels,
     loopback_port,
     pulled_image,
     secret_password,
@@ -25,6 +28,25 @@ SECRETS_PATH = "/run/secrets"
 PORT = 5432
 POSTGRES_UID = 999  # the official image's postgres user
 KIND = "postgres"
+BACKUP_KIND = "postgres-backup"
+# The backup volume is mounted at the postgres user's home: Docker fills a new named volume with the
+# image's content at the mount point, ownership included (postgres:postgres in every official image),
+# so the non-root backup container can write to it with no root helper. Dumps go to backups/.
+BACKUP_HOME = "/var/lib/postgresql"
+BACKUP_DIR = f"{BACKUP_HOME}/backups"
+BACKUP_SCRIPTS = "/opt/pg-backup"
+BACKUP_COPY_PATH = "/mnt/backup-copy"
+BACKUP_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-backup.sh"
+
+
+class PostgresBackupArgs(StrictModel):
+    """Scheduled ``pg_dump -Fc`` of every database into a backup volume (see files/pg-backup.sh)."""
+
+    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between runs (the first runs at start).")
+    keep_count: int = Field(14, ge=1, le=1000, description="Dumps kept per database (the newest is always kept).")
+    keep_days: int = Field(30, ge=1, le=3650, description="Dumps older than this are removed (except the newest).")
+    copy_to: str | None = Field(None, description="Host directory each dump is also copied to (bind mount; uid 999 writes).")
+    resources: Resources = Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5")
 
 
 class PostgresServiceArgs(StrictModel):
@@ -39,6 +61,7 @@ class PostgresServiceArgs(StrictModel):
     init_sql: dict[str, str] = Field(default_factory=dict, description="File name -> SQL run on first start.")
     resources: Resources = Resources()
     protect_data: bool = False
+    backup: PostgresBackupArgs | None = Field(None, description="Scheduled backups; None registers none.")
 
 
 class PostgresService(pulumi.ComponentResource):
@@ -116,6 +139,12 @@ class PostgresService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[secrets.loader]),
         )
 
+        self.backup: PostgresBackup | None = None
+        if args.backup is not None:
+            self.backup = PostgresBackup(
+                name, args, image=image.image_id, secrets=secrets, depends_on=[self.container], parent=self
+            )
+
         self.host = pulumi.Output.from_input(args.alias)
         self.port = pulumi.Output.from_input(PORT)
         self.database = pulumi.Output.from_input(args.database)
@@ -133,4 +162,83 @@ class PostgresService(pulumi.ComponentResource):
                 "url": self.url,
                 "container_name": self.container.name,
             }
+        )
+
+
+class PostgresBackup:
+    """The backup volume and the long-running backup container of one PostgresService.
+
+    The container is the server's own image (pg_dump matches the server's major version), runs as
+    the postgres user on a read-only root with no capabilities, only on the backend network, with
+    no published port. It reads the server's password file from the server's secrets volume at each
+    run, so a rotated password needs no new container.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        args: PostgresServiceArgs,
+        *,
+        image: pulumi.Input[str],
+        secrets: FileBundle,
+        depends_on: list[pulumi.Resource],
+        parent: pulumi.Resource,
+    ) -> None:
+        backup = args.backup
+        assert backup is not None
+        runtime = args.runtime
+        protect = args.protect_data
+        # protected and retained like the data volume: `pulumi destroy` and a deleted block leave it
+        self.volume = docker.Volume(
+            f"{name}-backups",
+            name=f"{runtime.prefix}-{name}-backups",
+            labels=object_labels(runtime, f"{name}-backup", component=BACKUP_KIND),
+            opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
+        )
+        self.scripts = FileBundle(
+            f"{name}-backup",
+            runtime=runtime,
+            service=f"{name}-backup",
+            image=image,
+            mount_path=BACKUP_SCRIPTS,
+            files={"pg-backup.sh": BACKUP_SCRIPT.read_text()},
+            parent=parent,
+        )
+        mounts = [
+            docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=BACKUP_HOME),
+            secrets.mount(),
+            self.scripts.mount(),
+        ]
+        if backup.copy_to:
+            mounts.append(docker.ContainerVolumeArgs(host_path=backup.copy_to, container_path=BACKUP_COPY_PATH))
+        interval = backup.interval_minutes * 60
+        script = f"{BACKUP_SCRIPTS}/pg-backup.sh"
+        self.container = service_container(
+            f"{name}-backup",
+            runtime=runtime,
+            service=f"{name}-backup",
+            component=BACKUP_KIND,
+            image=image,
+            resources=backup.resources,
+            health=healthcheck(["CMD", "bash", script, "check"], start_period="30s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+            entrypoints=["bash", script],
+            command=["loop"],
+            envs=[
+                f"PGHOST={args.alias}",
+                f"PGPORT={PORT}",
+                f"PGUSER={args.user}",
+                f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+                f"BACKUP_DIR={BACKUP_DIR}",
+                f"BACKUP_INTERVAL_SECONDS={interval}",
+                f"BACKUP_KEEP_COUNT={backup.keep_count}",
+                f"BACKUP_KEEP_DAYS={backup.keep_days}",
+                *([f"BACKUP_COPY_DIR={BACKUP_COPY_PATH}"] if backup.copy_to else []),
+            ],
+            volumes=mounts,
+            extra_labels={"dev.standard-stack.files-revision": self.scripts.revision},
+            user=f"{POSTGRES_UID}:0",
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.scripts.loader, *depends_on]),
         )
