@@ -98,7 +98,7 @@ api = PythonApi(
         workers=cfg.api.workers,
         hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
         resources=cfg.api.resources,
-        depends_on=[postgres.container, redis.container],
+        depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
     ),
 )
 

@@ -15,7 +15,9 @@ from ._wiring import (
     Runtime,
     StrictModel,
     data_volume,
+    hardening,
     healthcheck,
+    labels,
     object_labels,
     loopback_port,
     pulled_image,
@@ -29,6 +31,8 @@ PORT = 5432
 POSTGRES_UID = 999  # the official image's postgres user
 KIND = "postgres"
 BACKUP_KIND = "postgres-backup"
+ROTATION_KIND = "postgres-rotation"
+SOCKET_PATH = "/var/run/postgresql"
 # The backup volume is mounted at the postgres user's home: Docker fills a new named volume with the
 # image's content at the mount point, ownership included (postgres:postgres in every official image),
 # so the non-root backup container can write to it with no root helper. Dumps go to backups/.
@@ -83,8 +87,25 @@ class PostgresService(pulumi.ComponentResource):
             files={"postgres_password": password},
             parent=self,
         )
-        mounts = [docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), secrets.mount()]
-        extra_labels = {"dev.standard-stack.files-revision": secrets.revision}
+        # The server's socket directory is a named volume shared with the password-rotation job, so the
+        # job reaches the server over the local socket (trust in the official image's pg_hba.conf)
+        # without knowing the old password and without any network. Docker fills the new volume
+        # with the image's postgres-owned directory.
+        self.socket = docker.Volume(
+            f"{name}-socket",
+            name=f"{runtime.prefix}-{name}-socket",
+            labels=object_labels(runtime, name, component=KIND),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        mounts = [
+            docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH),
+            docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH),
+            secrets.mount(),
+        ]
+        # No files-revision label: the password file is read only on an empty data directory
+        # (docker-entrypoint.sh, docker_setup_env / docker_init_database_dir), so replacing the server
+        # for a new password would only cost downtime. The rotation job below applies it instead.
+        extra_labels: dict[str, pulumi.Input[str]] = {}
         if args.init_sql:
             init = FileBundle(
                 f"{name}-initdb",
@@ -124,10 +145,7 @@ class PostgresService(pulumi.ComponentResource):
             # postgres-owned data directory. Group 0 reads the 0440 secret files.
             user=f"{POSTGRES_UID}:0",
             read_only=True,
-            tmpfs={
-                "/var/run/postgresql": f"rw,noexec,nosuid,size=1m,uid={POSTGRES_UID},gid=0,mode=3775",
-                "/tmp": "rw,noexec,nosuid,size=64m",
-            },
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
             # postgres is PID 1 and handles its own children (postmaster). docker-init would run as
             # root here with no CAP_KILL and could not forward the stop signal to uid 999 (tini:
             # "Operation not permitted"): every stop was a crash followed by recovery. SIGINT is
@@ -138,6 +156,13 @@ class PostgresService(pulumi.ComponentResource):
             # two servers on one data directory would corrupt it: the old one stops before the new one starts
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[secrets.loader]),
         )
+
+        self.rotation = self._password_rotation(name, args, image=image.image_id, secrets=secrets)
+        rotated = pulumi.Output.all(self.rotation.exit_code, self.rotation.container_logs).apply(
+            lambda result: _require_rotation(name, result[0], result[1])
+        )
+        self.ready: list[pulumi.Resource] = [self.container, self.rotation]
+        """Depend on these to start only once the server is healthy and holds the current password."""
 
         self.backup: PostgresBackup | None = None
         if args.backup is not None:
@@ -161,8 +186,65 @@ class PostgresService(pulumi.ComponentResource):
                 "password": self.password,
                 "url": self.url,
                 "container_name": self.container.name,
+                "password_rotated": rotated,
             }
         )
+
+    def _password_rotation(
+        self, name: str, args: PostgresServiceArgs, *, image: pulumi.Input[str], secrets: FileBundle
+    ) -> docker.Container:
+        """A one-shot job that sets the owner role's password to the current password file.
+
+        It runs on every deploy whose password file changed (its label carries the file bundle's
+        revision), after the healthy server and before anything that depends on ``ready`` (the API):
+        the running database takes the new password in place, no restart, and the old one is
+        refused from then on. It connects over the shared socket directory, no network at all; psql
+        reads the password from the file itself (backquote expansion), so it is in no argument.
+        """
+        script = (
+            "set -euo pipefail\n"
+            f'psql -X -q -h {SOCKET_PATH} -U "$PGUSER" -d "$PGDATABASE" -v role="$PGUSER" <<\'SQL\'\n'
+            "\\set ON_ERROR_STOP on\n"
+            f"\\set pw `cat {SECRETS_PATH}/postgres_password`\n"
+            "ALTER ROLE :\"role\" PASSWORD :'pw';\n"
+            "SQL\n"
+            'echo "password of role $PGUSER set from the current password file"\n'
+        )
+        return docker.Container(
+            f"{name}-password-rotation",
+            image=image,
+            entrypoints=["bash", "-c"],
+            command=[script],
+            envs=[f"PGUSER={args.user}", f"PGDATABASE={args.database}"],
+            user=f"{POSTGRES_UID}:0",
+            read_only=True,
+            network_mode="none",
+            must_run=False,
+            attach=True,
+            logs=True,
+            restart="no",
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH), secrets.mount()],
+            labels=labels(
+                args.runtime,
+                f"{name}-password-rotation",
+                {"dev.standard-stack.files-revision": secrets.revision},
+                component=ROTATION_KIND,
+            ),
+            **hardening(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container, secrets.loader]),
+        )
+
+
+def _require_rotation(name: str, exit_code: int | None, logs: str | None) -> str:
+    """A failed rotation fails the deploy with the job's output (the API would be locked out)."""
+    if exit_code is None:  # preview: nothing ran yet
+        return "pending"
+    if int(exit_code) != 0:
+        raise pulumi.RunError(
+            f"{name}: password rotation failed with exit code {int(exit_code)}; the role keeps its old password.\n"
+            f"--- rotation log ---\n{(logs or '').strip()}\n--------------------"
+        )
+    return "ok"
 
 
 class PostgresBackup:

@@ -148,3 +148,59 @@ def test_backups_default_to_on_in_prod_and_off_in_dev():
     assert parse({**prod, **{k: "x" for k in keys}}, secret_keys=keys).postgres_backup_enabled is True
     off = {**prod, "postgres": {**prod["postgres"], "backup": {"enabled": False}}, **{k: "x" for k in keys}}
     assert parse(off, secret_keys=keys).postgres_backup_enabled is False
+
+
+def test_password_rotation_job_runs_over_the_shared_socket_with_no_network(prod):
+    job = containers(prod)["postgres-password-rotation"]
+    assert job.plain("networkMode") == "none"
+    assert (job.plain("user"), job.plain("readOnly"), job.plain("mustRun"), job.plain("attach")) == ("999:0", True, False, True)
+    mounts = {v["containerPath"]: v["volumeName"] for v in job.plain("volumes")}
+    assert mounts == {
+        "/var/run/postgresql": "standard-stack-prod-postgres-socket",
+        "/run/secrets": "standard-stack-prod-postgres-secrets-files",
+    }
+    server = {v["containerPath"]: v["volumeName"] for v in containers(prod)["postgres"].plain("volumes")}
+    assert server["/var/run/postgresql"] == "standard-stack-prod-postgres-socket"
+
+
+def test_password_rotation_alters_the_owner_role_from_the_password_file_never_from_arguments(prod):
+    job = containers(prod)["postgres-password-rotation"]
+    script = job.plain("command")[0]
+    assert "\\set pw `cat /run/secrets/postgres_password`" in script and "ALTER ROLE :\"role\" PASSWORD :'pw';" in script
+    assert "PGUSER=app" in job.plain("envs")
+    for key in ("command", "envs", "labels", "entrypoints"):
+        assert not job.is_secret(key)
+        assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(job.plain(key))
+
+
+def test_password_rotation_reruns_whenever_the_password_file_changes(prod):
+    labels = labels_of(containers(prod)["postgres-password-rotation"])
+    assert labels["dev.standard-stack.files-revision"] == "postgres-secrets-files-loader-id"  # the loader's id
+    assert labels[COMPONENT_LABEL] == "postgres-rotation"
+
+
+def test_a_new_password_does_not_restart_the_database_server(prod):
+    assert "dev.standard-stack.files-revision" not in labels_of(containers(prod)["postgres"])
+
+
+def test_the_api_starts_only_after_the_password_rotation(prod):
+    assert prod.depends_on("postgres-password-rotation", "postgres")
+    assert prod.depends_on("api-migrate", "postgres-password-rotation")
+    assert prod.depends_on("api", "postgres-password-rotation")
+
+
+class FailedRotation(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name.endswith("-password-rotation"):
+            outputs.update(exitCode=2, containerLogs='psql: FATAL: role "app" does not exist')
+        return rid, outputs
+
+
+def test_a_failed_password_rotation_fails_the_deploy_with_its_log():
+    with pytest.raises(Exception) as failed:
+        run_program(FailedRotation(), {}, stack="test", program=lambda: PostgresService(
+            "db", PostgresServiceArgs(runtime=RUNTIME, network="net")
+        ))
+    assert "password rotation failed with exit code 2" in str(failed.value)
+    assert 'role "app" does not exist' in str(failed.value)
