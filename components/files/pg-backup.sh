@@ -78,10 +78,11 @@ dump_one() {  # dump_one DB STAMP
   prune "$DIR" "$db"
 }
 
-run() {
+# one run at a time (the schedule and `now`); the lock lives only as long as the subshell
+run() { (flock -w 3600 9 || { log "FAILED step=lock"; exit 1; }; run_locked) 9>"$LOCK"; }
+
+run_locked() {
   local stamp dbs db failed=0
-  exec 9>"$LOCK"
-  flock 9
   mkdir -p "$DIR" || { echo "failed $(date +%s) mkdir" >"$STATUS"; log "FAILED step=mkdir dir=$DIR"; return 1; }
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
   if ! passfile || ! dbs=$(psql -d postgres -Atq -v ON_ERROR_STOP=1 \

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import time
 import uuid
 
 import engine_api
 import pytest
-from deploy import REPO, Deployment, labelled, refuse_foreign_objects
-from stack import docker_exec, http, service_containers, wait_until
+from deploy import PROJECT, REPO, Deployment, labelled, refuse_foreign_objects
+from pulumi import automation as auto
+from stack import RequestLoop, docker_exec, http, service_containers, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -145,6 +147,59 @@ def test_a_failing_backup_is_not_silent(ds):
         wait_until(lambda: service_containers(STACK)["postgres"]["State"]["Health"]["Status"] == "healthy", 90, "postgres")
     assert script("backup-postgres", STACK).returncode == 0
     assert docker_exec(backup_container()["Id"], "bash", SCRIPT, "check").returncode == 0
+
+
+def current_password(ds, output: str) -> str:
+    url = ds.outputs()[output]  # postgresql://app:<pw>@postgres:5432/app, redis://:<pw>@redis:6379/0
+    return re.match(r"^[a-z]+://[^:]*:([^@]*)@", url).group(1)
+
+
+def postgres_login(password: str) -> subprocess.CompletedProcess:
+    """A password login over the backend network, from the backup container (it has psql)."""
+    return docker_exec(
+        backup_container()["Id"], "psql", f"postgresql://app:{password}@postgres:5432/app", "-Atc", "select 'login ok'"
+    )
+
+
+def rotate(ds, key: str, loop_urls: list[str]):
+    new = secrets.token_urlsafe(18)
+    ds.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=new, secret=True))
+    with RequestLoop(loop_urls, interval=0.05) as loop:
+        outcome = ds.up()
+    print(f"\n{key} rotation: {len(loop.failures)} failed of {loop.total} requests through the proxy {loop.failures[:5]}")
+    return new, outcome
+
+
+def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_starts(ds):
+    base = ds.first.outputs["url"]
+    item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")
+    old = current_password(ds, "database_url")
+    server = service_containers(STACK)["postgres"]["Id"]
+
+    new, outcome = rotate(ds, "postgresPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+
+    assert outcome.actions["postgres-password-rotation"] == "replace"
+    assert service_containers(STACK)["postgres"]["Id"] == server  # the database kept running
+    assert postgres_login(new).stdout.strip() == "login ok"
+    refused = postgres_login(old)
+    assert refused.returncode != 0 and "password authentication failed" in refused.stderr
+    assert http("GET", f"{base}/api/items/{item_id}")[0] == 200
+    assert http("GET", f"{base}/api/health/ready")[0] == 200
+    ds.expect_no_changes()
+
+
+def test_rotating_the_redis_password_leaves_only_the_new_one_accepted(ds):
+    base = ds.first.outputs["url"]
+    item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")
+    old = current_password(ds, "redis_url")
+
+    new, _ = rotate(ds, "redisPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+
+    redis = service_containers(STACK)["redis"]["Id"]
+    assert docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", new, "ping").stdout.strip() == "PONG"
+    assert "WRONGPASS" in docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", old, "ping").stdout
+    assert http("GET", f"{base}/api/health/ready")[0] == 200
+    ds.expect_no_changes()
 
 
 def test_destroy_excluding_protected_resources_leaves_the_backups(ds):
