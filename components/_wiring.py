@@ -210,15 +210,18 @@ def secret_password(name: str, given: InputStr | None, parent: pulumi.Resource) 
     return pulumi.Output.secret(generated.result)
 
 
-def data_volume(name: str, *, runtime: Runtime, component: str, protect: bool, parent: pulumi.Resource) -> docker.Volume:
+def data_volume(
+    name: str, *, runtime: Runtime, component: str, protect: bool, parent: pulumi.Resource, docker_name: str | None = None
+) -> docker.Volume:
     """A named volume for a data service: a stable name, so a new container finds the old data.
 
     ``protect`` and ``retain_on_delete`` keep it through ``pulumi destroy`` and through a
-    deleted resource block: the data outlives the program's mistakes.
+    deleted resource block: the data outlives the program's mistakes. ``docker_name`` (default
+    ``name``) names the Docker volume: a renamed resource keeps its old one.
     """
     return docker.Volume(
         f"{name}-data",
-        name=f"{runtime.prefix}-{name}-data",
+        name=f"{runtime.prefix}-{docker_name or name}-data",
         labels=object_labels(runtime, name, component=component),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
     )

@@ -66,6 +66,11 @@ class PostgresServiceArgs(StrictModel):
     resources: Resources = Resources()
     protect_data: bool = False
     backup: PostgresBackupArgs | None = Field(None, description="Scheduled backups; None registers none.")
+    docker_name: str | None = Field(
+        None,
+        description="Name in the data and backup volumes' Docker names; default the resource name. When renaming the "
+        "resource, keep the old name here and alias the old resource (ResourceOptions(aliases=[Alias(name=old)])).",
+    )
 
 
 class PostgresService(pulumi.ComponentResource):
@@ -77,7 +82,9 @@ class PostgresService(pulumi.ComponentResource):
         password = secret_password(name, args.password, parent=self)
 
         image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
-        data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
+        data = data_volume(
+            name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self, docker_name=args.docker_name
+        )
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -273,7 +280,7 @@ class PostgresBackup:
         # protected and retained like the data volume: `pulumi destroy` and a deleted block leave it
         self.volume = docker.Volume(
             f"{name}-backups",
-            name=f"{runtime.prefix}-{name}-backups",
+            name=f"{runtime.prefix}-{args.docker_name or name}-backups",
             labels=object_labels(runtime, f"{name}-backup", component=BACKUP_KIND),
             opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
         )

@@ -197,7 +197,8 @@ def test_rotating_the_redis_password_leaves_only_the_new_one_accepted(ds):
 
     redis = service_containers(STACK)["redis"]["Id"]
     assert docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", new, "ping").stdout.strip() == "PONG"
-    assert "WRONGPASS" in docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", old, "ping").stdout
+    refused = docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", old, "ping")
+    assert "WRONGPASS" in refused.stderr and "PONG" not in refused.stdout
     assert http("GET", f"{base}/api/health/ready")[0] == 200
     ds.expect_no_changes()
 

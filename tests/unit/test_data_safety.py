@@ -204,3 +204,25 @@ def test_a_failed_password_rotation_fails_the_deploy_with_its_log():
         ))
     assert "password rotation failed with exit code 2" in str(failed.value)
     assert 'role "app" does not exist' in str(failed.value)
+
+
+def test_a_renamed_postgres_keeps_its_docker_volumes_and_aliases_its_old_resources():
+    """The engine derives each child's alias from the component's (pulumi/pulumi step_generator.go,
+    inheritedChildAlias: a child named "<parent>-…" is aliased to "<old parent>-…"), so `main-db-data`
+    is the old `postgres-data`; `docker_name` keeps the volumes' Docker names, so nothing is replaced."""
+
+    def program():
+        PostgresService(
+            "main-db",
+            PostgresServiceArgs(runtime=RUNTIME, network="net", docker_name="postgres", backup=PostgresBackupArgs()),
+            opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="postgres")]),
+        )
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=program)
+    component = run.options("main-db", "standard-stack:index:PostgresService")
+    assert len(component.aliases) == 1 and 'name: "postgres"' in component.aliases[0]
+    volumes = {v.name: v.plain("name") for v in run.mocks.of_type(VOLUME)}
+    assert volumes["main-db-data"] == "shop-test-postgres-data"
+    assert volumes["main-db-backups"] == "shop-test-postgres-backups"
+    children = [r.name for r in run.mocks.registered if r.name != "main-db"]
+    assert all(name.startswith("main-db-") for name in children), children
