@@ -74,8 +74,8 @@ def main() -> None:
                "--tmpfs", "/tmp", "--cap-drop", "ALL", "-v", f"{PREFIX}-backups:/var/lib/postgresql",
                "-v", f"{PREFIX}-secrets:/run/secrets:ro", "-v", f"{REPO / 'components' / 'files'}:/opt/pg-backup:ro",
                "-e", f"PGHOST={PREFIX}-pg", "-e", "PGUSER=app", "-e", "PASSWORD_FILE=/run/secrets/postgres_password",
-               "-e", "BACKUP_INTERVAL_SECONDS=86400", "--entrypoint", "bash", args.image, SCRIPT, "loop")  # fmt: skip
-        time.sleep(2)  # the scheduled first run (empty until the rows above... they exist: it is a real run)
+               "-e", "BACKUP_INTERVAL_SECONDS=86400", "--entrypoint", "sleep", args.image, "86400")  # fmt: skip
+        # no schedule here: the timed on-demand run is the only one (a scheduled run would hold the lock)
         backup_s, out = timed("exec", f"{PREFIX}-bk", "bash", SCRIPT, "now")
         dump = next(line.split("file=")[1].rsplit("/", 1)[1] for line in out.splitlines() if " ok database=app" in line)
         dump_size = int(next(p.split("=")[1] for p in out.split() if p.startswith("size=")))
