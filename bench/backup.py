@@ -56,8 +56,10 @@ def main() -> None:
         docker("run", "--rm", "-v", f"{PREFIX}-secrets:/run/secrets", "--entrypoint", "sh", args.image, "-c",
                "printf bench-pw > /run/secrets/postgres_password && chmod 0444 /run/secrets/postgres_password")  # fmt: skip
         docker("run", "-d", "--name", f"{PREFIX}-pg", "--network", f"{PREFIX}-net", "--shm-size", "256m",
-               "-e", "POSTGRES_USER=app", "-e", "POSTGRES_DB=app", "-e", "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password",
-               "-v", f"{PREFIX}-data:/var/lib/postgresql/data", "-v", f"{PREFIX}-secrets:/run/secrets:ro", args.image)  # fmt: skip
+               "-e", "POSTGRES_USER=app", "-e", "POSTGRES_DB=app",
+               "-e", "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password",
+               "-v", f"{PREFIX}-data:/var/lib/postgresql/data",
+               "-v", f"{PREFIX}-secrets:/run/secrets:ro", args.image)  # fmt: skip
         for _ in range(60):
             if subprocess.run([DOCKER, "exec", f"{PREFIX}-pg", "pg_isready", "-h", "127.0.0.1", "-U", "app"],
                               capture_output=True).returncode == 0:  # fmt: skip
@@ -66,7 +68,8 @@ def main() -> None:
         began = time.monotonic()
         psql(
             "create table items (id bigint primary key, name text, body text, created timestamptz default now());"
-            f"insert into items (id, name, body) select g, 'item ' || g, repeat(md5(g::text), 5) from generate_series(1, {args.rows}) g;"
+            "insert into items (id, name, body) select g, 'item ' || g, repeat(md5(g::text), 5)"
+            f" from generate_series(1, {args.rows}) g;"
         )
         fill = time.monotonic() - began
         size = int(psql("select pg_database_size('app')"))
@@ -83,7 +86,10 @@ def main() -> None:
         restore_s, _ = timed("exec", f"{PREFIX}-bk", "bash", SCRIPT, "restore", dump)
         rows = int(psql("select count(*) from items"))
         print(f"database: {size / 2**20:.0f} MiB ({args.rows} rows, filled in {fill:.1f}s), image {args.image}")
-        print(f"backup  (pg_dump -Fc -Z6): {backup_s:.1f}s, dump {dump_size / 2**20:.1f} MiB ({dump_size / size:.2f} of the database)")
+        print(
+            f"backup  (pg_dump -Fc -Z6): {backup_s:.1f}s,"
+            f" dump {dump_size / 2**20:.1f} MiB ({dump_size / size:.2f} of the database)"
+        )
         print(f"restore (pg_restore --clean --single-transaction): {restore_s:.1f}s, rows back: {rows}")
     finally:
         cleanup()

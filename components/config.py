@@ -60,7 +60,9 @@ class PostgresBackupSettings(Section):
         examples=["/mnt/offsite/standard-stack"],
         description="Absolute host directory each backup is also copied to (writable by uid 999).",
     )
-    resources: Resources = Field(Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container.")
+    resources: Resources = Field(
+        Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container."
+    )
 
 
 class PostgresSettings(Section):

@@ -117,7 +117,10 @@ def test_restore_drill_brings_items_back_after_the_data_volume_is_lost(ds, copy_
     restored = script("restore-postgres", STACK, newest)
     restore_seconds = time.monotonic() - began
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    print(f"\nbackup (pg_dump -Fc, small db): {backup_seconds:.2f}s; restore incl. API stop/start and health: {restore_seconds:.2f}s")
+    print(
+        f"\nbackup (pg_dump -Fc, small db): {backup_seconds:.2f}s;"
+        f" restore incl. API stop/start and health: {restore_seconds:.2f}s"
+    )
 
     for item_id, name in zip(ids, names, strict=True):
         status, _, body = http("GET", f"{base}/api/items/{item_id}")

@@ -199,9 +199,12 @@ class FailedRotation(RecordingMocks):
 
 def test_a_failed_password_rotation_fails_the_deploy_with_its_log():
     with pytest.raises(Exception) as failed:
-        run_program(FailedRotation(), {}, stack="test", program=lambda: PostgresService(
-            "db", PostgresServiceArgs(runtime=RUNTIME, network="net")
-        ))
+        run_program(
+            FailedRotation(),
+            {},
+            stack="test",
+            program=lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")),
+        )
     assert "password rotation failed with exit code 2" in str(failed.value)
     assert 'role "app" does not exist' in str(failed.value)
 
