@@ -17,7 +17,7 @@ from deploy import labelled
 
 COMPONENT_LABEL = "dev.standard-stack.component"
 SERVICE_LABEL = "dev.standard-stack.service"
-ONE_SHOT_KINDS = {"api-migration", "postgres-rotation"}  # jobs that run once per deploy and exit
+ONE_SHOT_KINDS = {"api-migration", "postgres-rotation", "redis-rotation"}  # jobs that run once per deploy and exit
 
 
 def containers(stack: str) -> list[dict]:

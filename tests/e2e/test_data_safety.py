@@ -191,14 +191,18 @@ def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_
     ds.expect_no_changes()
 
 
-def test_rotating_the_redis_password_leaves_only_the_new_one_accepted(ds):
+def test_rotating_the_redis_password_sets_it_in_the_running_server_and_refuses_the_old_one(ds):
     base = ds.first.outputs["url"]
     item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")
     old = current_password(ds, "redis_url")
 
-    new, _ = rotate(ds, "redisPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+    server = service_containers(STACK)["redis"]["Id"]
 
+    new, outcome = rotate(ds, "redisPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+
+    assert outcome.actions["redis-password-rotation"] == "replace"
     redis = service_containers(STACK)["redis"]["Id"]
+    assert redis == server  # the new password was set in the running server
     assert docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", new, "ping").stdout.strip() == "PONG"
     refused = docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", old, "ping")
     assert "WRONGPASS" in refused.stderr and "PONG" not in refused.stdout

@@ -229,3 +229,33 @@ def test_a_renamed_postgres_keeps_its_docker_volumes_and_aliases_its_old_resourc
     assert volumes["main-db-backups"] == "shop-test-postgres-backups"
     children = [r.name for r in run.mocks.registered if r.name != "main-db"]
     assert all(name.startswith("main-db-") for name in children), children
+
+
+def test_redis_password_rotation_reads_the_old_password_before_the_new_files_replace_it(prod):
+    assert prod.depends_on("redis-secrets-files-loader", "redis-password-rotation")
+    assert prod.depends_on("redis-password-rotation", "redis-rotation-files-loader")
+    job = containers(prod)["redis-password-rotation"]
+    mounts = {v["containerPath"]: (v["volumeName"], v.get("readOnly")) for v in job.plain("volumes")}
+    assert mounts == {
+        "/run/secrets": ("standard-stack-prod-redis-secrets-files", True),
+        "/run/rotation": ("standard-stack-prod-redis-rotation-files", True),
+    }
+    script = job.plain("command")[0]
+    assert '-x CONFIG SET requirepass <"$new"' in script and 'REDISCLI_AUTH="$(cat "$old")"' in script
+    for key in ("command", "envs", "labels"):
+        assert PROD_SECRETS["standard-stack:redisPassword"] not in str(job.plain(key))
+
+
+def test_a_new_redis_password_does_not_replace_the_redis_server(prod):
+    labels = labels_of(containers(prod)["redis"])
+    assert "dev.standard-stack.files-revision" not in labels
+    other = run_stack("prod", secrets={**PROD_SECRETS, "standard-stack:redisPassword": "another-password-1a2b3c"})
+    assert labels_of(containers(other)["redis"]) == labels
+
+
+def test_a_new_redis_memory_limit_still_replaces_the_redis_server(prod):
+    prod_cfg = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.prod.yaml").items()}
+    smaller = {"standard-stack:redis": {**prod_cfg["redis"], "maxmemory": "128Mi"}}
+    other = run_stack("prod", overrides=smaller, secrets=PROD_SECRETS)
+    key = "dev.standard-stack.config-revision"
+    assert labels_of(containers(other)["redis"])[key] != labels_of(containers(prod)["redis"])[key]

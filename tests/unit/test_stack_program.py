@@ -56,6 +56,7 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "postgres-socket",
             "proxy-site-files",
             "redis-data",
+            "redis-rotation-files",
             "redis-secrets-files",
         ],
         CONTAINER: [
@@ -68,6 +69,8 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "proxy",
             "proxy-site-files-loader",
             "redis",
+            "redis-password-rotation",
+            "redis-rotation-files-loader",
             "redis-secrets-files-loader",
             "web",
         ],
@@ -125,6 +128,7 @@ def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
     assert set(loaders) == {
         "postgres-secrets-files-loader",
         "redis-secrets-files-loader",
+        "redis-rotation-files-loader",
         "api-secrets-files-loader",
         "proxy-site-files-loader",
     }
