@@ -42,7 +42,10 @@ def ds(toolchain, tmp_path_factory, copy_dir):
     overrides = {
         "protectData": True,
         "networks": {"backendInternal": True},
-        "postgres": {"hostPort": None, "backup": {"enabled": True, "intervalMinutes": 60, "copyTo": str(copy_dir)}},
+        "postgres": {
+            "hostPort": None,
+            "backup": {"enabled": True, "intervalMinutes": 60, "keepCount": 3, "copyTo": str(copy_dir)},
+        },
         "redis": {"hostPort": None},
         "proxy": {"httpPort": HTTP_PORT},
         "publicUrl": f"http://localhost:{HTTP_PORT}",
@@ -150,6 +153,23 @@ def test_a_failing_backup_is_not_silent(ds):
         wait_until(lambda: service_containers(STACK)["postgres"]["State"]["Health"]["Status"] == "healthy", 90, "postgres")
     assert script("backup-postgres", STACK).returncode == 0
     assert docker_exec(backup_container()["Id"], "bash", SCRIPT, "check").returncode == 0
+
+
+def test_retention_keeps_the_newest_by_count_and_drops_old_ones_by_age(ds, copy_dir):
+    for _ in range(4):
+        time.sleep(1.1)  # one dump per second at most: names carry the second
+        assert script("backup-postgres", STACK).returncode == 0
+    dumps = sorted(DUMP.findall(script("restore-postgres", STACK).stdout))
+    assert len(dumps) == 3  # keepCount
+    assert sorted(p.name for p in copy_dir.glob("app-*.dump")) == dumps  # the off-host copy is pruned alike
+    aged = dumps[1]  # within keepCount after the next run, so only its age can remove it
+    path = f"/var/lib/postgresql/backups/{aged}"
+    assert docker_exec(backup_container()["Id"], "touch", "-d", "40 days ago", path).returncode == 0
+    time.sleep(1.1)
+    assert script("backup-postgres", STACK).returncode == 0
+    left = sorted(DUMP.findall(script("restore-postgres", STACK).stdout))
+    # the new dump, dumps[2]; dumps[1] is older than keepDays (30), dumps[0] beyond keepCount (3)
+    assert left[:-1] == [dumps[2]] and left[-1] > dumps[2]
 
 
 def current_password(ds, output: str) -> str:
