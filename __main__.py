@@ -10,6 +10,7 @@ from components import (
     DatabaseConnection,
     NextApp,
     NextAppArgs,
+    PostgresBackupArgs,
     PostgresService,
     PostgresServiceArgs,
     ProxyRoute,
@@ -53,6 +54,15 @@ postgres = PostgresService(
         init_sql=cfg.postgres.init_sql,
         resources=cfg.postgres.resources,
         protect_data=protect,
+        backup=PostgresBackupArgs(
+            interval_minutes=cfg.postgres.backup.interval_minutes,
+            keep_count=cfg.postgres.backup.keep_count,
+            keep_days=cfg.postgres.backup.keep_days,
+            copy_to=cfg.postgres.backup.copy_to,
+            resources=cfg.postgres.backup.resources,
+        )
+        if cfg.postgres_backup_enabled
+        else None,
     ),
 )
 
@@ -90,7 +100,7 @@ api = PythonApi(
         workers=cfg.api.workers,
         hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
         resources=cfg.api.resources,
-        depends_on=[postgres.container, redis.container],
+        depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
     ),
 )
 

@@ -8,7 +8,7 @@ from .acme import AcmeArgs, acme_directory
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
-from .postgres import PostgresService, PostgresServiceArgs
+from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
 from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
 from .redis import RedisService, RedisServiceArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
@@ -20,6 +20,7 @@ __all__ = [
     "LogRotation",
     "NextApp",
     "NextAppArgs",
+    "PostgresBackupArgs",
     "PostgresService",
     "PostgresServiceArgs",
     "ProxyRoute",

@@ -7,7 +7,7 @@ rotation, one way to hand over secrets).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pulumi
@@ -210,15 +210,18 @@ def secret_password(name: str, given: InputStr | None, parent: pulumi.Resource) 
     return pulumi.Output.secret(generated.result)
 
 
-def data_volume(name: str, *, runtime: Runtime, component: str, protect: bool, parent: pulumi.Resource) -> docker.Volume:
+def data_volume(
+    name: str, *, runtime: Runtime, component: str, protect: bool, parent: pulumi.Resource, docker_name: str | None = None
+) -> docker.Volume:
     """A named volume for a data service: a stable name, so a new container finds the old data.
 
     ``protect`` and ``retain_on_delete`` keep it through ``pulumi destroy`` and through a
-    deleted resource block: the data outlives the program's mistakes.
+    deleted resource block: the data outlives the program's mistakes. ``docker_name`` (default
+    ``name``) names the Docker volume: a renamed resource keeps its old one.
     """
     return docker.Volume(
         f"{name}-data",
-        name=f"{runtime.prefix}-{name}-data",
+        name=f"{runtime.prefix}-{docker_name or name}-data",
         labels=object_labels(runtime, name, component=component),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
     )
@@ -244,7 +247,10 @@ class FileBundle:
         mount_path: str,
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
+        before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
     ) -> None:
+        """``before_loading`` registers resources that must run after the volume exists and before
+        new files replace the old ones (a job that still needs the old files), given the volume."""
         self.mount_path = mount_path.rstrip("/")
         self.volume = docker.Volume(
             f"{name}-files",
@@ -252,6 +258,7 @@ class FileBundle:
             labels=object_labels(runtime, service),
             opts=pulumi.ResourceOptions(parent=parent),
         )
+        first = list(before_loading(self.volume)) if before_loading else []
         self.loader = docker.Container(
             f"{name}-files-loader",
             image=image,
@@ -267,7 +274,7 @@ class FileBundle:
                 docker.ContainerUploadArgs(file=f"{self.mount_path}/{path}", content=content, permissions="0440")
                 for path, content in sorted(files.items())
             ],
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=first or None),
         )
         self.revision: pulumi.Output[str] = self.loader.id
 

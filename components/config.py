@@ -47,6 +47,24 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
+class PostgresBackupSettings(Section):
+    """Scheduled pg_dump backups of every database into a protected backup volume."""
+
+    enabled: bool | None = Field(None, description="Run scheduled backups; unset means on in prod, off in dev.")
+    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between backup runs (the first runs at start).")
+    keep_count: int = Field(14, ge=1, le=1000, description="Backups kept per database; the newest is always kept.")
+    keep_days: int = Field(30, ge=1, le=3650, description="Backups older than this many days are removed (not the newest).")
+    copy_to: str | None = Field(
+        None,
+        pattern=r"^/[^\s:]*$",
+        examples=["/mnt/offsite/standard-stack"],
+        description="Absolute host directory each backup is also copied to (writable by uid 999).",
+    )
+    resources: Resources = Field(
+        Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container."
+    )
+
+
 class PostgresSettings(Section):
     """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
 
@@ -62,6 +80,7 @@ class PostgresSettings(Section):
         default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL."
     )
     resources: Resources = Resources()
+    backup: PostgresBackupSettings = PostgresBackupSettings()
 
 
 class RedisSettings(Section):
@@ -180,6 +199,12 @@ class StackConfig(Section):
     api: ApiSettings = ApiSettings()
     web: WebSettings = WebSettings()
     proxy: ProxySettings = ProxySettings()
+
+    @property
+    def postgres_backup_enabled(self) -> bool:
+        """Backups are on in prod unless turned off, off in dev unless turned on."""
+        enabled = self.postgres.backup.enabled
+        return self.environment == "prod" if enabled is None else enabled
 
     @model_validator(mode="after")
     def _environment_rules(self) -> StackConfig:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
@@ -13,8 +15,11 @@ from ._wiring import (
     Runtime,
     StrictModel,
     data_volume,
+    hardening,
     healthcheck,
+    labels,
     loopback_port,
+    object_labels,
     pulled_image,
     secret_password,
     service_container,
@@ -25,6 +30,27 @@ SECRETS_PATH = "/run/secrets"
 PORT = 5432
 POSTGRES_UID = 999  # the official image's postgres user
 KIND = "postgres"
+BACKUP_KIND = "postgres-backup"
+ROTATION_KIND = "postgres-rotation"
+SOCKET_PATH = "/var/run/postgresql"
+# The backup volume is mounted at the postgres user's home: Docker fills a new named volume with the
+# image's content at the mount point, ownership included (postgres:postgres in every official image),
+# so the non-root backup container can write to it with no root helper. Dumps go to backups/.
+BACKUP_HOME = "/var/lib/postgresql"
+BACKUP_DIR = f"{BACKUP_HOME}/backups"
+BACKUP_SCRIPTS = "/opt/pg-backup"
+BACKUP_COPY_PATH = "/mnt/backup-copy"
+BACKUP_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-backup.sh"
+
+
+class PostgresBackupArgs(StrictModel):
+    """Scheduled ``pg_dump -Fc`` of every database into a backup volume (see files/pg-backup.sh)."""
+
+    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between runs (the first runs at start).")
+    keep_count: int = Field(14, ge=1, le=1000, description="Dumps kept per database (the newest is always kept).")
+    keep_days: int = Field(30, ge=1, le=3650, description="Dumps older than this are removed (except the newest).")
+    copy_to: str | None = Field(None, description="Host directory each dump is also copied to (bind mount; uid 999 writes).")
+    resources: Resources = Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5")
 
 
 class PostgresServiceArgs(StrictModel):
@@ -39,6 +65,12 @@ class PostgresServiceArgs(StrictModel):
     init_sql: dict[str, str] = Field(default_factory=dict, description="File name -> SQL run on first start.")
     resources: Resources = Resources()
     protect_data: bool = False
+    backup: PostgresBackupArgs | None = Field(None, description="Scheduled backups; None registers none.")
+    docker_name: str | None = Field(
+        None,
+        description="Name in the data and backup volumes' Docker names; default the resource name. When renaming the "
+        "resource, keep the old name here and alias the old resource (ResourceOptions(aliases=[Alias(name=old)])).",
+    )
 
 
 class PostgresService(pulumi.ComponentResource):
@@ -50,7 +82,9 @@ class PostgresService(pulumi.ComponentResource):
         password = secret_password(name, args.password, parent=self)
 
         image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
-        data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
+        data = data_volume(
+            name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self, docker_name=args.docker_name
+        )
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -60,8 +94,25 @@ class PostgresService(pulumi.ComponentResource):
             files={"postgres_password": password},
             parent=self,
         )
-        mounts = [docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), secrets.mount()]
-        extra_labels = {"dev.standard-stack.files-revision": secrets.revision}
+        # The server's socket directory is a named volume shared with the password-rotation job, so the
+        # job reaches the server over the local socket (trust in the official image's pg_hba.conf)
+        # without knowing the old password and without any network. Docker fills the new volume
+        # with the image's postgres-owned directory.
+        self.socket = docker.Volume(
+            f"{name}-socket",
+            name=f"{runtime.prefix}-{name}-socket",
+            labels=object_labels(runtime, name, component=KIND),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        mounts = [
+            docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH),
+            docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH),
+            secrets.mount(),
+        ]
+        # No files-revision label: the password file is read only on an empty data directory
+        # (docker-entrypoint.sh, docker_setup_env / docker_init_database_dir), so replacing the server
+        # for a new password would only cost downtime. The rotation job below applies it instead.
+        extra_labels: dict[str, pulumi.Input[str]] = {}
         if args.init_sql:
             init = FileBundle(
                 f"{name}-initdb",
@@ -101,10 +152,7 @@ class PostgresService(pulumi.ComponentResource):
             # postgres-owned data directory. Group 0 reads the 0440 secret files.
             user=f"{POSTGRES_UID}:0",
             read_only=True,
-            tmpfs={
-                "/var/run/postgresql": f"rw,noexec,nosuid,size=1m,uid={POSTGRES_UID},gid=0,mode=3775",
-                "/tmp": "rw,noexec,nosuid,size=64m",
-            },
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
             # postgres is PID 1 and handles its own children (postmaster). docker-init would run as
             # root here with no CAP_KILL and could not forward the stop signal to uid 999 (tini:
             # "Operation not permitted"): every stop was a crash followed by recovery. SIGINT is
@@ -115,6 +163,19 @@ class PostgresService(pulumi.ComponentResource):
             # two servers on one data directory would corrupt it: the old one stops before the new one starts
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[secrets.loader]),
         )
+
+        self.rotation = self._password_rotation(name, args, image=image.image_id, secrets=secrets)
+        rotated = pulumi.Output.all(self.rotation.exit_code, self.rotation.container_logs).apply(
+            lambda result: _require_rotation(name, result[0], result[1])
+        )
+        self.ready: list[pulumi.Resource] = [self.container, self.rotation]
+        """Depend on these to start only once the server is healthy and holds the current password."""
+
+        self.backup: PostgresBackup | None = None
+        if args.backup is not None:
+            self.backup = PostgresBackup(
+                name, args, image=image.image_id, secrets=secrets, depends_on=[self.container], parent=self
+            )
 
         self.host = pulumi.Output.from_input(args.alias)
         self.port = pulumi.Output.from_input(PORT)
@@ -132,5 +193,141 @@ class PostgresService(pulumi.ComponentResource):
                 "password": self.password,
                 "url": self.url,
                 "container_name": self.container.name,
+                "password_rotated": rotated,
             }
+        )
+
+    def _password_rotation(
+        self, name: str, args: PostgresServiceArgs, *, image: pulumi.Input[str], secrets: FileBundle
+    ) -> docker.Container:
+        """A one-shot job that sets the owner role's password to the current password file.
+
+        It runs on every deploy whose password file changed (its label carries the file bundle's
+        revision), after the healthy server and before anything that depends on ``ready`` (the API):
+        the running database takes the new password in place, no restart, and the old one is
+        refused from then on. It connects over the shared socket directory, no network at all; psql
+        reads the password from the file itself (backquote expansion), so it is in no argument.
+        """
+        script = (
+            "set -euo pipefail\n"
+            f'psql -X -q -h {SOCKET_PATH} -U "$PGUSER" -d "$PGDATABASE" -v role="$PGUSER" <<\'SQL\'\n'
+            "\\set ON_ERROR_STOP on\n"
+            f"\\set pw `cat {SECRETS_PATH}/postgres_password`\n"
+            "ALTER ROLE :\"role\" PASSWORD :'pw';\n"
+            "SQL\n"
+            'echo "password of role $PGUSER set from the current password file"\n'
+        )
+        return docker.Container(
+            f"{name}-password-rotation",
+            image=image,
+            entrypoints=["bash", "-c"],
+            command=[script],
+            envs=[f"PGUSER={args.user}", f"PGDATABASE={args.database}"],
+            user=f"{POSTGRES_UID}:0",
+            read_only=True,
+            network_mode="none",
+            must_run=False,
+            attach=True,
+            logs=True,
+            restart="no",
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH), secrets.mount()],
+            labels=labels(
+                args.runtime,
+                f"{name}-password-rotation",
+                {"dev.standard-stack.files-revision": secrets.revision},
+                component=ROTATION_KIND,
+            ),
+            **hardening(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container, secrets.loader]),
+        )
+
+
+def _require_rotation(name: str, exit_code: int | None, logs: str | None) -> str:
+    """A failed rotation fails the deploy with the job's output (the API would be locked out)."""
+    if exit_code is None:  # preview: nothing ran yet
+        return "pending"
+    if int(exit_code) != 0:
+        raise pulumi.RunError(
+            f"{name}: password rotation failed with exit code {int(exit_code)}; the role keeps its old password.\n"
+            f"--- rotation log ---\n{(logs or '').strip()}\n--------------------"
+        )
+    return "ok"
+
+
+class PostgresBackup:
+    """The backup volume and the long-running backup container of one PostgresService.
+
+    The container is the server's own image (pg_dump matches the server's major version), runs as
+    the postgres user on a read-only root with no capabilities, only on the backend network, with
+    no published port. It reads the server's password file from the server's secrets volume at each
+    run, so a rotated password needs no new container.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        args: PostgresServiceArgs,
+        *,
+        image: pulumi.Input[str],
+        secrets: FileBundle,
+        depends_on: list[pulumi.Resource],
+        parent: pulumi.Resource,
+    ) -> None:
+        backup = args.backup
+        assert backup is not None
+        runtime = args.runtime
+        protect = args.protect_data
+        # protected and retained like the data volume: `pulumi destroy` and a deleted block leave it
+        self.volume = docker.Volume(
+            f"{name}-backups",
+            name=f"{runtime.prefix}-{args.docker_name or name}-backups",
+            labels=object_labels(runtime, f"{name}-backup", component=BACKUP_KIND),
+            opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect),
+        )
+        self.scripts = FileBundle(
+            f"{name}-backup",
+            runtime=runtime,
+            service=f"{name}-backup",
+            image=image,
+            mount_path=BACKUP_SCRIPTS,
+            files={"pg-backup.sh": BACKUP_SCRIPT.read_text()},
+            parent=parent,
+        )
+        mounts = [
+            docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=BACKUP_HOME),
+            secrets.mount(),
+            self.scripts.mount(),
+        ]
+        if backup.copy_to:
+            mounts.append(docker.ContainerVolumeArgs(host_path=backup.copy_to, container_path=BACKUP_COPY_PATH))
+        interval = backup.interval_minutes * 60
+        script = f"{BACKUP_SCRIPTS}/pg-backup.sh"
+        self.container = service_container(
+            f"{name}-backup",
+            runtime=runtime,
+            service=f"{name}-backup",
+            component=BACKUP_KIND,
+            image=image,
+            resources=backup.resources,
+            health=healthcheck(["CMD", "bash", script, "check"], start_period="30s"),
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+            entrypoints=["bash", script],
+            command=["loop"],
+            envs=[
+                f"PGHOST={args.alias}",
+                f"PGPORT={PORT}",
+                f"PGUSER={args.user}",
+                f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+                f"BACKUP_DIR={BACKUP_DIR}",
+                f"BACKUP_INTERVAL_SECONDS={interval}",
+                f"BACKUP_KEEP_COUNT={backup.keep_count}",
+                f"BACKUP_KEEP_DAYS={backup.keep_days}",
+                *([f"BACKUP_COPY_DIR={BACKUP_COPY_PATH}"] if backup.copy_to else []),
+            ],
+            volumes=mounts,
+            extra_labels={"dev.standard-stack.files-revision": self.scripts.revision},
+            user=f"{POSTGRES_UID}:0",
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.scripts.loader, *depends_on]),
         )

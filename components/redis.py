@@ -6,6 +6,7 @@ command line (visible in ``ps``) nor in the environment (visible in ``docker ins
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 import pulumi
@@ -19,7 +20,9 @@ from ._wiring import (
     Runtime,
     StrictModel,
     data_volume,
+    hardening,
     healthcheck,
+    labels,
     loopback_port,
     pulled_image,
     secret_password,
@@ -32,6 +35,8 @@ FILES_PATH = "/run/secrets"
 PORT = 6379
 REDIS_UID = 999  # the official image's redis user
 KIND = "redis"
+ROTATION_KIND = "redis-rotation"
+ROTATION_PATH = "/run/rotation"
 
 
 EvictionPolicy = Literal[
@@ -89,6 +94,24 @@ class RedisService(pulumi.ComponentResource):
 
         image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
         data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
+        # The new password first goes to its own bundle; a one-shot job reads the *old* password from
+        # the server's file volume (before the new files replace it) and sets the new one in the
+        # running server (CONFIG SET requirepass): no restart, the connections already open stay
+        # authenticated, and only then is the file volume rewritten for the next start.
+        rotation_files = FileBundle(
+            f"{name}-rotation",
+            runtime=runtime,
+            service=f"{name}-rotation",
+            image=image.image_id,
+            mount_path=ROTATION_PATH,
+            files={"new_password": password},
+            parent=self,
+        )
+
+        def rotation_job(volume: docker.Volume) -> list[pulumi.Resource]:
+            self.rotation = self._password_rotation(name, args, image.image_id, volume, rotation_files)
+            return [self.rotation]
+
         files = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -97,7 +120,13 @@ class RedisService(pulumi.ComponentResource):
             mount_path=FILES_PATH,
             files={"redis.conf": conf, "redis_password": password},
             parent=self,
+            before_loading=rotation_job,
         )
+        rotated = pulumi.Output.all(self.rotation.exit_code, self.rotation.container_logs).apply(
+            lambda result: _require_rotation(name, result[0], result[1])
+        )
+        # Replaced when the non-secret configuration changes; a new password alone is applied in place.
+        config_revision = hashlib.sha256(render_redis_conf("", args.maxmemory, args.maxmemory_policy).encode()).hexdigest()[:16]
         ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
         self.container = service_container(
             name,
@@ -118,7 +147,7 @@ class RedisService(pulumi.ComponentResource):
             init=False,
             volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), files.mount()],
             ports=loopback_port(PORT, args.host_port),
-            extra_labels={"dev.standard-stack.files-revision": files.revision},
+            extra_labels={"dev.standard-stack.config-revision": config_revision},
             # one server per append-only file: the old one stops (and saves) before the new one starts
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[files.loader]),
         )
@@ -135,5 +164,71 @@ class RedisService(pulumi.ComponentResource):
                 "password": self.password,
                 "url": self.url,
                 "container_name": self.container.name,
+                "password_rotated": rotated,
             }
         )
+
+    def _password_rotation(
+        self,
+        name: str,
+        args: RedisServiceArgs,
+        image: pulumi.Input[str],
+        server_files: docker.Volume,
+        rotation_files: FileBundle,
+    ) -> docker.Container:
+        """``CONFIG SET requirepass <new>`` authenticated with the old password, when a server runs.
+
+        No server answering (the first deploy: nothing runs yet) or no old password file means
+        there is nothing to rotate: the server will start from the new files. Passwords travel as
+        files and stdin only (``REDISCLI_AUTH``, ``redis-cli -x``), never as arguments.
+        """
+        script = (
+            "set -uo pipefail\n"
+            f"old={FILES_PATH}/redis_password new={ROTATION_PATH}/new_password\n"
+            f'if [ ! -s "$old" ]; then echo "no current password file: nothing to rotate"; exit 0; fi\n'
+            f"if ! timeout 5 redis-cli -h {args.alias} -p {PORT} ping >/dev/null 2>&1; then\n"
+            '  echo "no Redis server answers: it will start with the new password"; exit 0\n'
+            "fi\n"
+            'if cmp -s "$old" "$new"; then echo "password unchanged"; exit 0; fi\n'
+            f'out=$(REDISCLI_AUTH="$(cat "$old")" redis-cli --no-auth-warning -h {args.alias} -p {PORT} '
+            '-x CONFIG SET requirepass <"$new" 2>&1)\n'
+            'if [ "$out" != OK ]; then echo "CONFIG SET requirepass failed: $out"; exit 1; fi\n'
+            'echo "requirepass set in the running server"\n'
+        )
+        return docker.Container(
+            f"{name}-password-rotation",
+            image=image,
+            entrypoints=["bash", "-c"],
+            command=[script],
+            user=f"{REDIS_UID}:0",
+            read_only=True,
+            must_run=False,
+            attach=True,
+            logs=True,
+            restart="no",
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+            volumes=[
+                docker.ContainerVolumeArgs(volume_name=server_files.name, container_path=FILES_PATH, read_only=True),
+                rotation_files.mount(),
+            ],
+            labels=labels(
+                args.runtime,
+                f"{name}-password-rotation",
+                {"dev.standard-stack.files-revision": rotation_files.revision},
+                component=ROTATION_KIND,
+            ),
+            **hardening(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[rotation_files.loader, server_files]),
+        )
+
+
+def _require_rotation(name: str, exit_code: int | None, logs: str | None) -> str:
+    """A failed rotation fails the deploy with the job's output, before the new files are written."""
+    if exit_code is None:
+        return "pending"
+    if int(exit_code) != 0:
+        raise pulumi.RunError(
+            f"{name}: password rotation failed with exit code {int(exit_code)}; the server keeps its old password.\n"
+            f"--- rotation log ---\n{(logs or '').strip()}\n--------------------"
+        )
+    return "ok"

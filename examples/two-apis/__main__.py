@@ -64,7 +64,7 @@ for service in ("orders", "billing"):
             alias=service,
             root_path=f"/{service}",
             resources=small,
-            depends_on=[db.container, cache.container],
+            depends_on=[*db.ready, cache.container],
         ),
     )
 

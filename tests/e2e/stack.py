@@ -17,6 +17,7 @@ from deploy import labelled
 
 COMPONENT_LABEL = "dev.standard-stack.component"
 SERVICE_LABEL = "dev.standard-stack.service"
+ONE_SHOT_KINDS = {"api-migration", "postgres-rotation", "redis-rotation"}  # jobs that run once per deploy and exit
 
 
 def containers(stack: str) -> list[dict]:
@@ -29,7 +30,7 @@ def service_containers(stack: str) -> dict[str, dict]:
     out = {}
     for info in containers(stack):
         labels = info["Config"]["Labels"]
-        if COMPONENT_LABEL not in labels or labels[COMPONENT_LABEL] == "api-migration":
+        if COMPONENT_LABEL not in labels or labels[COMPONENT_LABEL] in ONE_SHOT_KINDS:
             continue
         out[labels[SERVICE_LABEL]] = info
     return out

@@ -24,7 +24,7 @@ from stack import (
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = {"postgres", "redis", "api", "web", "proxy"}
+SERVICES = {"postgres", "redis", "api", "web", "proxy", "postgres-backup"}  # backups are on in prod by default
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_outputs_are_the_public_url_not_the_bind_address(prod):
 def test_memory_and_cpu_limits_match_the_prod_config(prod):
     cfg = _prod_config()
     for name, info in service_containers("prod").items():
-        want = cfg[name]["resources"]
+        want = cfg["postgres"]["backup"]["resources"] if name == "postgres-backup" else cfg[name]["resources"]
         host = info["HostConfig"]
         assert host["Memory"] == _mib(want["memory"]) << 20, name
         assert host["MemoryReservation"] == _mib(want["memoryReservation"]) << 20, name
@@ -190,7 +190,7 @@ def test_killing_the_api_process_brings_it_back_by_the_restart_policy(prod):
     assert http("GET", prod.first.outputs["api_ready_url"])[0] == 200
 
 
-@pytest.mark.parametrize("service", ["postgres", "redis", "api", "web", "proxy"])
+@pytest.mark.parametrize("service", ["postgres", "redis", "api", "web", "proxy", "postgres-backup"])
 def test_every_service_stops_cleanly_within_its_grace_period(prod, service):
     info = service_containers("prod")[service]
     stop_timeout = info["Config"]["StopTimeout"]
@@ -218,4 +218,8 @@ def test_destroy_refuses_while_data_is_protected_and_the_documented_path_keeps_t
     prod.cli("destroy", "--yes", "--exclude-protected")
     assert [c["Names"][0] for c in labelled("prod", "containers")] == []
     volumes = sorted(v["Name"] for v in labelled("prod", "volumes"))
-    assert volumes == ["standard-stack-prod-postgres-data", "standard-stack-prod-redis-data"]
+    assert volumes == [
+        "standard-stack-prod-postgres-backups",
+        "standard-stack-prod-postgres-data",
+        "standard-stack-prod-redis-data",
+    ]

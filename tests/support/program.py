@@ -123,6 +123,7 @@ class Options:
     delete_before_replace_defined: bool
     protect: bool
     retain_on_delete: bool
+    aliases: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(MockMonitor):
@@ -143,6 +144,7 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace_defined=request.deleteBeforeReplaceDefined,
             protect=request.protect,
             retain_on_delete=request.retainOnDelete,
+            aliases=[str(a) for a in request.aliasURNs] + [str(a) for a in getattr(request, "aliases", [])],
         )
         return super().RegisterResource(request)
 

@@ -350,7 +350,8 @@ def test_postgres_runs_as_its_own_user_on_a_read_only_root_with_no_capabilities(
     db = containers(mocks)["db"]
     assert db.plain("user") == "999:0"
     assert db.plain("readOnly") is True
-    assert set(db.plain("tmpfs")) == {"/var/run/postgresql", "/tmp"}
+    assert set(db.plain("tmpfs")) == {"/tmp"}
+    assert {"volumeName": "shop-test-db-socket", "containerPath": "/var/run/postgresql"} in db.plain("volumes")
     assert db.plain("capabilities") == {"drops": ["ALL"]}
 
 

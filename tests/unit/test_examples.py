@@ -15,7 +15,18 @@ def run_example():
 def test_two_apis_share_one_postgres_and_one_redis():
     _, mocks = run_example()
     names = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))
-    assert names == ["billing", "billing-migrate", "cache", "db", "edge", "edge-reload", "orders", "orders-migrate"]
+    assert names == [
+        "billing",
+        "billing-migrate",
+        "cache",
+        "cache-password-rotation",
+        "db",
+        "db-password-rotation",
+        "edge",
+        "edge-reload",
+        "orders",
+        "orders-migrate",
+    ]
     envs = {n: mocks.named(n, CONTAINER).plain("envs") for n in ("orders", "billing")}
     assert "POSTGRES_DB=orders" in envs["orders"] and "POSTGRES_DB=billing" in envs["billing"]
     assert all("POSTGRES_HOST=postgres" in e for e in envs.values())

@@ -37,7 +37,16 @@ def test_composition_example_runs_and_registers_what_it_says():
     mocks = RecordingMocks()
     run = run_program(mocks, {}, stack="dev", program=lambda: exec(compile(code, "README.md", "exec"), {"__name__": "__main__"}))
     containers = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))
-    assert containers == ["api", "api-migrate", "cache", "db", "edge", "edge-reload"]
+    assert containers == [
+        "api",
+        "api-migrate",
+        "cache",
+        "cache-password-rotation",
+        "db",
+        "db-password-rotation",
+        "edge",
+        "edge-reload",
+    ]
     assert run.values["url"] == "http://localhost:8080"
 
 

@@ -53,8 +53,10 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "api-secrets-files",
             "postgres-data",
             "postgres-secrets-files",
+            "postgres-socket",
             "proxy-site-files",
             "redis-data",
+            "redis-rotation-files",
             "redis-secrets-files",
         ],
         CONTAINER: [
@@ -62,11 +64,14 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "api-migrate",
             "api-secrets-files-loader",
             "postgres",
+            "postgres-password-rotation",
             "postgres-secrets-files-loader",
             "proxy",
             "proxy-reload",
             "proxy-site-files-loader",
             "redis",
+            "redis-password-rotation",
+            "redis-rotation-files-loader",
             "redis-secrets-files-loader",
             "web",
         ],
@@ -119,10 +124,12 @@ def test_no_secret_value_reaches_env_command_or_labels(stack, dev, prod):
 
 
 def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
-    loaders = {n: c for n, c in containers(prod).items() if n.endswith("-files-loader")}
+    # the backup's loader carries its script only: it reads the password from postgres' own secrets volume
+    loaders = {n: c for n, c in containers(prod).items() if n.endswith("-files-loader") and n != "postgres-backup-files-loader"}
     assert set(loaders) == {
         "postgres-secrets-files-loader",
         "redis-secrets-files-loader",
+        "redis-rotation-files-loader",
         "api-secrets-files-loader",
         "proxy-site-files-loader",
     }

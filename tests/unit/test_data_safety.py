@@ -1,0 +1,261 @@
+"""Data safety under mocks: scheduled Postgres backups, the protected backup volume, password rotation, aliases."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
+from components._wiring import COMPONENT_LABEL
+from components.config import ConfigError, parse
+from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program, stack_config
+from tests.unit.conftest import PROD_SECRETS, run_stack
+
+VOLUME = "docker:index/volume:Volume"
+RUNTIME = Runtime(project="shop", stack="test")
+DEV = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.dev.yaml").items()}
+
+
+def containers(run):
+    return {r.name: r for r in run.mocks.of_type(CONTAINER)}
+
+
+def labels_of(container) -> dict[str, str]:
+    return {lab["label"]: lab["value"] for lab in container.plain("labels")}
+
+
+def env_of(container) -> dict[str, str]:
+    return dict(e.split("=", 1) for e in container.plain("envs"))
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_stack("prod", secrets=PROD_SECRETS)
+
+
+def test_prod_registers_the_backup_container_and_volume_under_the_postgres_component(prod):
+    component = prod.monitor.urn_of("postgres", "standard-stack:index:PostgresService")
+    for name, typ in (("postgres-backup", CONTAINER), ("postgres-backups", VOLUME), ("postgres-backup-files-loader", CONTAINER)):
+        assert prod.options(name, typ).parent == component, name
+
+
+def test_dev_registers_no_backup_unless_turned_on():
+    dev = run_stack("dev")
+    assert "postgres-backup" not in containers(dev)
+    on = run_stack("dev", overrides={"standard-stack:postgres": {**DEV["postgres"], "backup": {"enabled": True}}})
+    assert "postgres-backup" in containers(on)
+
+
+def test_backup_container_is_labelled_with_its_own_component_kind(prod):
+    labels = labels_of(containers(prod)["postgres-backup"])
+    assert labels[COMPONENT_LABEL] == "postgres-backup"
+    assert labels["dev.standard-stack.service"] == "postgres-backup"
+
+
+def test_backup_container_runs_non_root_read_only_without_capabilities_or_ports(prod):
+    backup = containers(prod)["postgres-backup"]
+    assert backup.plain("user") == "999:0"
+    assert backup.plain("readOnly") is True
+    assert backup.plain("capabilities") == {"drops": ["ALL"]}
+    assert backup.plain("securityOpts") == ["no-new-privileges:true"]
+    assert not backup.plain("ports")
+
+
+def test_backup_container_has_limits_from_the_stack_file(prod):
+    backup = containers(prod)["postgres-backup"]
+    assert (backup.plain("memory"), backup.plain("memoryReservation"), backup.plain("cpus")) == (256, 64, "0.5")
+
+
+def test_backup_container_is_only_on_the_backend_network(prod):
+    networks = [n["name"] for n in containers(prod)["postgres-backup"].plain("networksAdvanced")]
+    assert networks == [containers(prod)["postgres"].plain("networksAdvanced")[0]["name"]]
+
+
+def test_backup_container_runs_the_script_from_its_file_bundle_on_the_configured_schedule(prod):
+    backup = containers(prod)["postgres-backup"]
+    assert backup.plain("entrypoints") == ["bash", "/opt/pg-backup/pg-backup.sh"]
+    assert backup.plain("command") == ["loop"]
+    env = env_of(backup)
+    assert (env["BACKUP_INTERVAL_SECONDS"], env["BACKUP_KEEP_COUNT"], env["BACKUP_KEEP_DAYS"]) == ("86400", "14", "30")
+    assert env["PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    script = containers(prod)["postgres-backup-files-loader"].plain("uploads")
+    assert [u["file"] for u in script] == ["/opt/pg-backup/pg-backup.sh"]
+    assert "pg_dump --format=custom" in script[0]["content"]
+
+
+def test_backup_health_check_is_the_scripts_freshness_check(prod):
+    tests = containers(prod)["postgres-backup"].plain("healthcheck")["tests"]
+    assert tests == ["CMD", "bash", "/opt/pg-backup/pg-backup.sh", "check"]
+
+
+def test_backup_reads_the_password_from_the_servers_secrets_volume_never_from_env(prod):
+    backup = containers(prod)["postgres-backup"]
+    assert not backup.is_secret("envs")
+    assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(backup.plain("envs"))
+    mounts = {v["containerPath"]: v for v in backup.plain("volumes")}
+    assert mounts["/run/secrets"]["volumeName"] == "standard-stack-prod-postgres-secrets-files"
+    assert mounts["/run/secrets"]["readOnly"] is True
+
+
+def test_backup_volume_is_protected_and_retained_in_prod(prod):
+    options = prod.options("postgres-backups", VOLUME)
+    assert (options.protect, options.retain_on_delete) == (True, True)
+    volume = next(v for v in prod.mocks.of_type(VOLUME) if v.name == "postgres-backups")
+    assert volume.plain("name") == "standard-stack-prod-postgres-backups"
+    mounts = {v["containerPath"]: v for v in containers(prod)["postgres-backup"].plain("volumes")}
+    assert mounts["/var/lib/postgresql"]["volumeName"] == "standard-stack-prod-postgres-backups"
+
+
+def test_backup_copy_to_a_host_directory_is_a_bind_mount_and_a_setting_of_the_script():
+    def program():
+        PostgresService(
+            "db",
+            PostgresServiceArgs(runtime=RUNTIME, network="net", backup=PostgresBackupArgs(copy_to="/srv/offsite")),
+        )
+
+    mocks = RecordingMocks()
+    run_program(mocks, {}, stack="test", program=program)
+    backup = next(c for c in mocks.of_type(CONTAINER) if c.name == "db-backup")
+    assert {"hostPath": "/srv/offsite", "containerPath": "/mnt/backup-copy"} in backup.plain("volumes")
+    assert "BACKUP_COPY_DIR=/mnt/backup-copy" in backup.plain("envs")
+
+
+def test_backup_waits_for_a_healthy_postgres(prod):
+    assert prod.depends_on("postgres-backup", "postgres")
+
+
+@pytest.mark.parametrize(
+    ("backup", "fragments"),
+    [
+        ({"copyTo": "backups/offsite"}, ["standard-stack:postgres.backup.copyTo", "/mnt/offsite/standard-stack"]),
+        ({"intervalMinutes": 0}, ["standard-stack:postgres.backup.intervalMinutes", "greater than or equal to 1"]),
+        ({"keepCount": 0}, ["standard-stack:postgres.backup.keepCount"]),
+        ({"schedule": "daily"}, ["standard-stack:postgres.backup.schedule: unknown setting"]),
+    ],
+    ids=["relative copyTo", "zero interval", "zero keepCount", "unknown key"],
+)
+def test_bad_backup_settings_are_refused_naming_the_key(backup, fragments):
+    with pytest.raises(ConfigError) as refused:
+        parse({**DEV, "postgres": {**DEV["postgres"], "backup": backup}}, source="Pulumi.test.yaml")
+    for fragment in fragments:
+        assert fragment in str(refused.value)
+
+
+def test_backups_default_to_on_in_prod_and_off_in_dev():
+    assert parse(DEV).postgres_backup_enabled is False
+    prod = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.prod.yaml").items()}
+    keys = frozenset({"postgresPassword", "redisPassword", "tlsCertificate", "tlsPrivateKey"})
+    assert parse({**prod, **{k: "x" for k in keys}}, secret_keys=keys).postgres_backup_enabled is True
+    off = {**prod, "postgres": {**prod["postgres"], "backup": {"enabled": False}}, **{k: "x" for k in keys}}
+    assert parse(off, secret_keys=keys).postgres_backup_enabled is False
+
+
+def test_password_rotation_job_runs_over_the_shared_socket_with_no_network(prod):
+    job = containers(prod)["postgres-password-rotation"]
+    assert job.plain("networkMode") == "none"
+    assert (job.plain("user"), job.plain("readOnly"), job.plain("mustRun"), job.plain("attach")) == ("999:0", True, False, True)
+    mounts = {v["containerPath"]: v["volumeName"] for v in job.plain("volumes")}
+    assert mounts == {
+        "/var/run/postgresql": "standard-stack-prod-postgres-socket",
+        "/run/secrets": "standard-stack-prod-postgres-secrets-files",
+    }
+    server = {v["containerPath"]: v["volumeName"] for v in containers(prod)["postgres"].plain("volumes")}
+    assert server["/var/run/postgresql"] == "standard-stack-prod-postgres-socket"
+
+
+def test_password_rotation_alters_the_owner_role_from_the_password_file_never_from_arguments(prod):
+    job = containers(prod)["postgres-password-rotation"]
+    script = job.plain("command")[0]
+    assert "\\set pw `cat /run/secrets/postgres_password`" in script and "ALTER ROLE :\"role\" PASSWORD :'pw';" in script
+    assert "PGUSER=app" in job.plain("envs")
+    for key in ("command", "envs", "labels", "entrypoints"):
+        assert not job.is_secret(key)
+        assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(job.plain(key))
+
+
+def test_password_rotation_reruns_whenever_the_password_file_changes(prod):
+    labels = labels_of(containers(prod)["postgres-password-rotation"])
+    assert labels["dev.standard-stack.files-revision"] == "postgres-secrets-files-loader-id"  # the loader's id
+    assert labels[COMPONENT_LABEL] == "postgres-rotation"
+
+
+def test_a_new_password_does_not_restart_the_database_server(prod):
+    assert "dev.standard-stack.files-revision" not in labels_of(containers(prod)["postgres"])
+
+
+def test_the_api_starts_only_after_the_password_rotation(prod):
+    assert prod.depends_on("postgres-password-rotation", "postgres")
+    assert prod.depends_on("api-migrate", "postgres-password-rotation")
+    assert prod.depends_on("api", "postgres-password-rotation")
+
+
+class FailedRotation(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name.endswith("-password-rotation"):
+            outputs.update(exitCode=2, containerLogs='psql: FATAL: role "app" does not exist')
+        return rid, outputs
+
+
+def test_a_failed_password_rotation_fails_the_deploy_with_its_log():
+    with pytest.raises(Exception) as failed:
+        run_program(
+            FailedRotation(),
+            {},
+            stack="test",
+            program=lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")),
+        )
+    assert "password rotation failed with exit code 2" in str(failed.value)
+    assert 'role "app" does not exist' in str(failed.value)
+
+
+def test_a_renamed_postgres_keeps_its_docker_volumes_and_aliases_its_old_resources():
+    """The engine derives each child's alias from the component's (pulumi/pulumi step_generator.go,
+    inheritedChildAlias: a child named "<parent>-…" is aliased to "<old parent>-…"), so `main-db-data`
+    is the old `postgres-data`; `docker_name` keeps the volumes' Docker names, so nothing is replaced."""
+
+    def program():
+        PostgresService(
+            "main-db",
+            PostgresServiceArgs(runtime=RUNTIME, network="net", docker_name="postgres", backup=PostgresBackupArgs()),
+            opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="postgres")]),
+        )
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=program)
+    component = run.options("main-db", "standard-stack:index:PostgresService")
+    assert len(component.aliases) == 1 and 'name: "postgres"' in component.aliases[0]
+    volumes = {v.name: v.plain("name") for v in run.mocks.of_type(VOLUME)}
+    assert volumes["main-db-data"] == "shop-test-postgres-data"
+    assert volumes["main-db-backups"] == "shop-test-postgres-backups"
+    children = [r.name for r in run.mocks.registered if r.name != "main-db"]
+    assert all(name.startswith("main-db-") for name in children), children
+
+
+def test_redis_password_rotation_reads_the_old_password_before_the_new_files_replace_it(prod):
+    assert prod.depends_on("redis-secrets-files-loader", "redis-password-rotation")
+    assert prod.depends_on("redis-password-rotation", "redis-rotation-files-loader")
+    job = containers(prod)["redis-password-rotation"]
+    mounts = {v["containerPath"]: (v["volumeName"], v.get("readOnly")) for v in job.plain("volumes")}
+    assert mounts == {
+        "/run/secrets": ("standard-stack-prod-redis-secrets-files", True),
+        "/run/rotation": ("standard-stack-prod-redis-rotation-files", True),
+    }
+    script = job.plain("command")[0]
+    assert '-x CONFIG SET requirepass <"$new"' in script and 'REDISCLI_AUTH="$(cat "$old")"' in script
+    for key in ("command", "envs", "labels"):
+        assert PROD_SECRETS["standard-stack:redisPassword"] not in str(job.plain(key))
+
+
+def test_a_new_redis_password_does_not_replace_the_redis_server(prod):
+    labels = labels_of(containers(prod)["redis"])
+    assert "dev.standard-stack.files-revision" not in labels
+    other = run_stack("prod", secrets={**PROD_SECRETS, "standard-stack:redisPassword": "another-password-1a2b3c"})
+    assert labels_of(containers(other)["redis"]) == labels
+
+
+def test_a_new_redis_memory_limit_still_replaces_the_redis_server(prod):
+    prod_cfg = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.prod.yaml").items()}
+    smaller = {"standard-stack:redis": {**prod_cfg["redis"], "maxmemory": "128Mi"}}
+    other = run_stack("prod", overrides=smaller, secrets=PROD_SECRETS)
+    key = "dev.standard-stack.config-revision"
+    assert labels_of(containers(other)["redis"])[key] != labels_of(containers(prod)["redis"])[key]
