@@ -27,7 +27,17 @@ from .props import (
 )
 
 Report = Callable[..., None]
-NON_ROOT_KINDS = ("api", "web", "proxy", "postgres", "redis")
+NON_ROOT_KINDS = (
+    "api",
+    "web",
+    "proxy",
+    "postgres",
+    "redis",
+    "postgres-backup",
+    "postgres-rotation",
+    "redis-rotation",
+    "proxy-acme",
+)
 PROXY_KIND = "proxy"
 LOOPBACK = "127.0.0.1"
 RESTART_POLICIES = ("on-failure", "always", "unless-stopped")
