@@ -195,6 +195,29 @@ def service_container(
     )
 
 
+def job_succeeded(job: docker.Container, *, name: str, what: str, consequence: str) -> pulumi.Output[str]:
+    """A one-shot job (``attach``) that must succeed: its failure fails the deploy, with the job's own log.
+
+    The provider records a non-zero exit code without failing (terraform-provider-docker,
+    resource_docker_container_funcs.go, resourceDockerContainerCreate: ``attach`` only waits for
+    the exit), so the program checks it. Depend on the returned output (e.g. in a label) to order
+    what must only happen after the job.
+    """
+
+    def check(result: list[Any]) -> str:
+        exit_code, logs = result
+        if exit_code is None:  # preview of a new job: nothing ran yet
+            return "pending"
+        if int(exit_code) != 0:
+            raise pulumi.RunError(
+                f"{name}: {what} failed with exit code {int(exit_code)}; {consequence}.\n"
+                f"--- {what} log ---\n{(logs or '').strip()[-4000:]}\n---"
+            )
+        return "ok"
+
+    return pulumi.Output.all(job.exit_code, job.container_logs).apply(check)
+
+
 def pulled_image(name: str, *, runtime: Runtime, reference: str, parent: pulumi.Resource) -> docker.RemoteImage:
     """An official image, pulled for the Docker host's platform and kept when the stack goes."""
     return docker.RemoteImage(

@@ -17,6 +17,7 @@ from ._wiring import (
     data_volume,
     hardening,
     healthcheck,
+    job_succeeded,
     labels,
     loopback_port,
     object_labels,
@@ -165,9 +166,7 @@ class PostgresService(pulumi.ComponentResource):
         )
 
         self.rotation = self._password_rotation(name, args, image=image.image_id, secrets=secrets)
-        rotated = pulumi.Output.all(self.rotation.exit_code, self.rotation.container_logs).apply(
-            lambda result: _require_rotation(name, result[0], result[1])
-        )
+        rotated = job_succeeded(self.rotation, name=name, what="password rotation", consequence="the role keeps its old password")
         self.ready: list[pulumi.Resource] = [self.container, self.rotation]
         """Depend on these to start only once the server is healthy and holds the current password."""
 
@@ -240,18 +239,6 @@ class PostgresService(pulumi.ComponentResource):
             **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container, secrets.loader]),
         )
-
-
-def _require_rotation(name: str, exit_code: int | None, logs: str | None) -> str:
-    """A failed rotation fails the deploy with the job's output (the API would be locked out)."""
-    if exit_code is None:  # preview: nothing ran yet
-        return "pending"
-    if int(exit_code) != 0:
-        raise pulumi.RunError(
-            f"{name}: password rotation failed with exit code {int(exit_code)}; the role keeps its old password.\n"
-            f"--- rotation log ---\n{(logs or '').strip()}\n--------------------"
-        )
-    return "ok"
 
 
 class PostgresBackup:

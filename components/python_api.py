@@ -20,6 +20,7 @@ from ._wiring import (
     build_image,
     hardening,
     healthcheck,
+    job_succeeded,
     labels,
     service_container,
 )
@@ -114,9 +115,7 @@ class PythonApi(pulumi.ComponentResource):
             **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *args.depends_on]),
         )
-        migrated = pulumi.Output.all(self.migration.exit_code, self.migration.container_logs).apply(
-            lambda result: _require_success(name, result[0], result[1])
-        )
+        migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not started")
 
         volumes = [secrets.mount()]
         if args.hot_reload_source:
@@ -174,15 +173,3 @@ def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:
         "REDIS_PORT": args.redis.port,
     }
     return [pulumi.Output.concat(key, "=", pulumi.Output.from_input(value).apply(str)) for key, value in sorted(plain.items())]
-
-
-def _require_success(name: str, exit_code: int | None, logs: str | None) -> str:
-    """A failed migration fails the deploy, with the migration's own output in the error."""
-    if exit_code is None:  # preview of a new container: nothing ran yet
-        return "pending"
-    if int(exit_code) != 0:
-        raise pulumi.RunError(
-            f"{name}: database migration failed with exit code {int(exit_code)}; the API was not started.\n"
-            f"--- migration log ---\n{(logs or '').strip()}\n---------------------"
-        )
-    return "ok"

@@ -22,6 +22,7 @@ from ._wiring import (
     data_volume,
     hardening,
     healthcheck,
+    job_succeeded,
     labels,
     loopback_port,
     pulled_image,
@@ -122,8 +123,8 @@ class RedisService(pulumi.ComponentResource):
             parent=self,
             before_loading=rotation_job,
         )
-        rotated = pulumi.Output.all(self.rotation.exit_code, self.rotation.container_logs).apply(
-            lambda result: _require_rotation(name, result[0], result[1])
+        rotated = job_succeeded(
+            self.rotation, name=name, what="password rotation", consequence="the server keeps its old password"
         )
         # Replaced when the non-secret configuration changes; a new password alone is applied in place.
         config_revision = hashlib.sha256(render_redis_conf("", args.maxmemory, args.maxmemory_policy).encode()).hexdigest()[:16]
@@ -220,15 +221,3 @@ class RedisService(pulumi.ComponentResource):
             **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[rotation_files.loader, server_files]),
         )
-
-
-def _require_rotation(name: str, exit_code: int | None, logs: str | None) -> str:
-    """A failed rotation fails the deploy with the job's output, before the new files are written."""
-    if exit_code is None:
-        return "pending"
-    if int(exit_code) != 0:
-        raise pulumi.RunError(
-            f"{name}: password rotation failed with exit code {int(exit_code)}; the server keeps its old password.\n"
-            f"--- rotation log ---\n{(logs or '').strip()}\n--------------------"
-        )
-    return "ok"

@@ -30,6 +30,7 @@ from ._wiring import (
     StrictModel,
     build_image,
     healthcheck,
+    job_succeeded,
     labels,
     service_container,
 )
@@ -193,8 +194,11 @@ class Reload:
 
     def __init__(self, container: docker.Container, name: str) -> None:
         self.container = container
-        self.done: pulumi.Output[str] = pulumi.Output.all(container.exit_code, container.container_logs).apply(
-            lambda values: _require_reloaded(name, values[0], values[1])
+        self.done: pulumi.Output[str] = job_succeeded(
+            container,
+            name=name,
+            what="nginx reload",
+            consequence="nginx did not take the new configuration and keeps serving the previous one",
         )
 
 
@@ -228,17 +232,6 @@ def reload_in_place(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
     )
     return Reload(container, name)
-
-
-def _require_reloaded(name: str, exit_code: int | None, logs: str | None) -> str:
-    if exit_code is None:  # preview of a new reload: nothing ran yet
-        return "pending"
-    if int(exit_code) != 0:
-        raise pulumi.RunError(
-            f"{name}: nginx did not take the new configuration (nginx-reload exit code {int(exit_code)}); "
-            f"the proxy keeps serving the previous one.\n{(logs or '').strip()[-2000:]}"
-        )
-    return "reloaded"
 
 
 def _local_url(args: ReverseProxyArgs) -> str:
