@@ -244,7 +244,7 @@ class FileBundle:
         mount_path: str,
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
-        depends_on: Sequence[pulumi.Resource] = (),
+        depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
     ) -> None:
         """``depends_on``: e.g. the image's release resource, so the loader goes before the image it ran."""
         self.mount_path = mount_path.rstrip("/")

@@ -179,6 +179,10 @@ class ReleaseArgs(StrictModel):
     setting: str = Field("release", description="Config key named in error messages.")
 
 
+def _tags(value: Any) -> list[str]:
+    return [t for t in (value or []) if isinstance(t, str)]
+
+
 def kept_releases(current: str, history: Sequence[str] | None, keep: int) -> list[str]:
     """The releases to keep, newest first: the current one, then the history without duplicates."""
     ordered = [current, *[t for t in (history or []) if isinstance(t, str)]]
@@ -188,8 +192,10 @@ def kept_releases(current: str, history: Sequence[str] | None, keep: int) -> lis
 class Release:
     """The image one service runs: built from its sources (tagged by content) or a pinned earlier release.
 
-    ``reference`` is what containers run (the image id), ``depends_on`` what they must depend on,
-    ``kept`` the releases on the host after this deploy (newest first), ``image`` the build (None when pinned).
+    ``reference`` is what containers run (the image id), ``depends_on`` what they must depend on (the
+    running release's resource: removed only after them), ``kept`` the releases on the host after this
+    deploy (newest first), ``image`` the build (None when pinned). A pin is checked against the
+    history before any release resource is declared.
     """
 
     def __init__(
@@ -207,36 +213,47 @@ class Release:
         self.repository = repository
         self.image: docker.Image | None = None
         self._name, self._runtime, self._parent = name, runtime, parent
-        if args.pin is None:
+        pin, setting, keep = args.pin, args.setting, args.keep
+        history = pulumi.Output.from_input(args.history)
+
+        if pin is None:
             self.tag = release_tag(runtime, build)
             self.image = build_image(
                 name, runtime=runtime, service=service, build=build, registry=registry, parent=parent, tag=self.tag
             )
             current = self._release_image(self.tag, depends_on=[self.image])
             self.reference: pulumi.Output[str] = self.image.repo_digest
+            self.depends_on: list[pulumi.Input[pulumi.Resource]] = [current]
+
+            def keep_earlier(value: Any) -> list[str]:
+                kept = kept_releases(self.tag, _tags(value), keep)
+                for tag in kept[1:]:
+                    self._release_image(tag, depends_on=[])
+                return kept
+
+            self.kept: pulumi.Output[list[str]] = history.apply(keep_earlier)
         else:
-            self.tag = args.pin
-            current = self._release_image(self.tag, depends_on=[])
-            self.reference = current.image_id
+            self.tag = pin
+
+            def keep_pinned(value: Any) -> tuple[list[str], docker.RemoteImage]:
+                # Checked before any release resource is declared: a wrong pin changes nothing.
+                earlier = _tags(value)
+                if pin not in earlier:
+                    raise pulumi.RunError(
+                        f"{setting}: {pin!r} is not a release of stack {runtime.stack} kept on the Docker host; "
+                        f"kept releases, newest first: {', '.join(earlier) or 'none yet'}. Set it to one of them "
+                        f"(`scripts/releases {runtime.stack} {service}` lists them), or unset it to build."
+                    )
+                kept = kept_releases(pin, earlier, keep)
+                images = {tag: self._release_image(tag, depends_on=[]) for tag in kept}
+                return kept, images[pin]
+
+            pinned = history.apply(keep_pinned)
+            self.kept = pinned.apply(lambda result: result[0])
+            current_image = pinned.apply(lambda result: result[1])
+            self.reference = current_image.apply(lambda image: image.image_id)
+            self.depends_on = [current_image]
         self.image_name = f"{repository}:{self.tag}"
-        self.current = current
-        self.depends_on: list[pulumi.Resource] = [current]
-        pin, setting, keep = args.pin, args.setting, args.keep
-
-        def declare(history: Any) -> list[str]:
-            earlier = [t for t in (history or []) if isinstance(t, str)]
-            if pin is not None and pin not in earlier:
-                raise pulumi.RunError(
-                    f"{setting}: {pin!r} is not a release of stack {runtime.stack} kept on the Docker host; "
-                    f"kept releases, newest first: {', '.join(earlier) or 'none yet'}. "
-                    f"Set it to one of them (`scripts/releases {runtime.stack} {service}` lists them), or unset it to build."
-                )
-            kept = kept_releases(self.tag, earlier, keep)
-            for tag in kept[1:]:
-                self._release_image(tag, depends_on=[])
-            return kept
-
-        self.kept: pulumi.Output[list[str]] = pulumi.Output.from_input(args.history).apply(declare)
 
     def _release_image(self, tag: str, *, depends_on: list[pulumi.Resource]) -> docker.RemoteImage:
         return docker.RemoteImage(
