@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import engine_api
@@ -205,16 +206,18 @@ def test_logs_follow_streams_the_current_container(scenario):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(logs.stdout or []), daemon=True)
+    reader.start()
     try:
-        assert logs.stdout is not None
-        assert logs.stdout.readline().startswith("==> ")
-        http("GET", f"{scenario.base}/healthz")
-        http("GET", f"{scenario.base}/api/health?e2e-follow")
-        seen = ""
+        # requests until one shows up: `docker logs -f` attaches a moment after the header is printed
         deadline = time.monotonic() + 30
-        while "e2e-follow" not in seen and time.monotonic() < deadline:
-            seen += logs.stdout.readline()
-        assert "e2e-follow" in seen
+        while not any("e2e-follow" in line for line in lines) and time.monotonic() < deadline:
+            http("GET", f"{scenario.base}/api/health?e2e-follow")
+            time.sleep(0.5)
+        assert lines and lines[0].startswith("==> ")
+        assert any("e2e-follow" in line for line in lines[1:]), lines[:5]
+        assert logs.poll() is None  # still following
     finally:
         logs.terminate()
         logs.wait(timeout=10)
