@@ -121,6 +121,8 @@ def test_v1_then_v2_gets_a_new_immutable_tag_keeps_v1_and_drops_no_request(scena
     assert second.outputs["releases"]["api"] == [v2, v1]
     assert scenario.served_release() == "v2"
     assert image_exists(f"standard-stack-api:{v1}") and image_exists(f"standard-stack-api:{v2}")
+    changed = {name: action for name, action in second.actions.items() if action not in ("same", "read")}
+    assert set(changed) == {"api-image", f"api-release-{v2}", "api-migrate", "api", "api-secrets-files-loader"}, changed
     assert container_ops(second, "api") == ["create-replacement", "replace", "delete-replaced"]
     assert loop.total > 20
     assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
