@@ -19,6 +19,7 @@ from components import (
     RedisConnection,
     RedisService,
     RedisServiceArgs,
+    ReleaseArgs,
     ReverseProxy,
     ReverseProxyArgs,
     Runtime,
@@ -38,6 +39,23 @@ runtime = Runtime(
     project=pulumi.get_project(), stack=pulumi.get_stack(), restart=cfg.restart, logging=cfg.logging, platform=cfg.platform
 )
 protect = cfg.protect_data
+
+# The releases this stack kept so far (its own `releases` output from the last deploy, newest first):
+# the program keeps the newest `releasesKept` of them on the Docker host and may pin one of them.
+previous = pulumi.StackReference(
+    "previous-deploy", stack_name=f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+)
+history = previous.get_output("releases").apply(lambda value: value if isinstance(value, dict) else {})
+
+
+def release_args(service: str, pin: str | None) -> ReleaseArgs:
+    return ReleaseArgs(
+        pin=pin,
+        history=history.apply(lambda value: list(value.get(service) or [])),
+        keep=cfg.releases_kept,
+        setting=f"standard-stack:{service}.release",
+    )
+
 
 networks = StackNetworks("networks", StackNetworksArgs(runtime=runtime, backend_internal=cfg.networks.backend_internal))
 
@@ -100,6 +118,7 @@ api = PythonApi(
         workers=cfg.api.workers,
         hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
         resources=cfg.api.resources,
+        release=release_args("api", cfg.api.release),
         depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
     ),
 )
@@ -116,6 +135,7 @@ web = NextApp(
         public_url=cfg.public_url,
         hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
         resources=cfg.web.resources,
+        release=release_args("web", cfg.web.release),
     ),
 )
 
@@ -162,5 +182,16 @@ pulumi.export("health_url", proxy.health_url)
 pulumi.export("api_health_url", proxy.url.apply(lambda url: f"{url}/api/health"))
 pulumi.export("api_ready_url", proxy.url.apply(lambda url: f"{url}/api/health/ready"))
 pulumi.export("images", {"api": api.image_name, "web": web.image_name, "proxy": proxy.image_name})
+pulumi.export("releases", {"api": api.releases, "web": web.releases})  # kept on the host, newest (running) first
+pulumi.export(
+    "containers",  # the current container of each service (`scripts/logs <stack> <service>` reads them by label)
+    {
+        "postgres": postgres.container.name,
+        "redis": redis.container.name,
+        "api": api.container_name,
+        "web": web.container_name,
+        "proxy": proxy.container_name,
+    },
+)
 pulumi.export("database_url", postgres.url)  # secret: shown only with `pulumi stack output --show-secrets`
 pulumi.export("redis_url", redis.url)  # secret

@@ -11,6 +11,7 @@ from .nginx import ProxyRoute
 from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
 from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
 from .redis import RedisService, RedisServiceArgs
+from .releases import ReleaseArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "RedisConnection",
     "RedisService",
     "RedisServiceArgs",
+    "ReleaseArgs",
     "Resources",
     "ReverseProxy",
     "ReverseProxyArgs",

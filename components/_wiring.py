@@ -271,9 +271,11 @@ class FileBundle:
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
         before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
+        depends_on: Sequence[pulumi.Resource] = (),
     ) -> None:
         """``before_loading`` registers resources that must run after the volume exists and before
-        new files replace the old ones (a job that still needs the old files), given the volume."""
+        new files replace the old ones (a job that still needs the old files), given the volume.
+        ``depends_on``: e.g. the image's release resource, so the loader goes before the image it ran."""
         self.mount_path = mount_path.rstrip("/")
         self.volume = docker.Volume(
             f"{name}-files",
@@ -297,7 +299,7 @@ class FileBundle:
                 docker.ContainerUploadArgs(file=f"{self.mount_path}/{path}", content=content, permissions="0440")
                 for path, content in sorted(files.items())
             ],
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=first or None),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[*first, *depends_on] or None),
         )
         self.revision: pulumi.Output[str] = self.loader.id
 
@@ -317,17 +319,30 @@ class ImageBuild(StrictModel):
 
 
 def build_image(
-    name: str, *, runtime: Runtime, service: str, build: ImageBuild, registry: str | None, parent: pulumi.Resource
+    name: str,
+    *,
+    runtime: Runtime,
+    service: str,
+    build: ImageBuild,
+    registry: str | None,
+    parent: pulumi.Resource,
+    tag: str | None = None,
 ) -> docker.Image:
     """Build on the Docker host the provider points at; push only when a registry is configured.
 
-    The tag is stable (no timestamps), so an unchanged context is an unchanged resource; containers
-    use ``repo_digest`` (the image id when not pushed), so a rebuilt image always replaces them.
+    The tag is immutable: ``<stack>-<content digest>`` (``components.releases.release_tag``) unless
+    given. Unchanged sources keep the tag, so an unchanged context is an unchanged resource; changed
+    sources get a new tag, and the previous image keeps its own. Containers use ``repo_digest`` (the
+    image id when not pushed), so a rebuilt image always replaces them.
     """
+    if tag is None:
+        from .releases import release_tag  # releases builds on this module
+
+        tag = release_tag(runtime, build)
     repository = f"{registry.rstrip('/')}/{runtime.project}-{service}" if registry else f"{runtime.project}-{service}"
     return docker.Image(
         f"{name}-image",
-        image_name=f"{repository}:{runtime.stack}",
+        image_name=f"{repository}:{tag}",
         build=docker.DockerBuildArgs(
             context=build.context,
             dockerfile=build.dockerfile or f"{build.context.rstrip('/')}/Dockerfile",

@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
 from .nginx import BodySize, ServerName
 from .redis import EvictionPolicy
+from .releases import TAG_PATTERN
 from .units import Memory, to_bytes
 
 NAMESPACE = "standard-stack"
@@ -39,6 +40,7 @@ Version = Annotated[
     str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["17", "16.4", "7.4-bookworm"])
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]
+ReleaseTag = Annotated[str, Field(pattern=TAG_PATTERN, examples=["dev-3f9a1c0b7d2e", "prod-0a1b2c3d4e5f"])]
 
 
 class Section(BaseModel):
@@ -99,6 +101,9 @@ class ApiSettings(Section):
     build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
     python_version: Version = Field("3.12", description="Python base image version (build arg PYTHON_VERSION).")
     workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
+    release: ReleaseTag | None = Field(
+        None, description="Roll back: deploy this kept release (`scripts/releases <stack> api`) instead of building."
+    )
     resources: Resources = Resources()
 
 
@@ -107,6 +112,9 @@ class WebSettings(Section):
 
     build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
     node_version: Version = Field("22", description="Node.js base image version (build arg NODE_VERSION).")
+    release: ReleaseTag | None = Field(
+        None, description="Roll back: deploy this kept release (`scripts/releases <stack> web`) instead of building."
+    )
     resources: Resources = Resources()
 
 
@@ -193,6 +201,9 @@ class StackConfig(Section):
     platform: Platform = Field(
         "linux/amd64", description="Platform of the Docker host; images are built and pulled for it (linux/amd64, linux/arm64)."
     )
+    releases_kept: int = Field(
+        5, ge=1, le=100, description="Releases of the API and of the web app kept on the Docker host (the running one included)."
+    )
     networks: NetworkSettings = NetworkSettings()
     postgres: PostgresSettings = PostgresSettings()
     redis: RedisSettings = RedisSettings()
@@ -214,6 +225,9 @@ class StackConfig(Section):
                 problems.append(
                     (f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)")
                 )
+        for name in ("api", "web"):
+            if getattr(self, name).release is not None and self.hot_reload:
+                problems.append((f"{name}.release", "needs hotReload: false (hot reload runs the sources, not a release)"))
         if self.environment == "prod":
             if self.hot_reload:
                 problems.append(("hotReload", "must be false in prod (bind-mounted sources are for dev)"))
@@ -299,6 +313,12 @@ def _examples(loc: tuple[Any, ...]) -> list[str]:
     examples = list(field.examples or []) if field else []
     for meta in getattr(field, "metadata", []) if field else []:
         examples += list(getattr(meta, "examples", None) or [])
+    if not examples and field is not None:  # an optional annotated type (``ReleaseTag | None``) keeps them inside
+        import typing
+
+        for arg in typing.get_args(field.annotation):
+            for meta in getattr(arg, "__metadata__", ()):
+                examples += list(getattr(meta, "examples", None) or [])
     return examples
 
 
@@ -445,6 +465,7 @@ def _type_name(annotation: Any) -> str:
         ServerName: "host name (`example.com`, `*.example.com`, `_`)",
         BodySize: "nginx size (`512k`, `10m`, `1g`)",
         Platform: "platform (`linux/amd64`, `linux/arm64`)",
+        ReleaseTag: "release tag (`dev-3f9a1c0b7d2e`)",
     }
     for alias, name in named.items():
         if annotation == alias:

@@ -9,7 +9,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, build_image, healthcheck, service_container
+from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, healthcheck, service_container
+from .releases import Release, ReleaseArgs
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
@@ -27,10 +28,12 @@ class NextAppArgs(StrictModel):
     alias: str = "web"
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/src, run with next dev.")
     resources: Resources = Resources()
+    release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
 
 
 class NextApp(pulumi.ComponentResource):
-    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``."""
+    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
+    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first)."""
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:NextApp", name, None, opts)
@@ -40,8 +43,11 @@ class NextApp(pulumi.ComponentResource):
         build = args.build.model_copy(
             update={"args": {"NODE_VERSION": args.node_version, **args.build.args}, "target": "dev" if dev else args.build.target}
         )
-        self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
-        digest = self.image.repo_digest
+        self.release = Release(
+            name, runtime=runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
+        )
+        self.image = self.release.image  # None when a release is pinned: nothing is built
+        digest = self.release.reference
 
         kwargs: dict[str, Any] = {}
         if dev:
@@ -73,14 +79,22 @@ class NextApp(pulumi.ComponentResource):
                 "HOSTNAME=0.0.0.0",
             ],
             user=APP_USER,
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False, depends_on=self.release.depends_on),
             **kwargs,
         )
 
         self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")
-        self.image_name = self.image.image_name
+        self.image_name = pulumi.Output.from_input(self.release.image_name)
         self.image_digest = digest
         self.container_name = self.container.name
+        self.releases = self.release.kept
         self.register_outputs(
-            {"url": self.url, "image_name": self.image_name, "image_digest": digest, "container_name": self.container_name}
+            {
+                "url": self.url,
+                "image_name": self.image_name,
+                "image_digest": digest,
+                "container_name": self.container_name,
+                "release": self.release.tag,
+                "releases": self.releases,
+            }
         )

@@ -17,13 +17,13 @@ from ._wiring import (
     Resources,
     Runtime,
     StrictModel,
-    build_image,
     hardening,
     healthcheck,
     job_succeeded,
     labels,
     service_container,
 )
+from .releases import Release, ReleaseArgs
 
 PORT = 8000
 SECRETS_PATH = "/run/secrets"
@@ -65,11 +65,13 @@ class PythonApiArgs(StrictModel):
     migrate_command: list[str] = Field(default_factory=lambda: ["alembic", "upgrade", "head"])
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/app, run with --reload.")
     resources: Resources = Resources()
+    release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
 
 
 class PythonApi(pulumi.ComponentResource):
-    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``.
+    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
+    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
 
     ``migration`` is the one-shot container that ran ``alembic upgrade head`` for this image.
     """
@@ -84,8 +86,12 @@ class PythonApi(pulumi.ComponentResource):
                 "target": "dev" if args.hot_reload_source else args.build.target,
             }
         )
-        self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
-        digest = self.image.repo_digest
+        self.release = Release(
+            name, runtime=runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
+        )
+        self.image = self.release.image  # None when a release is pinned: nothing is built
+        digest = self.release.reference
+        uses_image = self.release.depends_on
 
         secrets = FileBundle(
             f"{name}-secrets",
@@ -95,6 +101,7 @@ class PythonApi(pulumi.ComponentResource):
             mount_path=SECRETS_PATH,
             files={"postgres_password": args.database.password, "redis_password": args.redis.password},
             parent=self,
+            depends_on=uses_image,
         )
         envs = _settings_env(args)
         self.migration = docker.Container(
@@ -113,7 +120,7 @@ class PythonApi(pulumi.ComponentResource):
             volumes=[secrets.mount()],
             labels=labels(runtime, f"{name}-migrate", component="api-migration"),
             **hardening(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *args.depends_on]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *uses_image, *args.depends_on]),
         )
         migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not started")
 
@@ -141,16 +148,26 @@ class PythonApi(pulumi.ComponentResource):
             extra_labels={"dev.standard-stack.files-revision": secrets.revision, "dev.standard-stack.migrated": migrated},
             # no fixed name: a new container starts and turns healthy before the old one is removed
             opts=pulumi.ResourceOptions(
-                parent=self, delete_before_replace=False, depends_on=[self.migration, secrets.loader, *args.depends_on]
+                parent=self,
+                delete_before_replace=False,
+                depends_on=[self.migration, secrets.loader, *uses_image, *args.depends_on],
             ),
         )
 
         self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")
-        self.image_name = self.image.image_name
+        self.image_name = pulumi.Output.from_input(self.release.image_name)
         self.image_digest = digest
         self.container_name = self.container.name
+        self.releases = self.release.kept
         self.register_outputs(
-            {"url": self.url, "image_name": self.image_name, "image_digest": digest, "container_name": self.container_name}
+            {
+                "url": self.url,
+                "image_name": self.image_name,
+                "image_digest": digest,
+                "container_name": self.container_name,
+                "release": self.release.tag,
+                "releases": self.releases,
+            }
         )
 
 

@@ -148,15 +148,31 @@ class RecordingMonitor(MockMonitor):
         )
         return super().RegisterResource(request)
 
+    def ReadResource(self, request):
+        """Reads (a StackReference) have no replacement or protection options of their own."""
+        self.options[(request.type, request.name)] = Options(
+            parent=request.parent,
+            dependencies=list(request.dependencies),
+            delete_before_replace=False,
+            delete_before_replace_defined=False,
+            protect=False,
+            retain_on_delete=False,
+        )
+        return super().ReadResource(request)
+
     def urn_of(self, name: str, typ: str = CONTAINER) -> str:
         return next(urn for urn in self.resources if urn.endswith(f"{typ}::{name}"))
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Deterministic stand-ins for provider outputs; records every registration."""
+    """Deterministic stand-ins for provider outputs; records every registration.
 
-    def __init__(self) -> None:
+    ``stack_outputs`` are what a StackReference reads: the outputs of the stack's previous deploy.
+    """
+
+    def __init__(self, stack_outputs: Mapping[str, Any] | None = None) -> None:
         self.registered: list[Registered] = []
+        self.stack_outputs = dict(stack_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):  # type: ignore[override]
         self.registered.append(Registered(args.typ, args.name, dict(args.inputs)))
@@ -170,6 +186,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["repoDigest"] = fake
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             outputs.update(imageId=fake, repoDigest="")
+        elif args.typ == "pulumi:pulumi:StackReference":
+            outputs.update(outputs=self.stack_outputs, secretOutputNames=[])
         elif args.typ == "random:index/randomPassword:RandomPassword":
             outputs["result"] = f"generated-{args.name}-0123456789abcdef"
         return f"{args.name}-id", outputs

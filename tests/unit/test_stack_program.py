@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.program import CONTAINER
@@ -34,6 +36,11 @@ def test_registers_each_of_the_five_components_once(stack, dev, prod):
         assert (typ, name) in registered
 
 
+def release_of(run, service: str) -> str:
+    """The release tag the program built for ``service`` (``<stack>-<12 hex>``)."""
+    return run.mocks.named(f"{service}-image").plain("imageName").split(":", 1)[1]
+
+
 def test_exact_resource_graph_of_the_dev_stack(dev):
     by_type: dict[str, list[str]] = {}
     for r in dev.mocks.registered:
@@ -47,8 +54,11 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
         "standard-stack:index:ReverseProxy": ["proxy"],
         "docker:index/network:Network": ["networks-backend", "networks-frontend"],
         "random:index/randomPassword:RandomPassword": ["postgres-password", "redis-password"],
-        "docker:index/remoteImage:RemoteImage": ["postgres-image", "redis-image"],
+        "docker:index/remoteImage:RemoteImage": sorted(
+            ["postgres-image", "redis-image", f"api-release-{release_of(dev, 'api')}", f"web-release-{release_of(dev, 'web')}"]
+        ),
         "docker:index/image:Image": ["api-image", "proxy-image", "web-image"],
+        "pulumi:pulumi:StackReference": ["previous-deploy"],
         "docker:index/volume:Volume": [
             "api-secrets-files",
             "postgres-data",
@@ -156,6 +166,8 @@ def test_credentials_are_exported_only_as_secrets(stack, dev, prod):
         "api_health_url": False,
         "api_ready_url": False,
         "images": False,
+        "releases": False,
+        "containers": False,
         "database_url": True,
         "redis_url": True,
     }
@@ -226,11 +238,11 @@ def test_containers_reference_images_by_immutable_id(prod):
         assert c.plain("image").startswith("sha256:"), name
 
 
-def test_images_are_built_locally_without_push_and_tagged_per_stack(prod):
+def test_images_are_built_locally_without_push_and_tagged_by_stack_and_content(prod):
     images = {r.name: r for r in prod.mocks.of_type("docker:index/image:Image")}
     for service in ("api", "web", "proxy"):
         image = images[f"{service}-image"]
-        assert image.plain("imageName") == f"standard-stack-{service}:prod"
+        assert re.fullmatch(rf"standard-stack-{service}:prod-[0-9a-f]{{12}}", image.plain("imageName")), image.plain("imageName")
         assert image.plain("skipPush") is True
         assert image.plain("build")["dockerfile"] == f"images/{service}/Dockerfile"
 
