@@ -20,7 +20,7 @@ import time
 import traceback
 from typing import Any
 
-from . import cli, images, program, report
+from . import cli, healthy, images, program, proxy, report
 from .common import RESULTS, WORK, docker, load_average, log, remove_bench_images
 
 SECTIONS = ("sizes", "cache", "healthy", "proxy", "upstream", "program", "cli")
@@ -76,7 +76,8 @@ def cleanup() -> None:
     for sub in ("ctx", "ctx-sizes", "stack"):
         shutil.rmtree(WORK / sub, ignore_errors=True)
     cli.remove_tree(cli.BUILD_WORK)
-    for leftover in WORK.glob("cli-*-bench-*"):  # a deploy copy a killed run could not remove itself
+    leftovers = [*WORK.glob("cli-*-bench-*"), *WORK.glob(f"{healthy.NAME}-*")]
+    for leftover in leftovers:  # a deploy copy a killed run could not remove itself
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -113,7 +114,6 @@ def main(argv: list[str]) -> int:
             results["cache"] = images.measure_cache(args.reps)
             results["meta"]["load_after_cache"] = load_average()
         if "healthy" in args.only or "proxy" in args.only:
-            from . import healthy, proxy
 
             def on_last(stack: Any) -> Any:
                 if "proxy" not in args.only:

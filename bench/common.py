@@ -1,8 +1,9 @@
 """Shared pieces of the benchmark: paths, the Docker CLI, statistics over repeated runs, clean-up.
 
 Everything the benchmark creates on the engine carries `standard-stack.bench=1` (images built
-here) or an e2e-harness label whose value starts with `bench` (the stack's containers, networks
-and volumes, created by tests/e2e/harness), so clean-up removes exactly what this run made.
+here) or belongs to a stack whose name ends in `-bench` (its containers, networks and volumes carry
+the program's own `dev.standard-stack.stack=<name>` label; tests/e2e/deploy.py, `labelled`), so
+clean-up removes exactly what this run made.
 """
 
 from __future__ import annotations

@@ -1,39 +1,45 @@
-"""Time to healthy: the prod stack deployed by the e2e harness, from an engine holding its images.
+"""Time to healthy: the prod stack deployed by the real Pulumi CLI, from an engine holding its images.
 
-The stack is the real program with Pulumi.prod.yaml, deployed by tests/e2e/harness (mocks that
-apply each resource to the local engine) from a private copy of the program under bench/.work/,
-with tests/e2e/overrides.yaml selecting the stand-in base versions and a bench override file
-giving plain secrets and its own ports. It runs as stack `bench` (objects named
-standard-stack-bench-*, images tagged :bench) so it never collides with an e2e run of `prod`.
+The stack is the real program with Pulumi.prod.yaml, deployed by the e2e tier's ``Deployment``
+(tests/e2e/deploy.py: a private copy of the repository under bench/.work/, tests/e2e/overrides*.yaml
+selecting the stand-in base versions, a local file backend, passphrase secrets, the CLI and
+providers from .tools/bin) with generated passwords, a self-signed certificate and published ports
+of its own (373xx). It runs as stack ``prod-healthy-bench`` (Docker objects
+``standard-stack-prod-healthy-bench-*``), so it never collides with an e2e run of ``prod``, with
+the cli section's ``prod-bench`` or with another engineer's stack on the same engine.
 
-Per service, times come from `docker inspect`: State.StartedAt and the end of the first passing
-health probe, both against the wall clock taken just before the deploy started.
+One untimed warm-up ``pulumi up`` first builds the images (the docker provider builds on every
+``up``; afterwards those builds are cache-warm), then the stack is destroyed and each repetition
+deploys it from nothing: ``pulumi up`` (timed), ``pulumi preview --expect-no-changes`` (not timed),
+then a comment appended to the copy's API source and ``pulumi up`` again (timed) and the no-change
+check again. Between repetitions the stack is destroyed, protected resources and retained volumes
+included, so every repetition starts with an empty database.
+
+Per service, times come from ``docker inspect``: State.StartedAt and the end of the first passing
+health probe, both against the wall clock taken just before ``pulumi up`` started.
 """
 
 from __future__ import annotations
 
-import secrets as pysecrets
-import sys
+import os
+import shutil
+import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
+from . import cli
+from .common import WORK, load_average, log, stats
 
-from .common import BUILD_ARGS, E2E, WORK, docker, log, stats
-
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-from harness import destroy, remove_labelled, run_program
-from stack import containers, copy_project, http, self_signed_cert
-from stack import service_containers as service_containers  # re-exported for bench.proxy
-
-STACK = "bench"
-HTTP_PORT, HTTPS_PORT = 38080, 38443
+NAME = "prod-healthy-bench"
+HTTP_PORT, HTTPS_PORT = 37380, 37343
 PUBLIC_URL = f"https://localhost:{HTTPS_PORT}"
+OVERRIDES = {
+    "proxy": {"httpPort": HTTP_PORT, "httpsPort": HTTPS_PORT, "bindAddress": "127.0.0.1", "serverName": "localhost"},
+    "publicUrl": PUBLIC_URL,
+}
 API_SOURCE = Path("images/api/app/main.py")  # the file the API-only redeploy changes (in the copy)
 
 
@@ -47,10 +53,11 @@ def parse_time(text: str) -> float:
     return datetime.fromisoformat(f"{head}+{zone or '00:00'}").timestamp()
 
 
-def service_timeline(label: str, t0: float) -> dict[str, dict[str, Any]]:
-    """Seconds from t0 at which each container started and became healthy (or finished, one-shots)."""
+def service_timeline(infos: list[dict], t0: float) -> dict[str, dict[str, Any]]:
+    """Seconds from t0 at which each container started and became healthy (or finished, one-shots),
+    keyed by its service label (``api``, ``api-migrate``, ``api-files``, ...)."""
     out: dict[str, dict[str, Any]] = {}
-    for info in containers(label):
+    for info in infos:
         labels = info["Config"]["Labels"] or {}
         name = labels.get("dev.standard-stack.service") or info["Name"].lstrip("/")
         state = info["State"]
@@ -74,165 +81,138 @@ def service_timeline(label: str, t0: float) -> dict[str, dict[str, Any]]:
     return out
 
 
-def image_build_seconds(events: list[dict]) -> dict[str, float]:
-    """Seconds each image build took inside the deploy (harness journal)."""
-    starts = {e["name"]: e["t"] for e in events if e["event"] == "image-build-start"}
-    return {
-        e["name"]: round(e["t"] - starts[e["name"]], 3) for e in events if e["event"] == "image-built" and e["name"] in starts
-    }
+def changes(outcome: Any) -> dict[str, str]:
+    """Resources a deploy did anything to (create, update, replace, delete), by name; `same` left out."""
+    return {name: op for name, op in outcome.actions.items() if op != "same"}
 
 
-def changes(events: list[dict]) -> dict[str, str]:
-    """What a deploy did to each resource it touched: create, update, replace or delete."""
-    seen: dict[str, set[str]] = {}
-    for e in events:
-        seen.setdefault(e.get("name", ""), set()).add(e["event"])
-    out = {}
-    for name, kinds in seen.items():
-        for kind, marker in (
-            ("replace", "replace-start"),
-            ("update", "update-start"),
-            ("create", "create-start"),
-            ("delete", "delete-start"),
-        ):
-            if marker in kinds:
-                out[name] = kind
-                break
-    return out
-
-
-@dataclass
 class BenchStack:
-    """One disposable prod-config stack; `teardown` destroys it (protected resources included)."""
+    """The prod-config stack of this benchmark; ``reset`` destroys it for the next repetition, ``teardown``
+    removes it for good (protected resources, retained volumes and the stack's state included)."""
 
-    root: Path = field(default_factory=lambda: WORK / "stack")
-    label: str = field(default_factory=lambda: f"bench{pysecrets.token_hex(4)}")
+    name = NAME
 
-    def __post_init__(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        program = self.root / "program"
-        if program.exists():
-            import shutil
-
-            shutil.rmtree(program)
-        self.program = copy_project(program)
-        self.state_path = self.root / "state" / "state.json"
-        cert, key = self_signed_cert(self.root)
-        overrides = {
-            "standard-stack:publicUrl": PUBLIC_URL,
-            "standard-stack:proxy": {
-                "bindAddress": "127.0.0.1",
-                "httpPort": HTTP_PORT,
-                "httpsPort": HTTPS_PORT,
-                "serverName": "localhost",
-            },
-            "standard-stack:postgresPassword": pysecrets.token_urlsafe(18),
-            "standard-stack:redisPassword": pysecrets.token_urlsafe(18),
-            "standard-stack:tlsCertificate": cert,
-            "standard-stack:tlsPrivateKey": key,
+    def __init__(self) -> None:
+        self.deploy, self.stack_module = cli._e2e()
+        leftovers = self.deploy.labelled(NAME, "containers") + self.deploy.labelled(NAME, "volumes")
+        if leftovers:
+            log(f"time to healthy: removing {len(leftovers)} object(s) an earlier benchmark run left")
+            self.deploy.remove_stack_objects(NAME)
+        WORK.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{NAME}-", dir=WORK))
+        cert, key = self.stack_module.self_signed_cert(self.tmp)
+        secrets_ = {
+            "postgresPassword": os.urandom(12).hex(),
+            "redisPassword": os.urandom(12).hex(),
+            "tlsCertificate": cert,
+            "tlsPrivateKey": key,
         }
-        extra = self.root / "overrides.bench.yaml"
-        extra.write_text(yaml.safe_dump({"config": overrides}))
-        self.config_files = [str(self.program / "Pulumi.prod.yaml"), str(E2E / "overrides.yaml"), str(extra)]
+        self.run = self.deploy.Deployment("prod", self.tmp, overrides=OVERRIDES, secrets_=secrets_, name=NAME)
+        self.program = self.run.program_dir
         self.outputs: dict[str, Any] = {}
 
-    def prebuild(self) -> None:
-        """Put the stack's images on the engine (the harness rebuilds them cache-warm in each deploy)."""
-        for svc in ("api", "web", "proxy"):
-            docker(
-                "build",
-                "--quiet",
-                "--build-arg",
-                BUILD_ARGS[svc],
-                "-t",
-                f"standard-stack-{svc}:{STACK}",
-                str(self.program / "images" / svc),
-            )
+    def containers(self) -> list[dict]:
+        return self.stack_module.containers(NAME)
 
-    def up(self) -> tuple[float, Any]:
+    def service_containers(self) -> dict[str, dict]:
+        return self.stack_module.service_containers(NAME)
+
+    def up(self) -> tuple[float, float, Any]:
+        """`pulumi up`: the wall clock at its start, its seconds, its outcome; then the no-change check."""
         t0 = time.time()
-        result = run_program(
-            str(self.program), self.config_files, str(self.state_path), project="standard-stack", stack=STACK, label=self.label
-        )
-        self.outputs = result.outputs
-        return t0, result
+        start = time.monotonic()
+        outcome = self.run.up()
+        seconds = round(time.monotonic() - start, 3)
+        self.outputs = outcome.outputs
+        self.run.expect_no_changes()  # a second deploy changes nothing (not timed)
+        return t0, seconds, outcome
 
     def change_api_source(self, nonce: str) -> None:
         with (self.program / API_SOURCE).open("a") as fh:
             fh.write(f"# bench: API-only redeploy {nonce}\n")
 
+    def reset(self) -> None:
+        """Destroy everything (protected resources and retained volumes too); the stack itself stays."""
+        self.run.cli("state", "unprotect", "--all", "--yes", check=False)
+        self.run.cli("destroy", "--yes", "--skip-preview")
+        self.deploy.remove_stack_objects(NAME)
+
     def teardown(self) -> None:
         try:
-            if self.state_path.exists():
-                destroy(str(self.state_path), include_protected=True)
+            self.run.teardown()
         finally:
-            remove_labelled(self.label)
-
-    def remove_images(self) -> None:
-        for svc in ("api", "web", "proxy"):
-            docker("image", "rm", f"standard-stack-{svc}:{STACK}", check=False)  # untag; layers shared
+            cli._remove_stack_images(NAME, set())  # untag standard-stack-<service>:prod-healthy-bench
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def deploy_once(stack: BenchStack) -> dict[str, Any]:
-    t0, result = stack.up()
-    timeline = service_timeline(stack.label, t0)
+    t0, seconds, outcome = stack.up()
+    timeline = service_timeline(stack.containers(), t0)
     services = {k: v for k, v in timeline.items() if "healthy_s" in v}
+    if not services:
+        raise RuntimeError(f"no container of {NAME} reported a passing health probe: {timeline}")
     stack_s = max(v["healthy_s"] for v in services.values())
     slowest = max(services, key=lambda k: services[k]["own_s"])
-    status, _, _ = http("GET", result.outputs["api_health_url"])
+    status, _, _ = stack.stack_module.http("GET", outcome.outputs["api_health_url"])
     return {
-        "deploy_s": result.seconds,
+        "deploy_s": seconds,
         "stack_healthy_s": stack_s,
         "slowest_service": slowest,
         "slowest_service_s": services[slowest]["own_s"],
         "ratio": round(stack_s / services[slowest]["own_s"], 3),
         "timeline": timeline,
-        "image_builds_s": image_build_seconds(result.events),
+        "changed": changes(outcome),
         "api_health_through_proxy": status,
     }
 
 
 def redeploy_api(stack: BenchStack, nonce: str) -> dict[str, Any]:
     stack.change_api_source(nonce)
-    t0, result = stack.up()
-    timeline = service_timeline(stack.label, t0)
+    t0, seconds, outcome = stack.up()
+    timeline = service_timeline(stack.containers(), t0)
     api = timeline["api"]
-    changed = changes(result.events)
     return {
-        "deploy_s": result.seconds,
+        "deploy_s": seconds,
         "api_healthy_s": api.get("healthy_s"),
         "api_own_s": api.get("own_s"),
-        "changed": changed,
-        "image_builds_s": image_build_seconds(result.events),
+        "changed": changes(outcome),
     }
 
 
-def measure(reps: int, on_last_stack=None) -> dict[str, Any]:
+def measure(reps: int, on_last_stack: Callable[[BenchStack], Any] | None = None) -> dict[str, Any]:
     """`reps` fresh deploys, each followed by an API-only redeploy; `on_last_stack(stack)` runs on
     the last deployment before it is torn down (the proxy benchmark uses it)."""
+    cli.prepare()
     stack = BenchStack()
     deploys, redeploys, extra = [], [], None
+    warmup: dict[str, Any] = {}
+    load_start = load_average()
     try:
-        log("time to healthy: pre-building the stack's images")
-        stack.prebuild()
+        log(f"time to healthy: warm-up pulumi up of {NAME} (builds the images; not counted)")
+        _, warmup["deploy_s"], outcome = stack.up()
+        warmup["resources"] = len(outcome.actions)
+        stack.reset()
         for rep in range(reps):
             log(f"time to healthy: deploy {rep + 1}/{reps}")
             deploys.append(deploy_once(stack))
             log(
-                f"  healthy after {deploys[-1]['stack_healthy_s']} s (slowest service "
-                f"{deploys[-1]['slowest_service']} {deploys[-1]['slowest_service_s']} s)"
+                f"  pulumi up {deploys[-1]['deploy_s']} s; healthy after {deploys[-1]['stack_healthy_s']} s "
+                f"(slowest service {deploys[-1]['slowest_service']} {deploys[-1]['slowest_service_s']} s)"
             )
-            redeploys.append(redeploy_api(stack, f"{rep}-{pysecrets.token_hex(3)}"))
+            redeploys.append(redeploy_api(stack, f"{rep}-{os.urandom(3).hex()}"))
             log(f"  API-only redeploy: {redeploys[-1]['deploy_s']} s, API healthy at {redeploys[-1]['api_healthy_s']} s")
-            if rep == reps - 1 and on_last_stack is not None:
-                extra = on_last_stack(stack)
-            stack.teardown()
+            if rep == reps - 1:
+                if on_last_stack is not None:
+                    extra = on_last_stack(stack)
+            else:
+                stack.reset()
     finally:
         stack.teardown()
-        stack.remove_images()
     services = sorted({s for d in deploys for s, v in d["timeline"].items() if "healthy_s" in v})
     return {
-        "stack": "prod config (Pulumi.prod.yaml + tests/e2e/overrides.yaml), deployed as stack 'bench'",
+        "stack": f"prod config (Pulumi.prod.yaml + tests/e2e/overrides*.yaml), deployed by the Pulumi CLI as stack '{NAME}'",
+        "load": {"start": load_start, "end": load_average()},
+        "warmup": warmup,
         "stack_healthy_s": stats([d["stack_healthy_s"] for d in deploys]),
         "slowest_service_s": stats([d["slowest_service_s"] for d in deploys]),
         "ratio_stack_to_slowest": stats([d["ratio"] for d in deploys]),

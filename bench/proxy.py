@@ -67,9 +67,9 @@ def frontend_ip(info: dict) -> str:
 
 def measure(stack: Any, reps: int, seconds: int, threads: int = 2, connections: int = 16) -> dict[str, Any]:
     """Run on a live BenchStack (bench.healthy)."""
-    from .healthy import PUBLIC_URL, service_containers
+    from .healthy import PUBLIC_URL
 
-    services = service_containers(stack.label)
+    services = stack.service_containers()
     targets = {
         "/api/health": (f"{PUBLIC_URL}/api/health", f"http://{frontend_ip(services['api'])}:8000/health"),
         "/": (f"{PUBLIC_URL}/", f"http://{frontend_ip(services['web'])}:3000/"),

@@ -126,8 +126,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"| **whole stack** | | {_fmt(healthy['stack_healthy_s'], 1)} | "
             f"slowest service {_fmt(healthy['slowest_service_s'], 1)} |",
             "",
-            f"Stack / slowest service: {_fmt(healthy['ratio_stack_to_slowest'], 2)}. Whole deploy (harness run, "
-            f"images rebuilt cache-warm): {_fmt(healthy['deploy_s'], 1)} s.",
+            f"Stack / slowest service: {_fmt(healthy['ratio_stack_to_slowest'], 2)}. Whole `pulumi up` (images "
+            f"rebuilt cache-warm by the docker provider): {_fmt(healthy['deploy_s'], 1)} s.",
             f"Re-deploy changing only the API image: {_fmt(r['deploy_s'], 1)} s in all, API healthy "
             f"{_fmt(r['api_healthy_s'], 1)} s after the start (its own start-to-healthy {_fmt(r['api_own_s'], 1)} s); "
             f"changed: {', '.join(f'{k} ({v})' for k, v in sorted(r['changed'].items()))}.",
