@@ -38,12 +38,27 @@ class DeployFailed(Exception):
     """`pulumi up` (or preview/refresh/destroy) exited non-zero; the message holds what the CLI printed."""
 
 
-def copy_project(dst: Path) -> Path:
-    """A private copy of the program and its image sources; the venv is shared (a symlink)."""
-    shutil.copytree(REPO, dst, ignore=_COPY_IGNORE, symlinks=True)
+LIBRARY_PATH = ".library"  # in a copy: holds standard_stack -> the copy's components/, first on PYTHONPATH
+
+
+def copy_project(dst: Path, source: Path = REPO) -> Path:
+    """A private copy of the program, its library and its image sources; the venv is shared (a symlink).
+
+    The shared venv's editable install maps ``standard_stack`` onto the repository's components/;
+    the program must run the copy's (tests edit it), so ``library_env`` puts the copy's first on
+    PYTHONPATH: setuptools appends its editable finder to ``sys.meta_path``, after the path finder.
+    """
+    shutil.copytree(source, dst, ignore=_COPY_IGNORE, symlinks=True)
     (dst / ".venv").symlink_to(REPO / ".venv")
     (dst / "policies" / ".venv").symlink_to(REPO / ".venv")  # the pack's runtime is in the dev requirements
+    (dst / LIBRARY_PATH).mkdir()
+    (dst / LIBRARY_PATH / "standard_stack").symlink_to("../components", target_is_directory=True)
     return dst
+
+
+def library_env(program_dir: Path) -> dict[str, str]:
+    """Environment under which the copy's program imports the copy's standard_stack."""
+    return {"PYTHONPATH": str(program_dir / LIBRARY_PATH)}
 
 
 def merge(base: Any, override: Any) -> Any:
@@ -127,19 +142,35 @@ class Deployment:
         overrides: Mapping[str, Any] | None = None,
         secrets_: Mapping[str, str] | None = None,
         name: str | None = None,
+        source: Path = REPO,
     ) -> None:
-        """``stack`` picks the committed stack file (dev, prod); ``name`` the stack to deploy it as (default: the same)."""
+        """``stack`` picks the committed stack file (dev, prod); ``name`` the stack to deploy it as (default: the same).
+
+        ``source`` is the tree deployed (default: this repository; an older commit's tree to test upgrades).
+        """
         self.stack_name = name or stack
         self.tmp = tmp
-        self.program_dir = copy_project(tmp / "repo")
-        self.env = tool_env(private_state_dir(tmp / "state"))
+        self.program_dir = copy_project(tmp / "repo", source)
+        self.state_dir = private_state_dir(tmp / "state")
         write_stack_file(self.program_dir, stack, overrides or {}, name=self.stack_name)
+        self._select()
+
+    def _select(self) -> None:
+        self.env = {**tool_env(self.state_dir), **library_env(self.program_dir)}
         workspace = auto.LocalWorkspace(
             work_dir=str(self.program_dir),
             env_vars=self.env,
             pulumi_command=auto.PulumiCommand(root=str(TOOLS), skip_version_check=True),
         )
         self.stack = auto.Stack.create_or_select(self.stack_name, workspace)
+
+    def upgrade_to(self, source: Path = REPO) -> None:
+        """Switch the deployed stack (state, stack file, secrets) over to the program of ``source``."""
+        stack_file = f"Pulumi.{self.stack_name}.yaml"
+        new_dir = copy_project(self.tmp / "repo-upgraded", source)
+        shutil.copyfile(self.program_dir / stack_file, new_dir / stack_file)
+        self.program_dir = new_dir
+        self._select()
         for key, value in (secrets_ or {}).items():
             self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
         self.last: Outcome | None = None

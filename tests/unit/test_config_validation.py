@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from components.config import NAMESPACE, ConfigError, parse, pulumi_config_block
+from stack_settings import NAMESPACE, ConfigError, parse, pulumi_config_block
 from tests.support.program import REPO, stack_config
 
 DEV = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.dev.yaml").items()}
@@ -316,6 +316,6 @@ def test_acme_directory_must_be_https():
     ],
 )
 def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_url, staging, expected):
-    from components import acme_directory
+    from standard_stack import acme_directory
 
     assert acme_directory(directory_url, staging) == expected

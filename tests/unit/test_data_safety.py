@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
-from components._wiring import COMPONENT_LABEL
-from components.config import ConfigError, parse
+from stack_settings import ConfigError, parse
+from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
+from standard_stack._wiring import COMPONENT_LABEL
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program, stack_config
 from tests.unit.conftest import PROD_SECRETS, run_stack
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import ImageBuild, PythonApi, ReleaseArgs
-from components.config import ConfigError, parse
-from components.releases import content_digest, kept_releases
+from stack_settings import ConfigError, parse
+from standard_stack import ImageBuild, PythonApi, ReleaseArgs
+from standard_stack.releases import content_digest, kept_releases
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 from tests.unit.conftest import run_stack
 from tests.unit.test_components import api_args
