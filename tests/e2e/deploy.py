@@ -21,7 +21,7 @@ import engine_api
 import yaml
 from pulumi import automation as auto
 
-from tests.support.program import read_stack_file
+from tests.support.stacks import read_stack_file, stack_config
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -59,16 +59,6 @@ def copy_project(dst: Path, source: Path = REPO) -> Path:
 def library_env(program_dir: Path) -> dict[str, str]:
     """Environment under which the copy's program imports the copy's standard_stack."""
     return {"PYTHONPATH": str(program_dir / LIBRARY_PATH)}
-
-
-def merge(base: Any, override: Any) -> Any:
-    """Objects merge key by key (the override wins); anything else is replaced."""
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        out = dict(base)
-        for key, value in override.items():
-            out[key] = merge(base.get(key), value)
-        return out
-    return override
 
 
 @dataclass
@@ -110,11 +100,8 @@ def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]
     """
     path = program_dir / f"Pulumi.{stack}.yaml"
     document = read_stack_file(path.read_text()) or {}
-    config = document.get("config") or {}
-    for layer in (HERE / "overrides.yaml", HERE / f"overrides.{stack}.yaml"):
-        if layer.exists():
-            config = merge(config, (read_stack_file(layer.read_text()) or {}).get("config") or {})
-    config = merge(config, {f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in overrides.items()})
+    layers = (HERE / "overrides.yaml", HERE / f"overrides.{stack}.yaml")
+    config = stack_config(path, *layers, overrides=overrides)
     target = program_dir / f"Pulumi.{name or stack}.yaml"
     target.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
 
@@ -154,6 +141,9 @@ class Deployment:
         self.state_dir = private_state_dir(tmp / "state")
         write_stack_file(self.program_dir, stack, overrides or {}, name=self.stack_name)
         self._select()
+        for key, value in (secrets_ or {}).items():
+            self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
+        self.last: Outcome | None = None
 
     def _select(self) -> None:
         self.env = {**tool_env(self.state_dir), **library_env(self.program_dir)}
@@ -171,9 +161,6 @@ class Deployment:
         shutil.copyfile(self.program_dir / stack_file, new_dir / stack_file)
         self.program_dir = new_dir
         self._select()
-        for key, value in (secrets_ or {}).items():
-            self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
-        self.last: Outcome | None = None
 
     # --- CLI operations --------------------------------------------------------------------------
     def _run(self, operation: str, **kwargs: Any) -> Outcome:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.support.program import CONTAINER
-from tests.unit.conftest import PROD_SECRETS, run_stack
+from tests.support.program import CONTAINER, run_stack
+from tests.support.stacks import PROD_SECRETS
 
 COMPONENTS = {
     "standard-stack:index:PostgresService": "postgres",
