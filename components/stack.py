@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from ._wiring import Runtime, StrictModel
+from ._wiring import InputStr, Runtime, StrictModel
 from .acme import AcmeArgs, acme_directory
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
@@ -35,10 +35,10 @@ class StandardStackArgs(StrictModel):
     settings: StackSettings
     project: str = "standard-stack"
     stack: str = "dev"
-    postgres_password: Any = Field(None, description="Input[str] secret; generated with pulumi-random when None.")
-    redis_password: Any = Field(None, description="Input[str] secret; generated with pulumi-random when None.")
-    tls_certificate: Any = Field(None, description="Input[str] PEM chain for proxy.tls without proxy.acme.")
-    tls_private_key: Any = Field(None, description="Input[str] PEM key of tls_certificate.")
+    postgres_password: InputStr | None = Field(None, description="Secret; generated with pulumi-random when None.")
+    redis_password: InputStr | None = Field(None, description="Secret; generated with pulumi-random when None.")
+    tls_certificate: InputStr | None = Field(None, description="PEM chain (secret) for proxy.tls without proxy.acme.")
+    tls_private_key: InputStr | None = Field(None, description="PEM key (secret) of tls_certificate.")
     release_history: Any = Field(
         None, description="Input of {'api': [...], 'web': [...]}: earlier releases, newest first (the `releases` output)."
     )

@@ -487,3 +487,23 @@ def test_acme_without_tls_is_refused():
 
     with pytest.raises(pulumi.RunError, match="acme needs tls"):
         run(lambda: ReverseProxy("edge", proxy_args(acme=AcmeArgs(domain="shop.example.com"))))
+
+
+def test_standard_stack_builds_the_whole_stack_from_settings_alone():
+    """A program without this repo's stack files: settings as Python, passwords generated."""
+    from standard_stack import StackSettings, StandardStack, StandardStackArgs
+
+    mocks = RecordingMocks()
+    settings = StackSettings(environment="dev", public_url="http://localhost:45080", proxy={"http_port": 45080})
+    run(lambda: StandardStack("shop", StandardStackArgs(settings=settings, project="shop", stack="dev")), mocks)
+    components = {r.typ.rsplit(":", 1)[1] for r in mocks.registered if r.typ.startswith("standard-stack:")}
+    assert components == {
+        "StandardStack",
+        "StackNetworks",
+        "PostgresService",
+        "RedisService",
+        "PythonApi",
+        "NextApp",
+        "ReverseProxy",
+    }
+    assert mocks.named("proxy", CONTAINER).plain("ports")[0]["external"] == 45080

@@ -331,3 +331,14 @@ def test_health_is_probed_every_five_seconds(prod):
 @pytest.mark.parametrize("service", ["postgres", "redis"])
 def test_data_services_are_replaced_delete_first_so_one_server_owns_the_volume(prod, service):
     assert prod.options(service).delete_before_replace is True
+
+
+def test_a_key_in_the_certificate_setting_is_refused_by_the_stack_setting_name():
+    """The library names the input as the program says it: here the `standard-stack:` key to fix."""
+    import pulumi
+
+    from tests.support.stacks import FAKE_KEY
+
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack("prod", secrets={**PROD_SECRETS, "standard-stack:tlsCertificate": FAKE_KEY})
+    assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)
