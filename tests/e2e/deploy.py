@@ -30,7 +30,7 @@ PROJECT = "standard-stack"
 CONTAINER = "docker:index/container:Container"
 _COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "venv", "node_modules", ".next", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache",
-    ".tools", ".pulumi-state", "tests", "bench", "*.tsbuildinfo",
+    ".tools", ".pulumi-state", "tests", "bench", "*.tsbuildinfo", "*.egg-info", "build",
 )  # fmt: skip
 
 
