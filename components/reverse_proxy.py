@@ -31,7 +31,7 @@ from ._wiring import (
     build_image,
     healthcheck,
     job_succeeded,
-    labels,
+    one_shot_job,
     service_container,
 )
 from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
@@ -213,22 +213,16 @@ def reload_in_place(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> Reload:
-    container = docker.Container(
+    container = one_shot_job(
         name,
+        runtime=runtime,
+        service=f"{service}-reload",
         image=image,
         entrypoints=["/usr/local/bin/nginx-reload"],
         user=PROXY_USER,  # the nginx master's uid: signalling it needs no capability
         pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
         envs=[pulumi.Output.from_input(revision).apply(lambda r: f"REVISION={r}")],
-        must_run=False,
-        attach=True,
-        logs=True,
-        restart="no",
         network_mode="none",
-        read_only=True,
-        capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-        security_opts=["no-new-privileges:true"],
-        labels=labels(runtime, f"{service}-reload"),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
     )
     return Reload(container, name)
