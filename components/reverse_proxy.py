@@ -21,6 +21,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from ._app_image import versioned_build
 from ._wiring import (
     FileBundle,
     ImageBuild,
@@ -95,7 +96,7 @@ class ReverseProxy(pulumi.ComponentResource):
             acme_webroot=WEBROOT if acme else None,
         )
         self.site_config = render_site_config(settings)
-        build = args.build.model_copy(update={"args": {"NGINX_VERSION": args.nginx_version, **args.build.args}})
+        build = versioned_build(args.build, version_arg="NGINX_VERSION", version=args.nginx_version)
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
 
         files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
