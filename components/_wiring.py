@@ -302,7 +302,7 @@ class FileBundle:
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
         before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
+        depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
     ) -> None:
         """``before_loading`` registers resources that must run after the volume exists and before
         new files replace the old ones (a job that still needs the old files), given the volume.
