@@ -9,7 +9,7 @@ and the rotation script.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_docker as docker
@@ -28,6 +28,27 @@ from ._wiring import (
 )
 
 
+class DataServiceArgs(Protocol):
+    """The settings both argument models (PostgresServiceArgs, RedisServiceArgs) have."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def network(self) -> InputStr: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def password(self) -> InputStr | None: ...
+    @property
+    def alias(self) -> str: ...
+    @property
+    def host_port(self) -> int | None: ...
+    @property
+    def resources(self) -> Resources: ...
+    @property
+    def protect_data(self) -> bool: ...
+
+
 class DataService(pulumi.ComponentResource):
     """Registers the password, the pulled image and the data volume, in that order.
 
@@ -39,33 +60,28 @@ class DataService(pulumi.ComponentResource):
         self,
         type_: str,
         name: str,
+        args: DataServiceArgs,
         *,
-        runtime: Runtime,
         kind: str,
         uid: int,
-        image: str,
-        password: InputStr | None,
-        protect_data: bool,
         opts: pulumi.ResourceOptions | None,
         docker_name: str | None = None,
     ) -> None:
         super().__init__(type_, name, None, opts)
-        self.kind, self.uid = kind, uid
-        self.password: pulumi.Output[str] = secret_password(name, password, parent=self)
-        self.image = pulled_image(name, runtime=runtime, reference=image, parent=self)
-        self.data = data_volume(name, runtime=runtime, component=kind, protect=protect_data, parent=self, docker_name=docker_name)
+        runtime = args.runtime
+        self._settings, self.kind, self.uid = args, kind, uid
+        self.password: pulumi.Output[str] = secret_password(name, args.password, parent=self)
+        self.image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
+        self.data = data_volume(
+            name, runtime=runtime, component=kind, protect=args.protect_data, parent=self, docker_name=docker_name
+        )
 
     def _server(
         self,
         name: str,
         *,
-        runtime: Runtime,
-        resources: Resources,
         health: docker.ContainerHealthcheckArgs,
-        network: InputStr,
-        alias: str,
         port: int,
-        host_port: int | None,
         tmp_size: str,
         volumes: Sequence[docker.ContainerVolumeArgs],
         depends_on: Sequence[pulumi.Resource],
@@ -74,21 +90,22 @@ class DataService(pulumi.ComponentResource):
     ) -> docker.Container:
         """The server: PID 1 (no docker-init, which could not signal another uid), read-only root,
         and replaced delete-first, since two servers on one data directory would corrupt it."""
+        args = self._settings
         return service_container(
             name,
-            runtime=runtime,
+            runtime=args.runtime,
             service=name,
             component=self.kind,
             image=self.image.image_id,
-            resources=resources,
+            resources=args.resources,
             health=health,
-            networks=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=[alias])],
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
             user=f"{self.uid}:0",
             read_only=True,
             tmpfs={"/tmp": f"rw,noexec,nosuid,size={tmp_size}"},
             init=False,
             volumes=list(volumes),
-            ports=loopback_port(port, host_port),
+            ports=loopback_port(port, args.host_port),
             extra_labels=extra_labels,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=list(depends_on)),
             **kwargs,
@@ -98,7 +115,6 @@ class DataService(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        runtime: Runtime,
         script: str,
         files_revision: pulumi.Input[str],
         volumes: Sequence[docker.ContainerVolumeArgs],
@@ -108,7 +124,7 @@ class DataService(pulumi.ComponentResource):
         """``<name>-password-rotation``: runs ``script`` with bash once per new password file (its revision is a label)."""
         return one_shot_job(
             f"{name}-password-rotation",
-            runtime=runtime,
+            runtime=self._settings.runtime,
             service=f"{name}-password-rotation",
             component=f"{self.kind}-rotation",
             extra_labels={"dev.standard-stack.files-revision": files_revision},
@@ -125,7 +141,6 @@ class DataService(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        alias: str,
         port: int,
         url: pulumi.Output[str],
         container: docker.Container,
@@ -135,7 +150,7 @@ class DataService(pulumi.ComponentResource):
     ) -> None:
         """Sets and registers the outputs both share; ``outputs`` are the service's own (e.g. ``database``)."""
         rotated = job_succeeded(rotation, name=name, what="password rotation", consequence=keeps_old_password)
-        self.host = pulumi.Output.from_input(alias)
+        self.host = pulumi.Output.from_input(self._settings.alias)
         self.port = pulumi.Output.from_input(port)
         self.url = url
         self.register_outputs(

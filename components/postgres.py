@@ -66,12 +66,9 @@ class PostgresService(DataService):
         super().__init__(
             "standard-stack:index:PostgresService",
             name,
-            runtime=runtime,
+            args,
             kind=KIND,
             uid=POSTGRES_UID,
-            image=args.image,
-            password=args.password,
-            protect_data=args.protect_data,
             docker_name=args.docker_name,
             opts=opts,
         )
@@ -124,16 +121,11 @@ class PostgresService(DataService):
         # SIGINT is PostgreSQL's "fast shutdown" (postmaster.c, pmdie), the official image's STOPSIGNAL.
         self.container = self._server(
             name,
-            runtime=runtime,
-            resources=args.resources,
             health=healthcheck(
                 ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", args.user, "-d", args.database],
                 start_period="30s",
             ),
-            network=args.network,
-            alias=args.alias,
             port=PORT,
-            host_port=args.host_port,
             tmp_size="64m",
             envs=[
                 f"POSTGRES_DB={args.database}",
@@ -161,7 +153,6 @@ class PostgresService(DataService):
         self.user = pulumi.Output.from_input(args.user)
         self._publish(
             name,
-            alias=args.alias,
             port=PORT,
             # secret because the password is: Output.format keeps secrecy
             url=pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database),
@@ -195,7 +186,6 @@ class PostgresService(DataService):
         )
         return self._rotation_job(
             name,
-            runtime=args.runtime,
             script=script,
             files_revision=secrets.revision,
             envs=[f"PGUSER={args.user}", f"PGDATABASE={args.database}"],

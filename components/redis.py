@@ -74,17 +74,7 @@ class RedisService(DataService):
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
-        super().__init__(
-            "standard-stack:index:RedisService",
-            name,
-            runtime=runtime,
-            kind=KIND,
-            uid=REDIS_UID,
-            image=args.image,
-            password=args.password,
-            protect_data=args.protect_data,
-            opts=opts,
-        )
+        super().__init__("standard-stack:index:RedisService", name, args, kind=KIND, uid=REDIS_UID, opts=opts)
         password = self.password
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
         # The new password first goes to its own bundle; a one-shot job reads the *old* password from
@@ -123,13 +113,8 @@ class RedisService(DataService):
         # prepareForShutdown); nothing for an init to reap.
         self.container = self._server(
             name,
-            runtime=runtime,
-            resources=args.resources,
             health=healthcheck(["CMD-SHELL", ping], start_period="10s"),
-            network=args.network,
-            alias=args.alias,
             port=PORT,
-            host_port=args.host_port,
             tmp_size="16m",
             command=["redis-server", f"{FILES_PATH}/redis.conf"],
             volumes=[docker.ContainerVolumeArgs(volume_name=self.data.name, container_path=DATA_PATH), files.mount()],
@@ -139,7 +124,6 @@ class RedisService(DataService):
 
         self._publish(
             name,
-            alias=args.alias,
             port=PORT,
             # secret because the password is: Output.format keeps secrecy
             url=pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT),
@@ -172,7 +156,6 @@ class RedisService(DataService):
         )
         return self._rotation_job(
             name,
-            runtime=args.runtime,
             script=script,
             files_revision=rotation_files.revision,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
