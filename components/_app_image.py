@@ -5,6 +5,7 @@ dev target and a bind-mounted source directory for hot reload, and the same outp
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import pulumi
 import pulumi_docker as docker
@@ -26,6 +27,23 @@ def source_mount(source: str, container_path: str) -> docker.ContainerVolumeArgs
     return docker.ContainerVolumeArgs(host_path=str(Path(source).resolve()), container_path=container_path, read_only=True)
 
 
+class AppServiceArgs(Protocol):
+    """The settings both argument models (PythonApiArgs, NextAppArgs) have."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def build(self) -> ImageBuild: ...
+    @property
+    def registry(self) -> str | None: ...
+    @property
+    def release(self) -> ReleaseArgs: ...
+    @property
+    def alias(self) -> str: ...
+    @property
+    def hot_reload_source(self) -> str | None: ...
+
+
 class AppService(pulumi.ComponentResource):
     """Registers the app's release (built from its sources, or a pinned earlier one) under the component.
 
@@ -37,23 +55,21 @@ class AppService(pulumi.ComponentResource):
         self,
         type_: str,
         name: str,
+        args: AppServiceArgs,
         *,
-        runtime: Runtime,
-        build: ImageBuild,
-        version_arg: str,
-        version: str,
-        hot_reload_source: str | None,
-        registry: str | None,
-        release: ReleaseArgs,
-        alias: str,
+        version: tuple[str, str],
         port: int,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
+        """``version``: the build argument naming the runtime's version, and its value."""
         super().__init__(type_, name, None, opts)
-        self.alias, self.port = alias, port
-        self.hot_reload_source = hot_reload_source or None
-        build = versioned_build(build, version_arg=version_arg, version=version, dev=self.hot_reload_source is not None)
-        self.release = Release(name, runtime=runtime, service=name, build=build, registry=registry, args=release, parent=self)
+        self.alias, self.port = args.alias, port
+        self.hot_reload_source = args.hot_reload_source or None
+        version_arg, value = version
+        build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)
+        self.release = Release(
+            name, runtime=args.runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
+        )
         self.image = self.release.image  # None when a release is pinned: nothing is built
         self.image_digest = self.release.reference
 

@@ -37,20 +37,8 @@ class NextApp(AppService):
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
-        super().__init__(
-            "standard-stack:index:NextApp",
-            name,
-            runtime=runtime,
-            build=args.build,
-            version_arg="NODE_VERSION",
-            version=args.node_version,
-            hot_reload_source=args.hot_reload_source,
-            registry=args.registry,
-            release=args.release,
-            alias=args.alias,
-            port=PORT,
-            opts=opts,
-        )
+        version = ("NODE_VERSION", args.node_version)
+        super().__init__("standard-stack:index:NextApp", name, args, version=version, port=PORT, opts=opts)
         kwargs: dict[str, Any] = {}
         if self.hot_reload_source is not None:
             # next dev writes .next and watches the sources: writable root, sources mounted read-only

@@ -77,20 +77,8 @@ class PythonApi(AppService):
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
-        super().__init__(
-            "standard-stack:index:PythonApi",
-            name,
-            runtime=runtime,
-            build=args.build,
-            version_arg="PYTHON_VERSION",
-            version=args.python_version,
-            hot_reload_source=args.hot_reload_source,
-            registry=args.registry,
-            release=args.release,
-            alias=args.alias,
-            port=PORT,
-            opts=opts,
-        )
+        version = ("PYTHON_VERSION", args.python_version)
+        super().__init__("standard-stack:index:PythonApi", name, args, version=version, port=PORT, opts=opts)
         digest = self.image_digest
         uses_image = self.release.depends_on
 
