@@ -47,8 +47,8 @@ class AppServiceArgs(Protocol):
 class AppService(pulumi.ComponentResource):
     """Registers the app's release (built from its sources, or a pinned earlier one) under the component.
 
-    ``hot_reload_source`` (a host directory) selects the Dockerfile's ``dev`` stage; an empty or
-    missing one builds the production stage. The subclass registers ``container`` and calls ``_publish``.
+    ``hot_reload_source`` (a host directory) selects the Dockerfile's ``dev`` stage; None builds the
+    production stage. The subclass registers ``container`` and calls ``_publish``.
     """
 
     def __init__(
@@ -63,8 +63,12 @@ class AppService(pulumi.ComponentResource):
     ) -> None:
         """``version``: the build argument naming the runtime's version, and its value."""
         super().__init__(type_, name, None, opts)
+        if args.hot_reload_source == "":
+            raise pulumi.RunError(
+                f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
+            )
         self.alias, self.port = args.alias, port
-        self.hot_reload_source = args.hot_reload_source or None
+        self.hot_reload_source = args.hot_reload_source
         version_arg, value = version
         build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)
         self.release = Release(

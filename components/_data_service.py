@@ -50,7 +50,7 @@ class DataServiceArgs(Protocol):
 
 
 class DataService(pulumi.ComponentResource):
-    """Registers the password, the pulled image and the data volume, in that order.
+    """Registers the password (when none is given), the pulled image and the data volume.
 
     ``uid`` is the image's own user: the server and its jobs run as ``<uid>:0`` (group 0 reads the
     0440 files of a FileBundle).
