@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from components_nginx import (
+from pydantic import BaseModel, ValidationError
+
+from standard_stack.nginx import (
     BODY_SIZE_FORM,
     RESOLVE_MIN_VERSION,
     SECURITY_HEADER_DEFAULTS,
@@ -18,7 +20,6 @@ from components_nginx import (
     validate_body_size,
     validate_server_name,
 )
-from pydantic import BaseModel, ValidationError
 
 WEB = ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)
 API = ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True, websocket=False)
