@@ -36,6 +36,8 @@ def fresh_copy(toolchain, tmp_path):
     (program / ".venv").unlink()  # a fresh clone has no virtualenv: `make deploy-dev` creates it
     env = {**os.environ, **tool_env(private_state_dir(tmp_path / "state")), **library_env(program)}
     env.pop("PULUMI_BACKEND_URL")  # the README's commands choose the backend themselves
+    for var in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"):  # a user's shell, not CI's `make test`
+        env.pop(var, None)  # (inherited, they make `make` print "Leaving directory" after the URL)
     yield program, env
     shell(
         "pulumi state unprotect --all --yes --stack prod >/dev/null 2>&1 || true",
@@ -93,4 +95,4 @@ def test_the_production_commands_deploy_prod_once_its_secrets_are_set(fresh_copy
     assert rest[-1].startswith("pulumi up --stack prod")
     assert shell(script(rest), program, env).returncode == 0
     wait_until(lambda: http("GET", "https://localhost:28443/healthz")[0] == 200, 60, "prod answers over HTTPS")
-    assert set(service_containers("prod")) == {"postgres", "redis", "api", "web", "proxy"}
+    assert set(service_containers("prod")) == {"postgres", "postgres-backup", "redis", "api", "web", "proxy"}
