@@ -5,11 +5,14 @@ component analyzer turns into the package schema (``schema.json`` beside this fi
 ``pulumi package get-schema``). ``serve`` runs the provider; ``__main__.py`` calls it.
 """
 
-from pulumi.provider.experimental import component_provider_host
+import sys
+
+from pulumi.provider import main
 
 from .apps import NextApp, PythonApi
 from .data import PostgresService, RedisService
 from .edge import ReverseProxy, StackNetworks
+from .provider import Provider
 
 NAME = "standard-stack"
 VERSION = "0.1.0"
@@ -31,5 +34,9 @@ __all__ = [
 
 
 def serve() -> None:
-    """Serve the components to the Pulumi engine (the analyzer infers the schema from their annotations)."""
-    component_provider_host(name=NAME, components=list(COMPONENTS), version=VERSION)
+    """Serve the components to the Pulumi engine (the analyzer infers the schema from their annotations).
+
+    What ``pulumi.provider.experimental.component_provider_host`` does (``host.py``), with the
+    repaired provider of ``provider.py``.
+    """
+    main(Provider(list(COMPONENTS), NAME, None, VERSION), sys.argv[1:])

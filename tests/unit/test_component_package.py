@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pulumi
@@ -11,6 +12,7 @@ from pulumi.provider.experimental.analyzer import Analyzer
 from components import package
 from components.package import PostgresService, PythonApi, ReverseProxy, StackNetworks
 from components.package.convert import PackageInputError
+from components.package.provider import Provider
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
 API = {
@@ -97,3 +99,21 @@ def test_the_committed_schema_has_the_inputs_and_outputs_the_code_declares():
         resource = committed[f"standard-stack:index:{name}"]
         assert set(resource["inputProperties"]) == set(component.inputs), f"{name}: run scripts/package-schema"
         assert set(resource["properties"]) == set(component.outputs), f"{name}: run scripts/package-schema"
+
+
+def test_an_integer_input_given_as_another_resources_output_reaches_the_component_as_an_integer():
+    provider = Provider(list(package.COMPONENTS), package.NAME, None, package.VERSION)
+
+    async def mapped_port():
+        inputs = {
+            "build": {"context": "/src/images/api"},
+            "database": {"host": "db", "port": pulumi.Output.from_input(5432.0), "database": "app", "user": "u", "password": "p"},
+            "redis": {"host": "redis", "port": 6379.0, "password": "p"},
+            "frontendNetwork": "front",
+            "backendNetwork": "back",
+        }
+        mapped = provider.map_inputs(inputs, provider._component_defs["PythonApi"])
+        return await mapped["database"]["port"].future(), mapped["redis"]["port"]
+
+    port, plain_port = asyncio.run(mapped_port())
+    assert (port, type(port), plain_port, type(plain_port)) == (5432, int, 6379, int)
