@@ -195,6 +195,37 @@ def service_container(
     )
 
 
+def one_shot_job(
+    resource_name: str,
+    *,
+    runtime: Runtime,
+    service: str,
+    image: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    component: str | None = None,
+    extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
+    **kwargs: Any,
+) -> docker.Container:
+    """A job that runs once per change of its inputs and exits: never restarted, no capabilities, read-only root.
+
+    ``attach`` makes the provider wait for the exit and ``logs`` keeps its output, so
+    ``job_succeeded`` can fail the deploy with the job's own log.
+    """
+    return docker.Container(
+        resource_name,
+        image=image,
+        must_run=False,
+        attach=True,
+        logs=True,
+        restart="no",
+        read_only=True,
+        labels=labels(runtime, service, extra_labels, component=component),
+        **hardening(),
+        **kwargs,
+        opts=opts,
+    )
+
+
 def job_succeeded(job: docker.Container, *, name: str, what: str, consequence: str) -> pulumi.Output[str]:
     """A one-shot job (``attach``) that must succeed: its failure fails the deploy, with the job's own log.
 
@@ -271,7 +302,7 @@ class FileBundle:
         files: Mapping[str, pulumi.Input[str]],
         parent: pulumi.Resource,
         before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
+        depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
     ) -> None:
         """``before_loading`` registers resources that must run after the volume exists and before
         new files replace the old ones (a job that still needs the old files), given the volume.

@@ -32,7 +32,7 @@ from ._wiring import (
     StrictModel,
     data_volume,
     healthcheck,
-    labels,
+    one_shot_job,
     service_container,
 )
 
@@ -75,23 +75,17 @@ class AcmeCertificates:
         self.args = args
         self.runtime, self.service, self.image, self.network, self.name = runtime, service, image, network, name
         self.volume = data_volume(f"{name}-acme", runtime=runtime, component="proxy", protect=args.protect, parent=parent)
-        self.init = docker.Container(
+        self.init = one_shot_job(
             f"{name}-acme-init",
+            runtime=runtime,
+            service=f"{service}-acme-init",
             image=image,
             command=["init"],
             envs=[f"ACME_DOMAIN={args.domain}"],
             user=CLIENT_USER,
-            must_run=False,
-            attach=True,
-            logs=True,
-            restart="no",
             network_mode="none",
-            read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
             volumes=[self.mount(read_only=False)],
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
-            labels=labels(runtime, f"{service}-acme-init"),
             opts=pulumi.ResourceOptions(parent=parent),
         )
         self.before_proxy: list[pulumi.Resource] = [self.init]

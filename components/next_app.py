@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from ._app_image import AppService, source_mount
 from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, healthcheck, service_container
-from .releases import Release, ReleaseArgs
+from .releases import ReleaseArgs
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
@@ -31,44 +31,30 @@ class NextAppArgs(StrictModel):
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
 
 
-class NextApp(pulumi.ComponentResource):
+class NextApp(AppService):
     """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
     ``release`` (the running release's tag), ``releases`` (kept on the host, newest first)."""
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("standard-stack:index:NextApp", name, None, opts)
         runtime = args.runtime
-        self.alias, self.port = args.alias, PORT
-        dev = args.hot_reload_source is not None
-        build = args.build.model_copy(
-            update={"args": {"NODE_VERSION": args.node_version, **args.build.args}, "target": "dev" if dev else args.build.target}
-        )
-        self.release = Release(
-            name, runtime=runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
-        )
-        self.image = self.release.image  # None when a release is pinned: nothing is built
-        digest = self.release.reference
-
+        version = ("NODE_VERSION", args.node_version)
+        super().__init__("standard-stack:index:NextApp", name, args, version=version, port=PORT, opts=opts)
         kwargs: dict[str, Any] = {}
-        if dev:
+        if self.hot_reload_source is not None:
             # next dev writes .next and watches the sources: writable root, sources mounted read-only
-            kwargs["volumes"] = [
-                docker.ContainerVolumeArgs(
-                    host_path=str(Path(args.hot_reload_source or "").resolve()), container_path="/app/src", read_only=True
-                )
-            ]
+            kwargs["volumes"] = [source_mount(self.hot_reload_source, "/app/src")]
         else:
             kwargs["read_only"] = True
             kwargs["tmpfs"] = {
                 "/tmp": "rw,noexec,nosuid,size=64m",
                 "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
             }
-        self.container = service_container(
+        container = service_container(
             name,
             runtime=runtime,
             service=name,
             component="web",
-            image=digest,
+            image=self.image_digest,
             resources=args.resources,
             health=healthcheck(HEALTH, start_period="20s"),
             networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
@@ -82,19 +68,4 @@ class NextApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False, depends_on=self.release.depends_on),
             **kwargs,
         )
-
-        self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")
-        self.image_name = pulumi.Output.from_input(self.release.image_name)
-        self.image_digest = digest
-        self.container_name = self.container.name
-        self.releases = self.release.kept
-        self.register_outputs(
-            {
-                "url": self.url,
-                "image_name": self.image_name,
-                "image_digest": digest,
-                "container_name": self.container_name,
-                "release": self.release.tag,
-                "releases": self.releases,
-            }
-        )
+        self._publish(container)

@@ -8,23 +8,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import (
-    FileBundle,
-    InputStr,
-    Resources,
-    Runtime,
-    StrictModel,
-    data_volume,
-    hardening,
-    healthcheck,
-    job_succeeded,
-    labels,
-    loopback_port,
-    object_labels,
-    pulled_image,
-    secret_password,
-    service_container,
-)
+from ._data_service import DataService
+from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck, object_labels, service_container
 
 DATA_PATH = "/var/lib/postgresql/data"
 SECRETS_PATH = "/run/secrets"
@@ -32,7 +17,6 @@ PORT = 5432
 POSTGRES_UID = 999  # the official image's postgres user
 KIND = "postgres"
 BACKUP_KIND = "postgres-backup"
-ROTATION_KIND = "postgres-rotation"
 SOCKET_PATH = "/var/run/postgresql"
 # The backup volume is mounted at the postgres user's home: Docker fills a new named volume with the
 # image's content at the mount point, ownership included (postgres:postgres in every official image),
@@ -74,18 +58,21 @@ class PostgresServiceArgs(StrictModel):
     )
 
 
-class PostgresService(pulumi.ComponentResource):
+class PostgresService(DataService):
     """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("standard-stack:index:PostgresService", name, None, opts)
         runtime = args.runtime
-        password = secret_password(name, args.password, parent=self)
-
-        image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
-        data = data_volume(
-            name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self, docker_name=args.docker_name
+        super().__init__(
+            "standard-stack:index:PostgresService",
+            name,
+            args,
+            kind=KIND,
+            uid=POSTGRES_UID,
+            docker_name=args.docker_name,
+            opts=opts,
         )
+        password, image = self.password, self.image
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -106,8 +93,8 @@ class PostgresService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         mounts = [
-            docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH),
-            docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH),
+            docker.ContainerVolumeArgs(volume_name=self.data.name, container_path=DATA_PATH),
+            self._socket_mount(),
             secrets.mount(),
         ]
         # No files-revision label: the password file is read only on an empty data directory
@@ -127,46 +114,32 @@ class PostgresService(pulumi.ComponentResource):
             mounts.append(init.mount())
             extra_labels["dev.standard-stack.initdb-revision"] = init.revision
 
-        self.container = service_container(
+        # Non-root from the start, no capabilities: the official entrypoint skips its root-only steps
+        # (chown, gosu) when started as the postgres user (docker-entrypoint.sh,
+        # docker_create_db_directories / _main), and a new named volume takes the image's
+        # postgres-owned data directory. postgres is PID 1 and handles its own children (postmaster);
+        # SIGINT is PostgreSQL's "fast shutdown" (postmaster.c, pmdie), the official image's STOPSIGNAL.
+        self.container = self._server(
             name,
-            runtime=runtime,
-            service=name,
-            component=KIND,
-            image=image.image_id,
-            resources=args.resources,
             health=healthcheck(
                 ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(PORT), "-U", args.user, "-d", args.database],
                 start_period="30s",
             ),
-            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            port=PORT,
+            tmp_size="64m",
             envs=[
                 f"POSTGRES_DB={args.database}",
                 f"POSTGRES_USER={args.user}",
                 f"POSTGRES_PASSWORD_FILE={SECRETS_PATH}/postgres_password",
             ],
             volumes=mounts,
-            ports=loopback_port(PORT, args.host_port),
             extra_labels=extra_labels,
-            # Non-root from the start, no capabilities: the official entrypoint skips its root-only
-            # steps (chown, gosu) when started as the postgres user (docker-entrypoint.sh,
-            # docker_create_db_directories / _main), and a new named volume takes the image's
-            # postgres-owned data directory. Group 0 reads the 0440 secret files.
-            user=f"{POSTGRES_UID}:0",
-            read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            # postgres is PID 1 and handles its own children (postmaster). docker-init would run as
-            # root here with no CAP_KILL and could not forward the stop signal to uid 999 (tini:
-            # "Operation not permitted"): every stop was a crash followed by recovery. SIGINT is
-            # PostgreSQL's "fast shutdown" (postmaster.c, pmdie), the official image's STOPSIGNAL.
-            init=False,
             stop_signal="SIGINT",
             shm_size=256,
-            # two servers on one data directory would corrupt it: the old one stops before the new one starts
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[secrets.loader]),
+            depends_on=[secrets.loader],
         )
 
-        self.rotation = self._password_rotation(name, args, image=image.image_id, secrets=secrets)
-        rotated = job_succeeded(self.rotation, name=name, what="password rotation", consequence="the role keeps its old password")
+        self.rotation = self._password_rotation(name, args, secrets=secrets)
         self.ready: list[pulumi.Resource] = [self.container, self.rotation]
         """Depend on these to start only once the server is healthy and holds the current password."""
 
@@ -176,29 +149,24 @@ class PostgresService(pulumi.ComponentResource):
                 name, args, image=image.image_id, secrets=secrets, depends_on=[self.container], parent=self
             )
 
-        self.host = pulumi.Output.from_input(args.alias)
-        self.port = pulumi.Output.from_input(PORT)
         self.database = pulumi.Output.from_input(args.database)
         self.user = pulumi.Output.from_input(args.user)
-        self.password = password
-        # secret because the password is: Output.format keeps secrecy
-        self.url = pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database)
-        self.register_outputs(
-            {
-                "host": self.host,
-                "port": self.port,
-                "database": self.database,
-                "user": self.user,
-                "password": self.password,
-                "url": self.url,
-                "container_name": self.container.name,
-                "password_rotated": rotated,
-            }
+        self._publish(
+            name,
+            port=PORT,
+            # secret because the password is: Output.format keeps secrecy
+            url=pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database),
+            container=self.container,
+            rotation=self.rotation,
+            keeps_old_password="the role keeps its old password",
+            database=self.database,
+            user=self.user,
         )
 
-    def _password_rotation(
-        self, name: str, args: PostgresServiceArgs, *, image: pulumi.Input[str], secrets: FileBundle
-    ) -> docker.Container:
+    def _socket_mount(self) -> docker.ContainerVolumeArgs:
+        return docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH)
+
+    def _password_rotation(self, name: str, args: PostgresServiceArgs, *, secrets: FileBundle) -> docker.Container:
         """A one-shot job that sets the owner role's password to the current password file.
 
         It runs on every deploy whose password file changed (its label carries the file bundle's
@@ -216,28 +184,14 @@ class PostgresService(pulumi.ComponentResource):
             "SQL\n"
             'echo "password of role $PGUSER set from the current password file"\n'
         )
-        return docker.Container(
-            f"{name}-password-rotation",
-            image=image,
-            entrypoints=["bash", "-c"],
-            command=[script],
+        return self._rotation_job(
+            name,
+            script=script,
+            files_revision=secrets.revision,
             envs=[f"PGUSER={args.user}", f"PGDATABASE={args.database}"],
-            user=f"{POSTGRES_UID}:0",
-            read_only=True,
             network_mode="none",
-            must_run=False,
-            attach=True,
-            logs=True,
-            restart="no",
-            volumes=[docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH), secrets.mount()],
-            labels=labels(
-                args.runtime,
-                f"{name}-password-rotation",
-                {"dev.standard-stack.files-revision": secrets.revision},
-                component=ROTATION_KIND,
-            ),
-            **hardening(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container, secrets.loader]),
+            volumes=[self._socket_mount(), secrets.mount()],
+            depends_on=[self.container, secrets.loader],
         )
 
 

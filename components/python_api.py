@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from ._app_image import AppService, source_mount
 from ._wiring import (
     FileBundle,
     ImageBuild,
@@ -17,13 +17,12 @@ from ._wiring import (
     Resources,
     Runtime,
     StrictModel,
-    hardening,
     healthcheck,
     job_succeeded,
-    labels,
+    one_shot_job,
     service_container,
 )
-from .releases import Release, ReleaseArgs
+from .releases import ReleaseArgs
 
 PORT = 8000
 SECRETS_PATH = "/run/secrets"
@@ -69,7 +68,7 @@ class PythonApiArgs(StrictModel):
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
 
 
-class PythonApi(pulumi.ComponentResource):
+class PythonApi(AppService):
     """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
     ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
 
@@ -77,20 +76,10 @@ class PythonApi(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("standard-stack:index:PythonApi", name, None, opts)
         runtime = args.runtime
-        self.alias, self.port = args.alias, PORT
-        build = args.build.model_copy(
-            update={
-                "args": {"PYTHON_VERSION": args.python_version, **args.build.args},
-                "target": "dev" if args.hot_reload_source else args.build.target,
-            }
-        )
-        self.release = Release(
-            name, runtime=runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
-        )
-        self.image = self.release.image  # None when a release is pinned: nothing is built
-        digest = self.release.reference
+        version = ("PYTHON_VERSION", args.python_version)
+        super().__init__("standard-stack:index:PythonApi", name, args, version=version, port=PORT, opts=opts)
+        digest = self.image_digest
         uses_image = self.release.depends_on
 
         secrets = FileBundle(
@@ -104,31 +93,26 @@ class PythonApi(pulumi.ComponentResource):
             depends_on=uses_image,
         )
         envs = _settings_env(args)
-        self.migration = docker.Container(
+        self.migration = one_shot_job(
             f"{name}-migrate",
+            runtime=runtime,
+            service=f"{name}-migrate",
+            component="api-migration",
             image=digest,
             command=args.migrate_command,
             envs=envs,
             user=APP_USER,
-            read_only=True,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            must_run=False,
-            attach=True,
-            logs=True,
-            restart="no",
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.backend_network)],
             volumes=[secrets.mount()],
-            labels=labels(runtime, f"{name}-migrate", component="api-migration"),
-            **hardening(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *uses_image, *args.depends_on]),
         )
         migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not started")
 
         volumes = [secrets.mount()]
-        if args.hot_reload_source:
-            source = str(Path(args.hot_reload_source).resolve())
-            volumes.append(docker.ContainerVolumeArgs(host_path=source, container_path="/app/app", read_only=True))
-        self.container = service_container(
+        if self.hot_reload_source is not None:
+            volumes.append(source_mount(self.hot_reload_source, "/app/app"))
+        container = service_container(
             name,
             runtime=runtime,
             service=name,
@@ -153,22 +137,7 @@ class PythonApi(pulumi.ComponentResource):
                 depends_on=[self.migration, secrets.loader, *uses_image, *args.depends_on],
             ),
         )
-
-        self.url = pulumi.Output.from_input(f"http://{args.alias}:{PORT}")
-        self.image_name = pulumi.Output.from_input(self.release.image_name)
-        self.image_digest = digest
-        self.container_name = self.container.name
-        self.releases = self.release.kept
-        self.register_outputs(
-            {
-                "url": self.url,
-                "image_name": self.image_name,
-                "image_digest": digest,
-                "container_name": self.container_name,
-                "release": self.release.tag,
-                "releases": self.releases,
-            }
-        )
+        self._publish(container)
 
 
 def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:

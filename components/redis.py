@@ -13,22 +13,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import (
-    FileBundle,
-    InputStr,
-    Resources,
-    Runtime,
-    StrictModel,
-    data_volume,
-    hardening,
-    healthcheck,
-    job_succeeded,
-    labels,
-    loopback_port,
-    pulled_image,
-    secret_password,
-    service_container,
-)
+from ._data_service import DataService
+from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck
 from .units import Memory, to_bytes
 
 DATA_PATH = "/data"
@@ -36,7 +22,6 @@ FILES_PATH = "/run/secrets"
 PORT = 6379
 REDIS_UID = 999  # the official image's redis user
 KIND = "redis"
-ROTATION_KIND = "redis-rotation"
 ROTATION_PATH = "/run/rotation"
 
 
@@ -84,17 +69,14 @@ def render_redis_conf(password: str, maxmemory: str, policy: str) -> str:
     )
 
 
-class RedisService(pulumi.ComponentResource):
+class RedisService(DataService):
     """Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret), ``container``."""
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("standard-stack:index:RedisService", name, None, opts)
         runtime = args.runtime
-        password = secret_password(name, args.password, parent=self)
+        super().__init__("standard-stack:index:RedisService", name, args, kind=KIND, uid=REDIS_UID, opts=opts)
+        password = self.password
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
-
-        image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
-        data = data_volume(name, runtime=runtime, component=KIND, protect=args.protect_data, parent=self)
         # The new password first goes to its own bundle; a one-shot job reads the *old* password from
         # the server's file volume (before the new files replace it) and sets the new one in the
         # running server (CONFIG SET requirepass): no restart, the connections already open stay
@@ -103,79 +85,55 @@ class RedisService(pulumi.ComponentResource):
             f"{name}-rotation",
             runtime=runtime,
             service=f"{name}-rotation",
-            image=image.image_id,
+            image=self.image.image_id,
             mount_path=ROTATION_PATH,
             files={"new_password": password},
             parent=self,
         )
 
         def rotation_job(volume: docker.Volume) -> list[pulumi.Resource]:
-            self.rotation = self._password_rotation(name, args, image.image_id, volume, rotation_files)
+            self.rotation = self._password_rotation(name, args, volume, rotation_files)
             return [self.rotation]
 
         files = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
             service=name,
-            image=image.image_id,
+            image=self.image.image_id,
             mount_path=FILES_PATH,
             files={"redis.conf": conf, "redis_password": password},
             parent=self,
             before_loading=rotation_job,
         )
-        rotated = job_succeeded(
-            self.rotation, name=name, what="password rotation", consequence="the server keeps its old password"
-        )
         # Replaced when the non-secret configuration changes; a new password alone is applied in place.
         config_revision = hashlib.sha256(render_redis_conf("", args.maxmemory, args.maxmemory_policy).encode()).hexdigest()[:16]
         ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
-        self.container = service_container(
+        # non-root from the start: reads the 0440 root-owned files through group 0. redis-server is
+        # PID 1: SIGTERM makes it fsync the append-only file, save and exit 0 (server.c,
+        # prepareForShutdown); nothing for an init to reap.
+        self.container = self._server(
             name,
-            runtime=runtime,
-            service=name,
-            component=KIND,
-            image=image.image_id,
-            resources=args.resources,
             health=healthcheck(["CMD-SHELL", ping], start_period="10s"),
-            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            port=PORT,
+            tmp_size="16m",
             command=["redis-server", f"{FILES_PATH}/redis.conf"],
-            # non-root from the start: reads the 0440 root-owned files through group 0
-            user=f"{REDIS_UID}:0",
-            read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            # redis-server is PID 1: SIGTERM makes it fsync the append-only file, save and exit 0
-            # (server.c, prepareForShutdown); nothing for an init to reap.
-            init=False,
-            volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path=DATA_PATH), files.mount()],
-            ports=loopback_port(PORT, args.host_port),
+            volumes=[docker.ContainerVolumeArgs(volume_name=self.data.name, container_path=DATA_PATH), files.mount()],
             extra_labels={"dev.standard-stack.config-revision": config_revision},
-            # one server per append-only file: the old one stops (and saves) before the new one starts
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[files.loader]),
+            depends_on=[files.loader],
         )
 
-        self.host = pulumi.Output.from_input(args.alias)
-        self.port = pulumi.Output.from_input(PORT)
-        self.password = password
-        # secret because the password is: Output.format keeps secrecy
-        self.url = pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT)
-        self.register_outputs(
-            {
-                "host": self.host,
-                "port": self.port,
-                "password": self.password,
-                "url": self.url,
-                "container_name": self.container.name,
-                "password_rotated": rotated,
-            }
+        self._publish(
+            name,
+            port=PORT,
+            # secret because the password is: Output.format keeps secrecy
+            url=pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT),
+            container=self.container,
+            rotation=self.rotation,
+            keeps_old_password="the server keeps its old password",
         )
 
     def _password_rotation(
-        self,
-        name: str,
-        args: RedisServiceArgs,
-        image: pulumi.Input[str],
-        server_files: docker.Volume,
-        rotation_files: FileBundle,
+        self, name: str, args: RedisServiceArgs, server_files: docker.Volume, rotation_files: FileBundle
     ) -> docker.Container:
         """``CONFIG SET requirepass <new>`` authenticated with the old password, when a server runs.
 
@@ -196,28 +154,14 @@ class RedisService(pulumi.ComponentResource):
             'if [ "$out" != OK ]; then echo "CONFIG SET requirepass failed: $out"; exit 1; fi\n'
             'echo "requirepass set in the running server"\n'
         )
-        return docker.Container(
-            f"{name}-password-rotation",
-            image=image,
-            entrypoints=["bash", "-c"],
-            command=[script],
-            user=f"{REDIS_UID}:0",
-            read_only=True,
-            must_run=False,
-            attach=True,
-            logs=True,
-            restart="no",
+        return self._rotation_job(
+            name,
+            script=script,
+            files_revision=rotation_files.revision,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
             volumes=[
                 docker.ContainerVolumeArgs(volume_name=server_files.name, container_path=FILES_PATH, read_only=True),
                 rotation_files.mount(),
             ],
-            labels=labels(
-                args.runtime,
-                f"{name}-password-rotation",
-                {"dev.standard-stack.files-revision": rotation_files.revision},
-                component=ROTATION_KIND,
-            ),
-            **hardening(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[rotation_files.loader, server_files]),
+            depends_on=[rotation_files.loader, server_files],
         )

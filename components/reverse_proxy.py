@@ -21,6 +21,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from ._app_image import versioned_build
 from ._wiring import (
     FileBundle,
     ImageBuild,
@@ -31,7 +32,7 @@ from ._wiring import (
     build_image,
     healthcheck,
     job_succeeded,
-    labels,
+    one_shot_job,
     service_container,
 )
 from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
@@ -95,7 +96,7 @@ class ReverseProxy(pulumi.ComponentResource):
             acme_webroot=WEBROOT if acme else None,
         )
         self.site_config = render_site_config(settings)
-        build = args.build.model_copy(update={"args": {"NGINX_VERSION": args.nginx_version, **args.build.args}})
+        build = versioned_build(args.build, version_arg="NGINX_VERSION", version=args.nginx_version)
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
 
         files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
@@ -213,22 +214,16 @@ def reload_in_place(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> Reload:
-    container = docker.Container(
+    container = one_shot_job(
         name,
+        runtime=runtime,
+        service=f"{service}-reload",
         image=image,
         entrypoints=["/usr/local/bin/nginx-reload"],
         user=PROXY_USER,  # the nginx master's uid: signalling it needs no capability
         pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
         envs=[pulumi.Output.from_input(revision).apply(lambda r: f"REVISION={r}")],
-        must_run=False,
-        attach=True,
-        logs=True,
-        restart="no",
         network_mode="none",
-        read_only=True,
-        capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-        security_opts=["no-new-privileges:true"],
-        labels=labels(runtime, f"{service}-reload"),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
     )
     return Reload(container, name)

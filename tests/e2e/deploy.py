@@ -116,6 +116,13 @@ def tool_env(state_dir: Path) -> dict[str, str]:
     }
 
 
+def summary(command: str, stdout: str) -> str:
+    """The command and Pulumi's own ``Resources:`` block and duration, for the CI log (scripts/test runs e2e with -rP)."""
+    lines = stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Resources:")), len(lines))
+    return "\n".join([f"$ {command}", *[line for line in lines[start:] if line.strip()]])
+
+
 class Deployment:
     """One stack of the program, deployed from a private copy with e2e overrides; `teardown` removes all of it."""
 
@@ -159,6 +166,8 @@ class Deployment:
         except auto.CommandError as error:
             raise DeployFailed(f"pulumi {operation} of {self.stack_name} failed:\n{error}") from None
         outcome.stdout = result.stdout
+        flag = " --expect-no-changes" if kwargs.get("expect_no_changes") else ""
+        print(summary(f"pulumi {operation} {self.stack_name}{flag}", result.stdout))
         outputs = getattr(result, "outputs", None)
         if outputs is not None:
             outcome.outputs = {k: v.value for k, v in outputs.items()}

@@ -158,6 +158,21 @@ def test_api_hot_reload_uses_the_dev_target_and_mounts_the_sources(tmp_path):
     assert mounts["/app/app"] == {"hostPath": str(tmp_path), "containerPath": "/app/app", "readOnly": True}
 
 
+def web_args(**overrides):
+    base = dict(runtime=RUNTIME, network="front", api_url="http://api:8000", public_url="https://shop.example")
+    return NextAppArgs(**{**base, **overrides})
+
+
+@pytest.mark.parametrize(
+    "app",
+    [lambda: PythonApi("api", api_args(hot_reload_source="")), lambda: NextApp("web", web_args(hot_reload_source=""))],
+    ids=["api", "web"],
+)
+def test_an_empty_hot_reload_source_is_refused_rather_than_taken_for_the_working_directory(app):
+    with pytest.raises(pulumi.RunError, match="hot_reload_source is empty; give the host directory"):
+        run(app)
+
+
 class FailedMigration(RecordingMocks):
     def new_resource(self, args):
         rid, outputs = super().new_resource(args)

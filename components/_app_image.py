@@ -1,0 +1,96 @@
+"""The skeleton PythonApi and NextApp share: an app built from its sources into a release, with a
+dev target and a bind-mounted source directory for hot reload, and the same outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pulumi
+import pulumi_docker as docker
+
+from ._wiring import ImageBuild, Runtime
+from .releases import Release, ReleaseArgs
+
+
+def versioned_build(build: ImageBuild, *, version_arg: str, version: str, dev: bool = False) -> ImageBuild:
+    """``build`` with the runtime version as a build argument (an explicit one in ``build.args`` wins)
+    and, for hot reload, the Dockerfile's ``dev`` stage."""
+    return build.model_copy(update={"args": {version_arg: version, **build.args}, "target": "dev" if dev else build.target})
+
+
+def source_mount(source: str, container_path: str) -> docker.ContainerVolumeArgs:
+    """A host source directory, read-only in the container: the dev server reloads on its changes.
+
+    Resolved to an absolute path, as Docker needs, from the program's working directory."""
+    return docker.ContainerVolumeArgs(host_path=str(Path(source).resolve()), container_path=container_path, read_only=True)
+
+
+class AppServiceArgs(Protocol):
+    """The settings both argument models (PythonApiArgs, NextAppArgs) have."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def build(self) -> ImageBuild: ...
+    @property
+    def registry(self) -> str | None: ...
+    @property
+    def release(self) -> ReleaseArgs: ...
+    @property
+    def alias(self) -> str: ...
+    @property
+    def hot_reload_source(self) -> str | None: ...
+
+
+class AppService(pulumi.ComponentResource):
+    """Registers the app's release (built from its sources, or a pinned earlier one) under the component.
+
+    ``hot_reload_source`` (a host directory) selects the Dockerfile's ``dev`` stage; None builds the
+    production stage. The subclass registers ``container`` and calls ``_publish``.
+    """
+
+    def __init__(
+        self,
+        type_: str,
+        name: str,
+        args: AppServiceArgs,
+        *,
+        version: tuple[str, str],
+        port: int,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """``version``: the build argument naming the runtime's version, and its value."""
+        super().__init__(type_, name, None, opts)
+        if args.hot_reload_source == "":
+            raise pulumi.RunError(
+                f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
+            )
+        self.alias, self.port = args.alias, port
+        self.hot_reload_source = args.hot_reload_source
+        version_arg, value = version
+        build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)
+        self.release = Release(
+            name, runtime=args.runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
+        )
+        self.image = self.release.image  # None when a release is pinned: nothing is built
+        self.image_digest = self.release.reference
+
+    def _publish(self, container: docker.Container) -> None:
+        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name``, ``release``, ``releases``."""
+        self.container = container
+        self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
+        self.image_name = pulumi.Output.from_input(self.release.image_name)
+        self.container_name = container.name
+        self.releases = self.release.kept
+        self.register_outputs(
+            {
+                "url": self.url,
+                "image_name": self.image_name,
+                "image_digest": self.image_digest,
+                "container_name": self.container_name,
+                "release": self.release.tag,
+                "releases": self.releases,
+            }
+        )

@@ -1,0 +1,166 @@
+"""The skeleton PostgresService and RedisService share, so the two data services cannot drift apart.
+
+Each is an official image run as its own non-root user, on a data volume that outlives the
+container, behind a password (given or generated) that a one-shot job applies to the running
+server in place. The subclass says what differs: the server's command, health check and files,
+and the rotation script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_docker as docker
+
+from ._wiring import (
+    InputStr,
+    Resources,
+    Runtime,
+    data_volume,
+    job_succeeded,
+    loopback_port,
+    one_shot_job,
+    pulled_image,
+    secret_password,
+    service_container,
+)
+
+
+class DataServiceArgs(Protocol):
+    """The settings both argument models (PostgresServiceArgs, RedisServiceArgs) have."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def network(self) -> InputStr: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def password(self) -> InputStr | None: ...
+    @property
+    def alias(self) -> str: ...
+    @property
+    def host_port(self) -> int | None: ...
+    @property
+    def resources(self) -> Resources: ...
+    @property
+    def protect_data(self) -> bool: ...
+
+
+class DataService(pulumi.ComponentResource):
+    """Registers the password (when none is given), the pulled image and the data volume.
+
+    ``uid`` is the image's own user: the server and its jobs run as ``<uid>:0`` (group 0 reads the
+    0440 files of a FileBundle).
+    """
+
+    def __init__(
+        self,
+        type_: str,
+        name: str,
+        args: DataServiceArgs,
+        *,
+        kind: str,
+        uid: int,
+        opts: pulumi.ResourceOptions | None,
+        docker_name: str | None = None,
+    ) -> None:
+        super().__init__(type_, name, None, opts)
+        runtime = args.runtime
+        self._settings, self.kind, self.uid = args, kind, uid
+        self.password: pulumi.Output[str] = secret_password(name, args.password, parent=self)
+        self.image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
+        self.data = data_volume(
+            name, runtime=runtime, component=kind, protect=args.protect_data, parent=self, docker_name=docker_name
+        )
+
+    def _server(
+        self,
+        name: str,
+        *,
+        health: docker.ContainerHealthcheckArgs,
+        port: int,
+        tmp_size: str,
+        volumes: Sequence[docker.ContainerVolumeArgs],
+        depends_on: Sequence[pulumi.Resource],
+        extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
+        **kwargs: Any,
+    ) -> docker.Container:
+        """The server: PID 1 (no docker-init, which could not signal another uid), read-only root,
+        and replaced delete-first, since two servers on one data directory would corrupt it."""
+        args = self._settings
+        return service_container(
+            name,
+            runtime=args.runtime,
+            service=name,
+            component=self.kind,
+            image=self.image.image_id,
+            resources=args.resources,
+            health=health,
+            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
+            user=f"{self.uid}:0",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,noexec,nosuid,size={tmp_size}"},
+            init=False,
+            volumes=list(volumes),
+            ports=loopback_port(port, args.host_port),
+            extra_labels=extra_labels,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=list(depends_on)),
+            **kwargs,
+        )
+
+    def _rotation_job(
+        self,
+        name: str,
+        *,
+        script: str,
+        files_revision: pulumi.Input[str],
+        volumes: Sequence[docker.ContainerVolumeArgs],
+        depends_on: Sequence[pulumi.Resource],
+        **kwargs: Any,
+    ) -> docker.Container:
+        """``<name>-password-rotation``: runs ``script`` with bash once per new password file (its revision is a label)."""
+        return one_shot_job(
+            f"{name}-password-rotation",
+            runtime=self._settings.runtime,
+            service=f"{name}-password-rotation",
+            component=f"{self.kind}-rotation",
+            extra_labels={"dev.standard-stack.files-revision": files_revision},
+            image=self.image.image_id,
+            entrypoints=["bash", "-c"],
+            command=[script],
+            user=f"{self.uid}:0",
+            volumes=list(volumes),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+            **kwargs,
+        )
+
+    def _publish(
+        self,
+        name: str,
+        *,
+        port: int,
+        url: pulumi.Output[str],
+        container: docker.Container,
+        rotation: docker.Container,
+        keeps_old_password: str,
+        **outputs: pulumi.Input[Any],
+    ) -> None:
+        """Sets and registers the outputs both share; ``outputs`` are the service's own (e.g. ``database``)."""
+        rotated = job_succeeded(rotation, name=name, what="password rotation", consequence=keeps_old_password)
+        self.host = pulumi.Output.from_input(self._settings.alias)
+        self.port = pulumi.Output.from_input(port)
+        self.url = url
+        self.register_outputs(
+            {
+                "host": self.host,
+                "port": self.port,
+                **outputs,
+                "password": self.password,
+                "url": url,
+                "container_name": container.name,
+                "password_rotated": rotated,
+            }
+        )
