@@ -12,7 +12,7 @@ import pulumi
 from .. import postgres as _postgres
 from .. import redis as _redis
 from .convert import model, runtime_values
-from .inputs import ResourcesArgs, RuntimeArgs
+from .inputs import PostgresBackupArgs, ResourcesArgs, RuntimeArgs
 
 
 class PostgresServiceArgs(TypedDict):
@@ -42,6 +42,8 @@ class PostgresServiceArgs(TypedDict):
     """Protect and retain the data volume (default false)."""
     docker_name: NotRequired[str]
     """Name in the volumes' Docker names (default the resource name): keep the old one when renaming."""
+    backup: NotRequired[PostgresBackupArgs]
+    """Scheduled backups into their own volume; unset: none."""
 
 
 class PostgresService(_postgres.PostgresService):

@@ -104,3 +104,18 @@ class ProxyRouteArgs(TypedDict):
     """/api/items reaches the upstream as /items (default false)."""
     websocket: NotRequired[bool]
     """Pass Upgrade/Connection for websockets (default true)."""
+
+
+class PostgresBackupArgs(TypedDict):
+    """Scheduled pg_dump of every database into a backup volume."""
+
+    interval_minutes: NotRequired[int]
+    """Minutes between runs, the first at start (default 1440)."""
+    keep_count: NotRequired[int]
+    """Dumps kept per database; the newest is always kept (default 14)."""
+    keep_days: NotRequired[int]
+    """Dumps older than this are removed, except the newest (default 30)."""
+    copy_to: NotRequired[str]
+    """Host directory each dump is also copied to (bind mount; uid 999 writes)."""
+    resources: NotRequired[ResourcesArgs]
+    """Limits of the backup container (default 256Mi, 0.5 CPU)."""

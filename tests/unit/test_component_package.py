@@ -117,3 +117,10 @@ def test_an_integer_input_given_as_another_resources_output_reaches_the_componen
 
     port, plain_port = asyncio.run(mapped_port())
     assert (port, type(port), plain_port, type(plain_port)) == (5432, int, 6379, int)
+
+
+def test_postgres_backups_are_registered_only_when_the_backup_input_is_given():
+    without = run(lambda: PostgresService("db", {"network": "back"}))
+    with_backup = run(lambda: PostgresService("db", {"network": "back", "backup": {"interval_minutes": 60}}))
+    assert "db-backup" not in {r.name for r in without.of_type(CONTAINER)}
+    assert "BACKUP_INTERVAL_SECONDS=3600" in with_backup.named("db-backup", CONTAINER).plain("envs")
