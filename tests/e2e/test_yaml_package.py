@@ -1,7 +1,7 @@
 """A Pulumi YAML program deploys Postgres, Redis, the API and the proxy through the component package.
 
 examples/yaml-package runs through the real CLI, the YAML language host and the Python component
-provider (components/package) onto the engine: ``pulumi up``, the API answers through the proxy, a
+provider (components/package) onto the engine: ``pulumi up`` (preview first), the API answers through the proxy, a
 second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a unique
 name and a host port in 45000-45999; state and passphrase in a private temporary directory.
 """
@@ -36,6 +36,8 @@ class YamlStack:
         self.name = f"yamlpkg-{uuid.uuid4().hex[:6]}"
         self.port = random.randint(45000, 45999)
         self.env = {**os.environ, **tool_env(private_state_dir(tmp / "state"))}
+        self.up: subprocess.CompletedProcess[str] | None = None
+        self.outputs: dict = {}
 
     def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -70,7 +72,7 @@ def deployed(toolchain, tmp_path_factory):
         for key, value in {**CONFIG, "httpPort": str(stack.port)}.items():
             stack.pulumi("config", "set", key, value)
         start = time.monotonic()
-        stack.up = stack.pulumi("up", "--yes", "--skip-preview")
+        stack.up = stack.pulumi("up", "--yes")  # its preview runs first, on unknown outputs
         print(f"\nyaml-package: pulumi up took {time.monotonic() - start:.0f} s")
         stack.outputs = json.loads(stack.pulumi("stack", "output", "--json").stdout)
         yield stack
@@ -80,7 +82,10 @@ def deployed(toolchain, tmp_path_factory):
             cwd=EXAMPLE, env=stack.env, capture_output=True, timeout=900,
         )  # fmt: skip
         stack.remove_leftovers()
-        subprocess.run([str(TOOLS / "bin" / "pulumi"), "stack", "rm", "--yes", "--force", stack.name], cwd=EXAMPLE, env=stack.env)
+        subprocess.run(
+            [str(TOOLS / "bin" / "pulumi"), "stack", "rm", "--yes", "--force", stack.name],
+            cwd=EXAMPLE, env=stack.env, capture_output=True,
+        )  # fmt: skip
         (EXAMPLE / f"Pulumi.{stack.name}.yaml").unlink(missing_ok=True)
 
 
