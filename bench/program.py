@@ -16,21 +16,15 @@ from typing import Any
 
 from .common import REPO, log, stats
 
-PROD_SECRETS = {
-    "standard-stack:postgresPassword": "bench-postgres-password",
-    "standard-stack:redisPassword": "bench-redis-password",
-    "standard-stack:tlsCertificate": "-----BEGIN CERTIFICATE-----\nMIIBbench\n-----END CERTIFICATE-----\n",
-    "standard-stack:tlsPrivateKey": "-----BEGIN PRIVATE KEY-----\nMIIEbench\n-----END PRIVATE KEY-----\n",
-}
-
 
 def child(stack: str) -> None:
     """Runs in the fresh interpreter: time one evaluation, print it as JSON."""
     sys.path.insert(0, str(REPO))
-    from tests.support.program import RecordingMocks, run_program, stack_config
+    from tests.support.program import RecordingMocks, run_program
+    from tests.support.stacks import PROD_SECRETS, stack_config
 
     secrets = PROD_SECRETS if stack == "prod" else {}
-    config = {**stack_config(REPO / f"Pulumi.{stack}.yaml"), **secrets}
+    config = stack_config(REPO / f"Pulumi.{stack}.yaml", overrides=secrets)
     start = time.monotonic()
     mocks = RecordingMocks()
     run_program(mocks, config, stack=stack, secret_keys=list(secrets))

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from components.nginx import ProxyRoute, ProxySettings, render_site_config
+from standard_stack.nginx import ProxyRoute, ProxySettings, render_site_config
 
 from .common import BUILD_ARGS, LABEL, REPO, WORK, docker, log, stats
 from .proxy import wrk

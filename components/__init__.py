@@ -1,18 +1,47 @@
-"""standard-stack components: the standard web stack on Docker, as reusable Pulumi component resources.
+"""standard_stack: the standard web stack on Docker, as reusable Pulumi component resources.
 
-from components import PostgresService, PostgresServiceArgs, Runtime
+    from standard_stack import PostgresService, PostgresServiceArgs, Runtime
+
+Names load on first use, so ``standard_stack.nginx`` (the nginx renderer) and ``standard_stack.units``
+import with pydantic alone, without Pulumi installed (the proxy image's tests run that way).
 """
 
-from ._wiring import ImageBuild, LogRotation, Resources, Runtime
-from .acme import AcmeArgs, acme_directory
-from .networks import StackNetworks, StackNetworksArgs
-from .next_app import NextApp, NextAppArgs
-from .nginx import ProxyRoute
-from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
-from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
-from .redis import RedisService, RedisServiceArgs
-from .releases import ReleaseArgs
-from .reverse_proxy import ReverseProxy, ReverseProxyArgs
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> the module defining it
+_EXPORTS = {
+    "ImageBuild": "_wiring",
+    "LogRotation": "_wiring",
+    "Resources": "_wiring",
+    "Runtime": "_wiring",
+    "AcmeArgs": "acme",
+    "acme_directory": "acme",
+    "StackNetworks": "networks",
+    "StackNetworksArgs": "networks",
+    "NextApp": "next_app",
+    "NextAppArgs": "next_app",
+    "ProxyRoute": "nginx",
+    "PostgresBackupArgs": "postgres",
+    "PostgresService": "postgres",
+    "PostgresServiceArgs": "postgres",
+    "DatabaseConnection": "python_api",
+    "PythonApi": "python_api",
+    "PythonApiArgs": "python_api",
+    "RedisConnection": "python_api",
+    "RedisService": "redis",
+    "RedisServiceArgs": "redis",
+    "ReleaseArgs": "releases",
+    "ReverseProxy": "reverse_proxy",
+    "ReverseProxyArgs": "reverse_proxy",
+    "StandardStack": "stack",
+    "StandardStackArgs": "stack",
+    "StackSettings": "settings",
+}
 
 __all__ = [
     "AcmeArgs",
@@ -37,5 +66,32 @@ __all__ = [
     "Runtime",
     "StackNetworks",
     "StackNetworksArgs",
+    "StackSettings",
+    "StandardStack",
+    "StandardStackArgs",
     "acme_directory",
 ]
+
+if TYPE_CHECKING:
+    from ._wiring import ImageBuild, LogRotation, Resources, Runtime
+    from .acme import AcmeArgs, acme_directory
+    from .networks import StackNetworks, StackNetworksArgs
+    from .next_app import NextApp, NextAppArgs
+    from .nginx import ProxyRoute
+    from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
+    from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
+    from .redis import RedisService, RedisServiceArgs
+    from .releases import ReleaseArgs
+    from .reverse_proxy import ReverseProxy, ReverseProxyArgs
+    from .settings import StackSettings
+    from .stack import StandardStack, StandardStackArgs
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: import the defining module on first access to a public name."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'standard_stack' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import versions
 from ._app_image import AppService, source_mount
 from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, healthcheck, service_container
 from .releases import ReleaseArgs
@@ -20,7 +21,7 @@ HEALTH = ["CMD", "node", "-e", f"fetch('http://127.0.0.1:{PORT}/health').then(r=
 class NextAppArgs(StrictModel):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/web")
-    node_version: str = "22"
+    node_version: str = versions.NODE
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     api_url: InputStr = Field(description="Internal URL of the API, used server-side only.")

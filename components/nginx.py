@@ -401,7 +401,13 @@ def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: d
             f"upstream {name} {{",
             f"    zone {name} 64k;",
             f"    resolver {settings.resolver} valid={settings.resolver_valid}s ipv6=off;",
-            f"    server {route.upstream_host}:{route.upstream_port}{resolve};",
+            # max_fails=0: a container that refused one connection (a replacement not yet listening,
+            # its predecessor draining) is never shunned for fail_timeout; each request still moves on
+            # to the next address (proxy_next_upstream). With the default max_fails=1 both addresses
+            # could be shunned at once during a create-first replacement: "no live upstreams", 502.
+            # (ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer: a peer is skipped only
+            # `if (peer->max_fails && peer->fails >= peer->max_fails && ...)`.)
+            f"    server {route.upstream_host}:{route.upstream_port}{resolve} max_fails=0;",
             "    keepalive 32;",
             "}",
             "",

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import versions
 from ._data_service import DataService
 from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck, object_labels, service_container
 
@@ -41,7 +42,7 @@ class PostgresBackupArgs(StrictModel):
 class PostgresServiceArgs(StrictModel):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
-    image: str = Field("postgres:17", description="Pinned official postgres image reference.")
+    image: str = Field(f"postgres:{versions.POSTGRES}", description="Pinned official postgres image reference.")
     database: str = "app"
     user: str = "app"
     password: InputStr | None = Field(None, description="Secret; generated when None.")

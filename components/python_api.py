@@ -8,6 +8,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import versions
 from ._app_image import AppService, source_mount
 from ._wiring import (
     FileBundle,
@@ -47,7 +48,7 @@ class RedisConnection(StrictModel):
 class PythonApiArgs(StrictModel):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/api")
-    python_version: str = "3.12"
+    python_version: str = versions.PYTHON
     registry: str | None = None
     database: DatabaseConnection
     redis: RedisConnection

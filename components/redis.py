@@ -13,6 +13,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import versions
 from ._data_service import DataService
 from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck
 from .units import Memory, to_bytes
@@ -40,7 +41,7 @@ EvictionPolicy = Literal[
 class RedisServiceArgs(StrictModel):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
-    image: str = Field("redis:7.4", description="Pinned official redis image reference.")
+    image: str = Field(f"redis:{versions.REDIS}", description="Pinned official redis image reference.")
     password: InputStr | None = Field(None, description="Secret; generated when None.")
     maxmemory: Memory = "256Mi"
     maxmemory_policy: EvictionPolicy = "allkeys-lru"

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import versions
 from ._app_image import versioned_build
 from ._wiring import (
     FileBundle,
@@ -47,7 +48,7 @@ HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_POR
 class ReverseProxyArgs(StrictModel):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/proxy")
-    nginx_version: str = "1.28"
+    nginx_version: str = versions.NGINX
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     routes: list[ProxyRoute] = Field(min_length=1)
@@ -57,6 +58,10 @@ class ReverseProxyArgs(StrictModel):
     tls: bool = False
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
     tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls without acme.")
+    tls_setting: str = Field(
+        "{field}",
+        description="How refusals name a TLS input: {field} is tls_certificate or tls_private_key, {key} its camelCase.",
+    )
     acme: AcmeArgs | None = Field(None, description="Obtain and renew the certificate over ACME HTTP-01 (needs tls).")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
@@ -101,8 +106,10 @@ class ReverseProxy(pulumi.ComponentResource):
 
         files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
         if args.tls and args.tls_certificate is not None and args.tls_private_key is not None:
-            files["tls/cert.pem"] = _pem_file(name, "tlsCertificate", args.tls_certificate, "CERTIFICATE")
-            files["tls/key.pem"] = _pem_file(name, "tlsPrivateKey", args.tls_private_key, "PRIVATE KEY")
+            cert = args.tls_setting.format(field="tls_certificate", key="tlsCertificate")
+            key = args.tls_setting.format(field="tls_private_key", key="tlsPrivateKey")
+            files["tls/cert.pem"] = _pem_file(name, cert, args.tls_certificate, "CERTIFICATE")
+            files["tls/key.pem"] = _pem_file(name, key, args.tls_private_key, "PRIVATE KEY")
         site = FileBundle(
             f"{name}-site",
             runtime=runtime,
@@ -250,7 +257,7 @@ def _pem(component: str, setting: str, text: str, kind: str) -> str:
     """Catch a pasted file name or a key in the certificate slot before nginx does, without echoing the value."""
     if f"-----BEGIN {kind}" not in text and f"-----BEGIN RSA {kind}" not in text and f"-----BEGIN EC {kind}" not in text:
         raise pulumi.RunError(
-            f"{component}: standard-stack:{setting} is not a PEM {kind.lower()} (expected '-----BEGIN {kind}-----'); "
-            f"set it with: pulumi config set --secret standard-stack:{setting} < file.pem"
+            f"{component}: {setting} is not a PEM {kind.lower()} (expected '-----BEGIN {kind}-----'); "
+            "set it to the PEM file's content, not its name"
         )
     return text if text.endswith("\n") else text + "\n"

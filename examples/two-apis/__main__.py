@@ -1,17 +1,12 @@
 """Two APIs (orders, billing) sharing one PostgreSQL and one Redis behind one proxy.
 
-Run from this directory: ``pulumi stack init dev && pulumi up``. The components come from the
-repository root (add it to PYTHONPATH, or install the repo as a package in your own project).
+Run from this directory: ``pulumi install && pulumi stack init dev && pulumi up``. The components
+come from the ``standard-stack`` distribution, installed like any library (requirements.txt).
 """
-
-import sys
-from pathlib import Path
 
 import pulumi
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root holds `components`
-
-from components import (
+from standard_stack import (
     DatabaseConnection,
     ImageBuild,
     PostgresService,
@@ -56,7 +51,6 @@ for service in ("orders", "billing"):
         PythonApiArgs(
             runtime=runtime,
             build=app,
-            python_version="3.12",
             database=DatabaseConnection(host=db.host, port=db.port, database=service, user=db.user, password=db.password),
             redis=RedisConnection(host=cache.host, port=cache.port, password=cache.password),
             frontend_network=networks.frontend,

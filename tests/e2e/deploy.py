@@ -21,7 +21,7 @@ import engine_api
 import yaml
 from pulumi import automation as auto
 
-from tests.support.program import read_stack_file
+from tests.support.stacks import read_stack_file, stack_config
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -30,7 +30,7 @@ PROJECT = "standard-stack"
 CONTAINER = "docker:index/container:Container"
 _COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", "venv", "node_modules", ".next", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache",
-    ".tools", ".pulumi-state", "tests", "bench", "*.tsbuildinfo",
+    ".tools", ".pulumi-state", "tests", "bench", "*.tsbuildinfo", "*.egg-info", "build",
 )  # fmt: skip
 
 
@@ -38,22 +38,27 @@ class DeployFailed(Exception):
     """`pulumi up` (or preview/refresh/destroy) exited non-zero; the message holds what the CLI printed."""
 
 
-def copy_project(dst: Path) -> Path:
-    """A private copy of the program and its image sources; the venv is shared (a symlink)."""
-    shutil.copytree(REPO, dst, ignore=_COPY_IGNORE, symlinks=True)
+LIBRARY_PATH = ".library"  # in a copy: holds standard_stack -> the copy's components/, first on PYTHONPATH
+
+
+def copy_project(dst: Path, source: Path = REPO) -> Path:
+    """A private copy of the program, its library and its image sources; the venv is shared (a symlink).
+
+    The shared venv's editable install maps ``standard_stack`` onto the repository's components/;
+    the program must run the copy's (tests edit it), so ``library_env`` puts the copy's first on
+    PYTHONPATH: setuptools appends its editable finder to ``sys.meta_path``, after the path finder.
+    """
+    shutil.copytree(source, dst, ignore=_COPY_IGNORE, symlinks=True)
     (dst / ".venv").symlink_to(REPO / ".venv")
     (dst / "policies" / ".venv").symlink_to(REPO / ".venv")  # the pack's runtime is in the dev requirements
+    (dst / LIBRARY_PATH).mkdir()
+    (dst / LIBRARY_PATH / "standard_stack").symlink_to("../components", target_is_directory=True)
     return dst
 
 
-def merge(base: Any, override: Any) -> Any:
-    """Objects merge key by key (the override wins); anything else is replaced."""
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        out = dict(base)
-        for key, value in override.items():
-            out[key] = merge(base.get(key), value)
-        return out
-    return override
+def library_env(program_dir: Path) -> dict[str, str]:
+    """Environment under which the copy's program imports the copy's standard_stack."""
+    return {"PYTHONPATH": str(program_dir / LIBRARY_PATH)}
 
 
 @dataclass
@@ -95,11 +100,8 @@ def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]
     """
     path = program_dir / f"Pulumi.{stack}.yaml"
     document = read_stack_file(path.read_text()) or {}
-    config = document.get("config") or {}
-    for layer in (HERE / "overrides.yaml", HERE / f"overrides.{stack}.yaml"):
-        if layer.exists():
-            config = merge(config, (read_stack_file(layer.read_text()) or {}).get("config") or {})
-    config = merge(config, {f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in overrides.items()})
+    layers = (HERE / "overrides.yaml", HERE / f"overrides.{stack}.yaml")
+    config = stack_config(path, *layers, overrides=overrides)
     target = program_dir / f"Pulumi.{name or stack}.yaml"
     target.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
 
@@ -134,22 +136,38 @@ class Deployment:
         overrides: Mapping[str, Any] | None = None,
         secrets_: Mapping[str, str] | None = None,
         name: str | None = None,
+        source: Path = REPO,
     ) -> None:
-        """``stack`` picks the committed stack file (dev, prod); ``name`` the stack to deploy it as (default: the same)."""
+        """``stack`` picks the committed stack file (dev, prod); ``name`` the stack to deploy it as (default: the same).
+
+        ``source`` is the tree deployed (default: this repository; an older commit's tree to test upgrades).
+        """
         self.stack_name = name or stack
         self.tmp = tmp
-        self.program_dir = copy_project(tmp / "repo")
-        self.env = tool_env(private_state_dir(tmp / "state"))
+        self.program_dir = copy_project(tmp / "repo", source)
+        self.state_dir = private_state_dir(tmp / "state")
         write_stack_file(self.program_dir, stack, overrides or {}, name=self.stack_name)
+        self._select()
+        for key, value in (secrets_ or {}).items():
+            self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
+        self.last: Outcome | None = None
+
+    def _select(self) -> None:
+        self.env = {**tool_env(self.state_dir), **library_env(self.program_dir)}
         workspace = auto.LocalWorkspace(
             work_dir=str(self.program_dir),
             env_vars=self.env,
             pulumi_command=auto.PulumiCommand(root=str(TOOLS), skip_version_check=True),
         )
         self.stack = auto.Stack.create_or_select(self.stack_name, workspace)
-        for key, value in (secrets_ or {}).items():
-            self.stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value=value, secret=True))
-        self.last: Outcome | None = None
+
+    def upgrade_to(self, source: Path = REPO) -> None:
+        """Switch the deployed stack (state, stack file, secrets) over to the program of ``source``."""
+        stack_file = f"Pulumi.{self.stack_name}.yaml"
+        new_dir = copy_project(self.tmp / "repo-upgraded", source)
+        shutil.copyfile(self.program_dir / stack_file, new_dir / stack_file)
+        self.program_dir = new_dir
+        self._select()
 
     # --- CLI operations --------------------------------------------------------------------------
     def _run(self, operation: str, **kwargs: Any) -> Outcome:

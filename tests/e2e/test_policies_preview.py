@@ -5,14 +5,9 @@ import secrets
 import pytest
 from deploy import DeployFailed, Deployment
 
-pytestmark = pytest.mark.e2e
+from tests.support.stacks import PROD_SECRET_VALUES as PROD_SECRETS
 
-PROD_SECRETS = {
-    "postgresPassword": "preview-only-postgres-password",
-    "redisPassword": "preview-only-redis-password",
-    "tlsCertificate": "-----BEGIN CERTIFICATE-----\nMIIBpreview\n-----END CERTIFICATE-----\n",
-    "tlsPrivateKey": "-----BEGIN PRIVATE KEY-----\nMIIEpreview\n-----END PRIVATE KEY-----\n",
-}
+pytestmark = pytest.mark.e2e
 
 
 def preview_with_pack(run: Deployment, config: str | None = None):

@@ -8,7 +8,7 @@ import re
 import subprocess
 
 import pytest
-from deploy import REPO, copy_project, private_state_dir, refuse_foreign_objects, tool_env, write_stack_file
+from deploy import REPO, copy_project, library_env, private_state_dir, refuse_foreign_objects, tool_env, write_stack_file
 from stack import http, self_signed_cert, service_containers, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ def fresh_copy(toolchain, tmp_path):
 
     program = copy_project(tmp_path / "repo")
     (program / ".venv").unlink()  # a fresh clone has no virtualenv: `make deploy-dev` creates it
-    env = {**os.environ, **tool_env(private_state_dir(tmp_path / "state"))}
+    env = {**os.environ, **tool_env(private_state_dir(tmp_path / "state")), **library_env(program)}
     env.pop("PULUMI_BACKEND_URL")  # the README's commands choose the backend themselves
     yield program, env
     shell(

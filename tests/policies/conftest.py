@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.program import REPO, RecordingMocks
-from tests.unit.conftest import PROD_SECRETS, run_stack
+from tests.support.program import REPO, RecordingMocks, run_stack
+from tests.support.stacks import PROD_SECRETS
 
 sys.path.insert(0, str(REPO / "policies"))
 

@@ -58,8 +58,8 @@ def test_a_renamed_database_publishing_a_public_port_is_still_caught(example_vie
 def prod_acme_view():
     """prod with proxy.acme: the certbot client, its init step and its volume beside the proxy."""
     from tests.policies.conftest import engine_view
-    from tests.support.program import REPO, RecordingMocks, stack_config
-    from tests.unit.conftest import PROD_SECRETS, run_stack
+    from tests.support.program import RecordingMocks, run_stack
+    from tests.support.stacks import PROD_SECRETS, REPO, stack_config
 
     proxy = {**stack_config(REPO / "Pulumi.prod.yaml")["standard-stack:proxy"], "acme": {"enabled": True}}
     secrets = {k: v for k, v in PROD_SECRETS.items() if not k.startswith("standard-stack:tls")}

@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import json
 import os
-import re
 import runpy
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -19,46 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.stacks import PROJECT, REPO, stack_config
+
 CONTAINER = "docker:index/container:Container"
-PROJECT = "standard-stack"
-
-
-class StackFileLoader(yaml.SafeLoader):
-    """Reads stack files as the Pulumi CLI does (Go's yaml.v3, YAML 1.2): only true/false are booleans.
-
-    PyYAML follows YAML 1.1, where ``restart: no`` is the boolean false; the CLI hands the program
-    the string "no".
-    """
-
-
-StackFileLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-StackFileLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def read_stack_file(text: str) -> Any:
-    return yaml.load(text, Loader=StackFileLoader)
-
-
-def stack_config(*paths: Path | str) -> dict[str, Any]:
-    """Merge the ``config:`` maps of stack files (later files win, key by key)."""
-    merged: dict[str, Any] = {}
-    for path in paths:
-        document = read_stack_file(Path(path).read_text()) or {}
-        merged.update(document.get("config") or {})
-    return merged
 
 
 def to_runtime_config(config: Mapping[str, Any]) -> dict[str, str]:
@@ -270,3 +238,15 @@ def run_program(
         loop.close()
         asyncio.set_event_loop(None)
     return run
+
+
+def run_stack(
+    stack: str,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
+) -> ProgramRun:
+    """The real program with the committed Pulumi.<stack>.yaml, ``overrides`` merged in, ``secrets`` as secrets."""
+    config = stack_config(REPO / f"Pulumi.{stack}.yaml", overrides={**(overrides or {}), **(secrets or {})})
+    return run_program(mocks or RecordingMocks(), config, stack=stack, secret_keys=list(secrets or {}))

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.program import REPO, RecordingMocks, run_program, stack_config
-
-FAKE_CERT = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
-FAKE_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEfake\n-----END PRIVATE KEY-----\n"
-PROD_SECRETS = {
-    "standard-stack:postgresPassword": "prod-postgres-password-9f8e7d",
-    "standard-stack:redisPassword": "prod-redis-password-6c5b4a",
-    "standard-stack:tlsCertificate": FAKE_CERT,
-    "standard-stack:tlsPrivateKey": FAKE_KEY,
-}
-
-
-def run_stack(stack: str, *, overrides: dict | None = None, secrets: dict | None = None, mocks=None):
-    config = {**stack_config(REPO / f"Pulumi.{stack}.yaml"), **(overrides or {}), **(secrets or {})}
-    return run_program(mocks or RecordingMocks(), config, stack=stack, secret_keys=list(secrets or {}))
+from tests.support.program import run_stack
+from tests.support.stacks import PROD_SECRETS
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import re
 import pulumi
 import pytest
 
-from components import (
+from standard_stack import (
     DatabaseConnection,
     ImageBuild,
     NextApp,
@@ -27,7 +27,7 @@ from components import (
     StackNetworks,
     StackNetworksArgs,
 )
-from components._wiring import COMPONENT_LABEL
+from standard_stack._wiring import COMPONENT_LABEL
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
@@ -261,8 +261,20 @@ def test_proxy_refuses_a_key_pasted_into_the_certificate_setting_without_echoing
                 "edge", proxy_args(tls=True, tls_certificate=pulumi.Output.secret(key), tls_private_key=pulumi.Output.secret(key))
             )
         )
-    assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)
+    assert "edge: tls_certificate is not a PEM certificate" in str(caught.value)
     assert "TOPSECRET" not in str(caught.value)
+
+
+def test_proxy_refusals_name_the_tls_input_as_the_calling_program_calls_it():
+    key = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(pulumi.RunError) as caught:
+        run(
+            lambda: ReverseProxy(
+                "edge",
+                proxy_args(tls=True, tls_certificate=key, tls_private_key=key, tls_setting="standard-stack:{key}"),
+            )
+        )
+    assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)
 
 
 def test_proxy_needs_at_least_one_route():
@@ -442,7 +454,7 @@ def test_a_reload_nginx_refuses_fails_the_deploy_with_its_log():
 
 
 def acme_proxy(**acme):
-    from components import AcmeArgs
+    from standard_stack import AcmeArgs
 
     args = AcmeArgs(domain="shop.example.com", directory_url="https://ca.internal/dir", **acme)
     return ReverseProxy("edge", proxy_args(tls=True, server_name="shop.example.com", acme=args))
@@ -486,7 +498,27 @@ def test_acme_site_serves_the_challenge_over_http_and_the_acme_certificate_over_
 
 
 def test_acme_without_tls_is_refused():
-    from components import AcmeArgs
+    from standard_stack import AcmeArgs
 
     with pytest.raises(pulumi.RunError, match="acme needs tls"):
         run(lambda: ReverseProxy("edge", proxy_args(acme=AcmeArgs(domain="shop.example.com"))))
+
+
+def test_standard_stack_builds_the_whole_stack_from_settings_alone():
+    """A program without this repo's stack files: settings as Python, passwords generated."""
+    from standard_stack import StackSettings, StandardStack, StandardStackArgs
+
+    mocks = RecordingMocks()
+    settings = StackSettings(environment="dev", public_url="http://localhost:45080", proxy={"http_port": 45080})
+    run(lambda: StandardStack("shop", StandardStackArgs(settings=settings, project="shop", stack="dev")), mocks)
+    components = {r.typ.rsplit(":", 1)[1] for r in mocks.registered if r.typ.startswith("standard-stack:")}
+    assert components == {
+        "StandardStack",
+        "StackNetworks",
+        "PostgresService",
+        "RedisService",
+        "PythonApi",
+        "NextApp",
+        "ReverseProxy",
+    }
+    assert mocks.named("proxy", CONTAINER).plain("ports")[0]["external"] == 45080

@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from components.config import NAMESPACE, ConfigError, parse, pulumi_config_block
-from tests.support.program import REPO, stack_config
+from stack_settings import NAMESPACE, ConfigError, parse, pulumi_config_block
+from tests.support.stacks import REPO, stack_config
 
 DEV = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.dev.yaml").items()}
 PROD = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.prod.yaml").items()}
@@ -207,7 +207,7 @@ def test_program_refuses_a_bad_stack_file_without_a_traceback(tmp_path):
     """The real entry point: the language host prints a RunError's message only."""
     import pulumi
 
-    from tests.unit.conftest import run_stack
+    from tests.support.program import run_stack
 
     with pytest.raises(pulumi.RunError) as caught:
         run_stack("dev", overrides={f"{NAMESPACE}:proxy": {"httpPort": "eighty"}})
@@ -242,7 +242,7 @@ def test_cpus_that_docker_would_report_back_differently_are_refused():
 
 
 def test_unquoted_restart_no_is_read_as_the_pulumi_cli_reads_it(tmp_path):
-    from tests.support.program import stack_config
+    from tests.support.stacks import stack_config
 
     path = tmp_path / "Pulumi.x.yaml"
     path.write_text("config:\n  standard-stack:restart: no\n  standard-stack:hotReload: false\n")
@@ -316,6 +316,6 @@ def test_acme_directory_must_be_https():
     ],
 )
 def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_url, staging, expected):
-    from components import acme_directory
+    from standard_stack import acme_directory
 
     assert acme_directory(directory_url, staging) == expected

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
-from components._wiring import COMPONENT_LABEL
-from components.config import ConfigError, parse
-from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program, stack_config
-from tests.unit.conftest import PROD_SECRETS, run_stack
+from stack_settings import ConfigError, parse
+from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
+from standard_stack._wiring import COMPONENT_LABEL
+from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
+from tests.support.stacks import PROD_SECRETS, REPO, stack_config
 
 VOLUME = "docker:index/volume:Volume"
 RUNTIME = Runtime(project="shop", stack="test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from components.config import markdown_reference
+from stack_settings import markdown_reference
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
 README = (REPO / "README.md").read_text()
@@ -33,7 +33,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_composition_example_runs_and_registers_what_it_says():
-    code = re.search(r"```python\n(.*?)```", section("Using the components in your own program"), re.S).group(1)
+    code = re.search(r"```python\n(.*?)```", section("Use the components in your own program"), re.S).group(1)
     mocks = RecordingMocks()
     run = run_program(mocks, {}, stack="dev", program=lambda: exec(compile(code, "README.md", "exec"), {"__name__": "__main__"}))
     containers = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))

@@ -8,11 +8,10 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import ImageBuild, PythonApi, ReleaseArgs
-from components.config import ConfigError, parse
-from components.releases import content_digest, kept_releases
-from tests.support.program import CONTAINER, RecordingMocks, run_program
-from tests.unit.conftest import run_stack
+from stack_settings import ConfigError, parse
+from standard_stack import ImageBuild, PythonApi, ReleaseArgs
+from standard_stack.releases import content_digest, kept_releases
+from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.unit.test_components import api_args
 
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
@@ -208,3 +207,13 @@ def test_a_pinned_release_with_hot_reload_is_refused():
 
 def test_releases_kept_must_keep_at_least_the_running_release():
     assert "standard-stack:releasesKept: Input should be greater than or equal to 1; got 0" in refused(releasesKept=0)
+
+
+def test_the_program_refuses_an_unknown_pin_naming_its_stack_setting():
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(
+            "dev",
+            overrides={"standard-stack:api": {"release": "dev-ffffffffffff"}},
+            mocks=RecordingMocks(stack_outputs={"releases": {"api": ["dev-aaaaaaaaaaaa"]}}),
+        )
+    assert "standard-stack:api.release: 'dev-ffffffffffff' is not a release of stack dev" in str(caught.value)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.support.program import CONTAINER
-from tests.unit.conftest import PROD_SECRETS, run_stack
+from tests.support.program import CONTAINER, run_stack
+from tests.support.stacks import PROD_SECRETS
 
 COMPONENTS = {
     "standard-stack:index:PostgresService": "postgres",
@@ -36,6 +36,21 @@ def test_registers_each_of_the_five_components_once(stack, dev, prod):
         assert (typ, name) in registered
 
 
+MOVED = {**COMPONENTS, "standard-stack:index:StackNetworks": "networks"}
+
+
+def test_the_whole_stack_is_one_standard_stack_component(dev):
+    stack_urn = dev.monitor.urn_of("stack", "standard-stack:index:StandardStack")
+    for typ, name in MOVED.items():
+        assert dev.options(name, typ).parent == stack_urn
+
+
+def test_components_moved_under_standard_stack_alias_their_old_place_at_the_stack_root(dev):
+    """Stacks deployed before StandardStack existed had them at the root: the alias keeps their URNs."""
+    for typ, name in MOVED.items():
+        assert dev.options(name, typ).aliases == ["spec {\n  noParent: true\n}\n"], f"{typ} {name}"
+
+
 def release_of(run, service: str) -> str:
     """The release tag the program built for ``service`` (``<stack>-<12 hex>``)."""
     return run.mocks.named(f"{service}-image").plain("imageName").split(":", 1)[1]
@@ -46,6 +61,7 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
     for r in dev.mocks.registered:
         by_type.setdefault(r.typ, []).append(r.name)
     assert {t: sorted(n) for t, n in by_type.items()} == {
+        "standard-stack:index:StandardStack": ["stack"],
         "standard-stack:index:StackNetworks": ["networks"],
         "standard-stack:index:PostgresService": ["postgres"],
         "standard-stack:index:RedisService": ["redis"],
@@ -315,3 +331,14 @@ def test_health_is_probed_every_five_seconds(prod):
 @pytest.mark.parametrize("service", ["postgres", "redis"])
 def test_data_services_are_replaced_delete_first_so_one_server_owns_the_volume(prod, service):
     assert prod.options(service).delete_before_replace is True
+
+
+def test_a_key_in_the_certificate_setting_is_refused_by_the_stack_setting_name():
+    """The library names the input as the program says it: here the `standard-stack:` key to fix."""
+    import pulumi
+
+    from tests.support.stacks import FAKE_KEY
+
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack("prod", secrets={**PROD_SECRETS, "standard-stack:tlsCertificate": FAKE_KEY})
+    assert "standard-stack:tlsCertificate is not a PEM certificate" in str(caught.value)

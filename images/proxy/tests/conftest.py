@@ -1,34 +1,20 @@
-"""Shared fixtures: the renderer loaded by file path, a self-signed certificate, and a
-factory starting a real nginx with a rendered site.
+"""Shared fixtures: a self-signed certificate and a factory starting a real nginx with a rendered site.
 
-components/nginx.py is loaded by path as the module ``components_nginx``: importing it as
-``components.nginx`` would run components/__init__.py, which pulls in pulumi, and the proxy
-tests need only pydantic.
+The renderer is ``standard_stack.nginx``, installed (editable, without dependencies) by scripts/test:
+it imports with pydantic alone, so these tests need no Pulumi.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _load_renderer() -> None:
-    spec = importlib.util.spec_from_file_location("components_nginx", REPO_ROOT / "components" / "nginx.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["components_nginx"] = module  # pydantic resolves annotations through it
-    spec.loader.exec_module(module)
-
-
-_load_renderer()
-
-import harness  # noqa: E402  (needs the paths above)
+import harness
 
 
 @pytest.fixture(scope="session")

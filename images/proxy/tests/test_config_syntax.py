@@ -12,7 +12,9 @@ import itertools
 
 import harness
 import pytest
-from components_nginx import (
+from test_renderer import ACCEPTED_BODY_SIZES, ACCEPTED_SERVER_NAMES
+
+from standard_stack.nginx import (
     RESOLVE_MIN_VERSION,
     ProxyRoute,
     ProxySettings,
@@ -20,7 +22,6 @@ from components_nginx import (
     validate_body_size,
     validate_server_name,
 )
-from test_renderer import ACCEPTED_BODY_SIZES, ACCEPTED_SERVER_NAMES
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from components_nginx import (
+from pydantic import BaseModel, ValidationError
+
+from standard_stack.nginx import (
     BODY_SIZE_FORM,
     RESOLVE_MIN_VERSION,
     SECURITY_HEADER_DEFAULTS,
@@ -18,7 +20,6 @@ from components_nginx import (
     validate_body_size,
     validate_server_name,
 )
-from pydantic import BaseModel, ValidationError
 
 WEB = ProxyRoute(path_prefix="/", upstream_host="web", upstream_port=3000)
 API = ProxyRoute(path_prefix="/api/", upstream_host="api", upstream_port=8000, strip_prefix=True, websocket=False)
@@ -318,7 +319,7 @@ def test_resolve_form_uses_upstream_blocks_with_zone_resolve_and_keepalive():
     text = render(nginx_version=NEW)
     assert (
         "upstream upstream_api_8000 {\n    zone upstream_api_8000 64k;\n"
-        "    resolver 127.0.0.11 valid=5s ipv6=off;\n    server api:8000 resolve;\n    keepalive 32;\n}"
+        "    resolver 127.0.0.11 valid=5s ipv6=off;\n    server api:8000 resolve max_fails=0;\n    keepalive 32;\n}"
     ) in text
     assert "set $" not in text
 

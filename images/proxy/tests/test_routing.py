@@ -10,8 +10,9 @@ import time
 
 import harness
 import pytest
-from components_nginx import RESOLVE_MIN_VERSION, SECURITY_HEADER_DEFAULTS, ProxyRoute, ProxySettings, render_site_config
 from harness import StubDns, StubUpstream, free_port, request
+
+from standard_stack.nginx import RESOLVE_MIN_VERSION, SECURITY_HEADER_DEFAULTS, ProxyRoute, ProxySettings, render_site_config
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
 

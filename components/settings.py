@@ -1,0 +1,259 @@
+"""The typed settings of a whole stack: what StandardStack builds, with its defaults and cross-field rules.
+
+The models know nothing of where settings come from. Keys follow Pulumi's camelCase (aliases) and
+snake_case names both work; a refused value raises pydantic's ValidationError whose location is the
+camelCase path (``postgres.hostPort``). A program reading them from its own config (this repo's
+``stack_settings.py``) adds its namespace and its own rules on top.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from . import versions
+from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
+from .nginx import BodySize, ServerName
+from .redis import EvictionPolicy
+from .releases import TAG_PATTERN
+from .units import Memory, to_bytes
+
+
+def _number_to_text(value: object) -> object:
+    """YAML reads ``version: 15`` as a number; versions and tags are text.
+
+    A whole number is unambiguous. A decimal is not: YAML reads ``16.10`` as the number 16.1, so
+    ``postgres:16.1`` would be deployed instead of 16.10. Decimals must be quoted.
+    """
+    if isinstance(value, float):
+        raise ValueError(f'must be quoted text ("{value}"): YAML reads an unquoted version such as 16.10 as the number 16.1')
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Version = Annotated[
+    str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["16", "16.4", "7.4-bookworm"])
+]
+Port = Annotated[int, Field(ge=1, le=65535)]
+ReleaseTag = Annotated[str, Field(pattern=TAG_PATTERN, examples=["dev-3f9a1c0b7d2e", "prod-0a1b2c3d4e5f"])]
+
+
+class Section(BaseModel):
+    """Config sections: camelCase keys in YAML, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class PostgresBackupSettings(Section):
+    """Scheduled pg_dump backups of every database into a protected backup volume."""
+
+    enabled: bool | None = Field(None, description="Run scheduled backups; unset means on in prod, off in dev.")
+    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between backup runs (the first runs at start).")
+    keep_count: int = Field(14, ge=1, le=1000, description="Backups kept per database; the newest is always kept.")
+    keep_days: int = Field(30, ge=1, le=3650, description="Backups older than this many days are removed (not the newest).")
+    copy_to: str | None = Field(
+        None,
+        pattern=r"^/[^\s:]*$",
+        examples=["/mnt/offsite/standard-stack"],
+        description="Absolute host directory each backup is also copied to (writable by uid 999).",
+    )
+    resources: Resources = Field(
+        Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container."
+    )
+
+
+class PostgresSettings(Section):
+    """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
+
+    version: Version = Field(versions.POSTGRES, description="Official postgres image tag (pinned; never latest).")
+    database: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start."
+    )
+    user: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database."
+    )
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    init_sql: dict[str, str] = Field(
+        default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL."
+    )
+    resources: Resources = Resources()
+    backup: PostgresBackupSettings = PostgresBackupSettings()
+
+
+class RedisSettings(Section):
+    """Redis: image version, memory ceiling and eviction, dev port, limits."""
+
+    version: Version = Field(versions.REDIS, description="Official redis image tag (pinned; never latest).")
+    maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
+    maxmemory_policy: EvictionPolicy = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    resources: Resources = Resources()
+
+
+class ApiSettings(Section):
+    """Python API: build, Python version, workers, limits."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
+    python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
+    workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
+    release: ReleaseTag | None = Field(
+        None, description="Roll back: deploy this kept release (`scripts/releases <stack> api`) instead of building."
+    )
+    resources: Resources = Resources()
+
+
+class WebSettings(Section):
+    """Next.js app: build, Node.js version, limits."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
+    node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
+    release: ReleaseTag | None = Field(
+        None, description="Roll back: deploy this kept release (`scripts/releases <stack> web`) instead of building."
+    )
+    resources: Resources = Resources()
+
+
+class AcmeSettings(Section):
+    """Certificates over ACME HTTP-01 (Let's Encrypt by default), renewed in place."""
+
+    enabled: bool = Field(
+        False,
+        description="Obtain and renew the certificate over ACME HTTP-01 instead of tlsCertificate/tlsPrivateKey; "
+        "needs tls, a serverName that resolves to this host and port 80 reaching httpPort.",
+    )
+    directory_url: str | None = Field(
+        None,
+        pattern=r"^https://[^\s/]+(/[^\s]*)?$",
+        examples=["https://acme-v02.api.letsencrypt.org/directory", "https://ca.internal:9000/acme/acme/directory"],
+        description="ACME directory; default Let's Encrypt (its staging environment with staging: true).",
+    )
+    staging: bool = Field(False, description="Let's Encrypt's staging environment (untrusted test certificates, high limits).")
+    email: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["ops@example.com"],
+        description="Contact for the ACME account (expiry warnings); unset registers without one.",
+    )
+    renew_before_days: int = Field(30, ge=1, le=60, description="Renew when the certificate expires within this many days.")
+    check_interval_minutes: int = Field(720, ge=1, le=10080, description="How often the expiry is checked.")
+    ca_certificate: str | None = Field(
+        None, description="PEM of the CA behind the ACME server's own HTTPS certificate, for a private ACME server."
+    )
+
+
+class ProxySettings(Section):
+    """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/proxy"), description="How to build the proxy image.")
+    nginx_version: Version = Field(versions.NGINX, description="nginx base image version (build arg NGINX_VERSION).")
+    bind_address: str = Field(
+        "127.0.0.1",
+        pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$",
+        examples=["127.0.0.1", "0.0.0.0"],
+        description="Host address the ports bind to.",
+    )
+    http_port: Port = Field(8080, description="Host port for HTTP.")
+    https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
+    tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
+    server_name: ServerName = Field(
+        "_", description="Host name the site answers to; other hosts get 421. '_' answers any host name."
+    )
+    client_max_body_size: BodySize = Field("10m", description="Largest request body (nginx size; 0 = no limit).")
+    read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
+    acme: AcmeSettings = Field(AcmeSettings(), description="Certificates over ACME (HTTP-01).")
+    resources: Resources = Resources()
+
+
+class NetworkSettings(Section):
+    """Docker networks of the stack."""
+
+    backend_internal: bool = Field(True, description="Backend network has no egress and no published ports (data services).")
+
+
+class StackSettings(Section):
+    """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
+
+    environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
+    public_url: str = Field(
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        examples=["https://example.com", "http://localhost:8080"],
+        description="URL users reach the stack at.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Application log level.")
+    hot_reload: bool = Field(False, description="Dev only: dev build targets, sources bind-mounted, uvicorn --reload / next dev.")
+    restart: RestartPolicy = Field("unless-stopped", description="Restart policy of long-running containers.")
+    logging: LogRotation = Field(LogRotation(), description="json-file log rotation.")
+    protect_data: bool = Field(True, description="Protect data volumes from deletion (protect + retainOnDelete).")
+    image_registry: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([a-z0-9.\-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._\-]+)*$",
+        examples=["registry.example.com/team", "localhost:5000"],
+        description="Push images here (registry/namespace); unset keeps them on the Docker host.",
+    )
+    platform: Platform = Field(
+        "linux/amd64", description="Platform of the Docker host; images are built and pulled for it (linux/amd64, linux/arm64)."
+    )
+    releases_kept: int = Field(
+        5, ge=1, le=100, description="Releases of the API and of the web app kept on the Docker host (the running one included)."
+    )
+    networks: NetworkSettings = NetworkSettings()
+    postgres: PostgresSettings = PostgresSettings()
+    redis: RedisSettings = RedisSettings()
+    api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
+    proxy: ProxySettings = ProxySettings()
+
+    @property
+    def postgres_backup_enabled(self) -> bool:
+        """Backups are on in prod unless turned off, off in dev unless turned on."""
+        enabled = self.postgres.backup.enabled
+        return self.environment == "prod" if enabled is None else enabled
+
+    @model_validator(mode="after")
+    def _environment_rules(self) -> StackSettings:
+        problems: list[tuple[str, str]] = []
+        for name in ("postgres", "redis"):
+            if getattr(self, name).host_port is not None and self.networks.backend_internal:
+                problems.append(
+                    (f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)")
+                )
+        for name in ("api", "web"):
+            if getattr(self, name).release is not None and self.hot_reload:
+                problems.append((f"{name}.release", "needs hotReload: false (hot reload runs the sources, not a release)"))
+        if self.environment == "prod":
+            if self.hot_reload:
+                problems.append(("hotReload", "must be false in prod (bind-mounted sources are for dev)"))
+            for name in ("postgres", "redis"):
+                if getattr(self, name).host_port is not None:
+                    problems.append((f"{name}.hostPort", "must be unset in prod: only the proxy publishes ports"))
+            for name in ("postgres", "redis", "api", "web", "proxy"):
+                res: Resources = getattr(self, name).resources
+                for field in ("memory", "cpus"):
+                    if getattr(res, field) is None:
+                        problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
+            if not self.networks.backend_internal:
+                problems.append(("networks.backendInternal", "must be true in prod"))
+        acme = self.proxy.acme
+        if acme.enabled:
+            if not self.proxy.tls:
+                problems.append(("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
+            name = self.proxy.server_name
+            if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
+                why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
+                problems.append(("proxy.serverName", why))
+        if acme.directory_url and acme.staging:
+            why = "selects Let's Encrypt's staging directory: set it or proxy.acme.directoryUrl, not both"
+            problems.append(("proxy.acme.staging", why))
+        redis_limit = self.redis.resources.memory
+        if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
+            problems.append(
+                (
+                    "redis.maxmemory",
+                    f"({self.redis.maxmemory}) must stay below redis.resources.memory ({redis_limit}): "
+                    "Redis needs headroom for buffers and the append-only rewrite, or the kernel kills it",
+                )
+            )
+        if problems:
+            raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
+        return self

@@ -1,0 +1,217 @@
+"""StandardStack: the whole stack (networks, Postgres, Redis, API, web app, proxy) from one typed args object.
+
+Programs that deployed the five components at the top level before this component existed keep
+their resources: each child carries an alias to its old, unparented URN (see ``_MOVED``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pydantic import Field
+
+from ._wiring import InputStr, Runtime, StrictModel
+from .acme import AcmeArgs, acme_directory
+from .networks import StackNetworks, StackNetworksArgs
+from .next_app import NextApp, NextAppArgs
+from .nginx import ProxyRoute
+from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
+from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
+from .redis import RedisService, RedisServiceArgs
+from .releases import ReleaseArgs
+from .reverse_proxy import ReverseProxy, ReverseProxyArgs
+from .settings import StackSettings
+
+# The children were registered by the program itself (parent: the stack) before StandardStack. With
+# alias specs (pulumi/pulumi sdk/python/lib/pulumi/runtime/resource.py, ``prepare_aliases``) the engine
+# also derives the grandchildren's old URNs from this alias, so nothing below is replaced.
+_MOVED = [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
+
+
+class StandardStackArgs(StrictModel):
+    """The settings of a stack plus what only Pulumi can supply: secrets and the release history."""
+
+    settings: StackSettings
+    project: str = "standard-stack"
+    stack: str = "dev"
+    postgres_password: InputStr | None = Field(None, description="Secret; generated with pulumi-random when None.")
+    redis_password: InputStr | None = Field(None, description="Secret; generated with pulumi-random when None.")
+    tls_certificate: InputStr | None = Field(None, description="PEM chain (secret) for proxy.tls without proxy.acme.")
+    tls_private_key: InputStr | None = Field(None, description="PEM key (secret) of tls_certificate.")
+    release_history: Any = Field(
+        None, description="Input of {'api': [...], 'web': [...]}: earlier releases, newest first (the `releases` output)."
+    )
+    release_setting: str = Field("{service}.release", description="How refusals of a release pin name the setting.")
+    tls_setting: str = Field("{field}", description="How refusals of a TLS input name it (ReverseProxyArgs.tls_setting).")
+
+
+class StandardStack(pulumi.ComponentResource):
+    """Outputs: ``url``, ``health_url``, ``images``, ``releases``, ``containers``, ``database_url``, ``redis_url``."""
+
+    def __init__(self, name: str, args: StandardStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("standard-stack:index:StandardStack", name, None, opts)
+        cfg = args.settings
+        runtime = Runtime(project=args.project, stack=args.stack, restart=cfg.restart, logging=cfg.logging, platform=cfg.platform)
+        child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
+        history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})
+
+        def release(service: str, pin: str | None) -> ReleaseArgs:
+            return ReleaseArgs(
+                pin=pin,
+                history=history.apply(lambda value: list(value.get(service) or [])),
+                keep=cfg.releases_kept,
+                setting=args.release_setting.format(service=service),
+            )
+
+        networks = StackNetworks(
+            "networks", StackNetworksArgs(runtime=runtime, backend_internal=cfg.networks.backend_internal), opts=child
+        )
+        pg = cfg.postgres
+        postgres = PostgresService(
+            "postgres",
+            PostgresServiceArgs(
+                runtime=runtime,
+                network=networks.backend,
+                image=f"postgres:{pg.version}",
+                database=pg.database,
+                user=pg.user,
+                password=args.postgres_password,
+                host_port=pg.host_port,
+                init_sql=pg.init_sql,
+                resources=pg.resources,
+                protect_data=cfg.protect_data,
+                backup=PostgresBackupArgs(
+                    interval_minutes=pg.backup.interval_minutes,
+                    keep_count=pg.backup.keep_count,
+                    keep_days=pg.backup.keep_days,
+                    copy_to=pg.backup.copy_to,
+                    resources=pg.backup.resources,
+                )
+                if cfg.postgres_backup_enabled
+                else None,
+            ),
+            opts=child,
+        )
+        redis = RedisService(
+            "redis",
+            RedisServiceArgs(
+                runtime=runtime,
+                network=networks.backend,
+                image=f"redis:{cfg.redis.version}",
+                password=args.redis_password,
+                maxmemory=cfg.redis.maxmemory,
+                maxmemory_policy=cfg.redis.maxmemory_policy,
+                host_port=cfg.redis.host_port,
+                resources=cfg.redis.resources,
+                protect_data=cfg.protect_data,
+            ),
+            opts=child,
+        )
+        api = PythonApi(
+            "api",
+            PythonApiArgs(
+                runtime=runtime,
+                build=cfg.api.build,
+                python_version=cfg.api.python_version,
+                registry=cfg.image_registry,
+                database=DatabaseConnection(
+                    host=postgres.host,
+                    port=postgres.port,
+                    database=postgres.database,
+                    user=postgres.user,
+                    password=postgres.password,
+                ),
+                redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
+                frontend_network=networks.frontend,
+                backend_network=networks.backend,
+                trusted_proxies=networks.frontend_subnet,
+                app_env=cfg.environment,
+                log_level=cfg.log_level,
+                workers=cfg.api.workers,
+                hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
+                resources=cfg.api.resources,
+                release=release("api", cfg.api.release),
+                depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
+            ),
+            opts=child,
+        )
+        web = NextApp(
+            "web",
+            NextAppArgs(
+                runtime=runtime,
+                build=cfg.web.build,
+                node_version=cfg.web.node_version,
+                registry=cfg.image_registry,
+                network=networks.frontend,
+                api_url=api.url,
+                public_url=cfg.public_url,
+                hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
+                resources=cfg.web.resources,
+                release=release("web", cfg.web.release),
+            ),
+            opts=child,
+        )
+        px, acme = cfg.proxy, cfg.proxy.acme
+        proxy = ReverseProxy(
+            "proxy",
+            ReverseProxyArgs(
+                runtime=runtime,
+                build=px.build,
+                nginx_version=px.nginx_version,
+                registry=cfg.image_registry,
+                network=networks.frontend,
+                routes=[
+                    ProxyRoute(path_prefix="/api/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True),
+                    ProxyRoute(path_prefix="/", upstream_host=web.alias, upstream_port=web.port),
+                ],
+                bind_address=px.bind_address,
+                http_port=px.http_port,
+                https_port=px.https_port,
+                tls=px.tls,
+                public_url=cfg.public_url,
+                tls_certificate=None if acme.enabled else args.tls_certificate,
+                tls_private_key=None if acme.enabled else args.tls_private_key,
+                tls_setting=args.tls_setting,
+                acme=AcmeArgs(
+                    domain=px.server_name,
+                    directory_url=acme_directory(acme.directory_url, acme.staging),
+                    email=acme.email,
+                    renew_before_days=acme.renew_before_days,
+                    check_interval_minutes=acme.check_interval_minutes,
+                    ca_certificate=acme.ca_certificate,
+                    protect=cfg.protect_data,
+                )
+                if acme.enabled
+                else None,
+                server_name=px.server_name,
+                client_max_body_size=px.client_max_body_size,
+                read_timeout_seconds=px.read_timeout_seconds,
+                resources=px.resources,
+                # no depends_on the apps: nginx resolves them per request, so it starts in parallel
+            ),
+            opts=child,
+        )
+        self.networks, self.postgres, self.redis, self.api, self.web, self.proxy = networks, postgres, redis, api, web, proxy
+        self.url: pulumi.Output[str] = proxy.url
+        self.health_url: pulumi.Output[str] = proxy.health_url
+        self.images = {"api": api.image_name, "web": web.image_name, "proxy": proxy.image_name}
+        self.releases = {"api": api.releases, "web": web.releases}  # kept on the host, newest (running) first
+        self.containers = {  # the current container of each service (`scripts/logs` reads them by label)
+            "postgres": postgres.container.name,
+            "redis": redis.container.name,
+            "api": api.container_name,
+            "web": web.container_name,
+            "proxy": proxy.container_name,
+        }
+        self.database_url = postgres.url  # secret
+        self.redis_url = redis.url  # secret
+        self.register_outputs(
+            {
+                "url": self.url,
+                "health_url": self.health_url,
+                "images": self.images,
+                "releases": self.releases,
+                "containers": self.containers,
+            }
+        )

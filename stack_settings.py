@@ -1,0 +1,304 @@
+"""The product's stack settings: ``standard-stack:`` keys of Pulumi.<stack>.yaml, validated into the library's model.
+
+The library (``standard_stack.settings``) declares the settings, their defaults and cross-field rules;
+this module adds what belongs to this program: the ``standard-stack:`` namespace, the secrets, messages
+naming the exact key and command, and generation of Pulumi.yaml's ``config:`` block and the README
+reference (``python -m stack_settings``; the tests check both are in sync).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from standard_stack import StandardStackArgs
+from standard_stack._wiring import Platform
+from standard_stack.nginx import BodySize, ServerName
+from standard_stack.settings import Port, ReleaseTag, StackSettings, Version
+from standard_stack.units import Memory
+
+NAMESPACE = "standard-stack"
+
+
+class StackConfig(StackSettings):
+    """Everything a stack file may say: the library's settings plus how passwords are obtained."""
+
+    generate_passwords: bool = Field(
+        True, description="Generate missing passwords with pulumi-random; false requires them as secrets."
+    )
+
+
+SECRETS: dict[str, str] = {
+    "postgresPassword": "Password of the postgres role; generated when unset and generatePasswords is true.",
+    "redisPassword": "Password Redis requires; generated when unset and generatePasswords is true.",
+    "tlsCertificate": "PEM certificate chain served by the proxy when proxy.tls is true (and proxy.acme is off).",
+    "tlsPrivateKey": "PEM private key of tlsCertificate.",
+}
+
+
+class ConfigError(Exception):
+    """A refused configuration; the message is complete and meant for humans."""
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("function-after[_environment_rules()]",)]
+    return f"{NAMESPACE}:{'.'.join(parts)}" if parts else NAMESPACE
+
+
+def _describe(error: Mapping[str, Any]) -> list[str]:
+    if error["type"] == "value_error" and not error["loc"]:
+        # model-level rules: "[key] why; [key] why"
+        text = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+        return [f"{NAMESPACE}:{m.group(1)} {m.group(2)}" for m in re.finditer(r"\[([^\]]+)\] ([^;]+)", text)]
+    key = _key(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return [f"{key}: unknown setting (check the spelling; the reference lists every setting)"]
+    if error["type"] == "missing":
+        return [f"{key}: required setting is missing"]
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "string_pattern_mismatch":
+        examples = _examples(error["loc"])
+        message = f"must look like {', '.join(examples)}" if examples else f"must match {error['ctx']['pattern']}"
+    return [f"{key}: {message}; got {json.dumps(error.get('input'), default=str)}"]
+
+
+def _examples(loc: tuple[Any, ...]) -> list[str]:
+    """The examples declared on the field at ``loc`` (aliases), for messages people can act on."""
+    model: Any = StackConfig
+    field = None
+    for part in loc:
+        fields = {f.alias or n: f for n, f in getattr(model, "model_fields", {}).items()}
+        field = fields.get(str(part))
+        if field is None:
+            return []
+        model = field.annotation
+    examples = list(field.examples or []) if field else []
+    for meta in getattr(field, "metadata", []) if field else []:
+        examples += list(getattr(meta, "examples", None) or [])
+    if not examples and field is not None:  # an optional annotated type (``ReleaseTag | None``) keeps them inside
+        import typing
+
+        for arg in typing.get_args(field.annotation):
+            for meta in getattr(arg, "__metadata__", ()):
+                examples += list(getattr(meta, "examples", None) or [])
+    return examples
+
+
+def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), source: str = "stack config") -> StackConfig:
+    """Validate raw settings (keys without the namespace) into a StackConfig, or raise ConfigError listing every problem.
+
+    ``raw`` may hold the secret keys too (only their presence is read); ``secret_keys`` says which
+    of them Pulumi holds encrypted.
+    """
+    plain = {k: v for k, v in raw.items() if k not in SECRETS}
+    try:
+        config = StackConfig.model_validate(plain)
+    except ValidationError as exc:
+        lines = [line for err in exc.errors() for line in _describe(err)]
+        raise ConfigError(_format(source, lines)) from None
+    in_plain_text = sorted(k for k in SECRETS if k in raw and k not in secret_keys)
+    if in_plain_text:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{k}: is stored in plain text; it must be a secret" for k in in_plain_text])
+            + "\nStore it encrypted with:\n"
+            + "\n".join(f"  pulumi config rm {NAMESPACE}:{k} && {secret_command(k)}" for k in in_plain_text)
+        )
+    if config.proxy.acme.enabled:
+        unused = sorted(k for k in ("tlsCertificate", "tlsPrivateKey") if k in raw)
+        if unused:
+            raise ConfigError(
+                _format(source, [f"{NAMESPACE}:{k}: is set, but proxy.acme obtains the certificate" for k in unused])
+                + "\nRemove it with:\n"
+                + "\n".join(f"  pulumi config rm {NAMESPACE}:{k}" for k in unused)
+            )
+    missing = sorted(required_secrets(config) - {k for k in SECRETS if k in raw})
+    if missing:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{k}: required secret is not set" for k in missing])
+            + "\nSet them with:\n"
+            + "\n".join(f"  {secret_command(k)}" for k in missing)
+        )
+    return config
+
+
+def load_from_pulumi(stack: str) -> StackConfig:
+    """Read this project's settings from the running Pulumi program (real engine or mocks)."""
+    from pulumi.runtime import config as runtime_config
+
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = decode_raw({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
+    secret_keys = frozenset(
+        k[len(prefix) :]
+        for k in {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
+        if k.startswith(prefix)
+    )
+    return parse(raw, secret_keys=secret_keys, source=f"Pulumi.{stack}.yaml")
+
+
+def stack_args(
+    config: StackConfig, *, project: str, stack: str, secret: Callable[[str], Any], release_history: Any
+) -> StandardStackArgs:
+    """The library's args for one stack: the validated settings, secrets read by their key, refusals naming our keys."""
+    return StandardStackArgs(
+        settings=config,
+        project=project,
+        stack=stack,
+        postgres_password=secret("postgresPassword"),
+        redis_password=secret("redisPassword"),
+        tls_certificate=secret("tlsCertificate"),
+        tls_private_key=secret("tlsPrivateKey"),
+        release_history=release_history,
+        release_setting=f"{NAMESPACE}:{{service}}.release",
+        tls_setting=f"{NAMESPACE}:{{key}}",
+    )
+
+
+def required_secrets(config: StackConfig) -> set[str]:
+    needed = set()
+    if config.proxy.tls and not config.proxy.acme.enabled:
+        needed |= {"tlsCertificate", "tlsPrivateKey"}
+    if not config.generate_passwords:
+        needed |= {"postgresPassword", "redisPassword"}
+    return needed
+
+
+def secret_command(key: str) -> str:
+    """The README's command for ``key``: PEM files by their usual names, passwords generated and piped (never in argv)."""
+    if key.startswith("tls"):
+        path = "fullchain.pem" if key == "tlsCertificate" else "privkey.pem"
+        return f"pulumi config set --secret {NAMESPACE}:{key} < {path}"
+    return f"openssl rand -hex 24 | pulumi config set --secret {NAMESPACE}:{key}"
+
+
+def _format(source: str, lines: list[str]) -> str:
+    return f"Invalid configuration in {source}:\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+def decode_raw(values: Mapping[str, str]) -> dict[str, Any]:
+    """Pulumi hands structured config over as JSON text; scalars stay text for pydantic to coerce."""
+    out: dict[str, Any] = {}
+    for key, text in values.items():
+        stripped = text.strip()
+        if stripped[:1] in "{[":
+            try:
+                out[key] = json.loads(stripped)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = text
+    return out
+
+
+def _declaration(field: Any) -> dict[str, Any]:
+    """One ``config:`` entry of Pulumi.yaml for a top-level field."""
+    annotation = field.annotation
+    entry: dict[str, Any] = {}
+    simple = {bool: "boolean", int: "integer", str: "string"}
+    if annotation in simple:
+        entry["type"] = simple[annotation]
+    elif getattr(annotation, "__origin__", None) is Literal:
+        entry["type"] = "string"
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        pass  # objects: Pulumi's project schema has no object type; the model validates them
+    else:
+        entry["type"] = "string"  # optional text such as imageRegistry
+    description = field.description or (annotation.__doc__ or "").strip().splitlines()[0]
+    if getattr(annotation, "__origin__", None) is Literal:
+        description += f" One of: {', '.join(annotation.__args__)}."
+    entry["description"] = description
+    if not field.is_required() and field.get_default(call_default_factory=True) is not None:
+        default = field.get_default(call_default_factory=True)
+        entry["default"] = (
+            default.model_dump(by_alias=True, mode="json", exclude_none=True) if isinstance(default, BaseModel) else default
+        )
+    return entry
+
+
+def pulumi_config_block() -> dict[str, Any]:
+    """The ``config:`` block of Pulumi.yaml, derived from StackConfig so docs and validation cannot drift.
+
+    The Pulumi CLI treats every declared key without ``default`` or ``value`` as required on every
+    stack (pulumi/pulumi ``pkg/workspace/config.go``, ``mergeConfig``: "Stack 'dev' is missing
+    configuration values ..."), and it checks only declared keys. So optional settings without a
+    default (imageRegistry) and the secrets are left out: the model still validates them, and the
+    program's own message for a missing prod secret names the exact ``pulumi config set`` command.
+    """
+    return {
+        field.alias or name: _declaration(field)
+        for name, field in StackConfig.model_fields.items()
+        if field.is_required() or field.get_default(call_default_factory=True) is not None
+    }
+
+
+def _type_name(annotation: Any) -> str:
+    import types
+    import typing
+
+    from standard_stack.units import Cpus
+
+    named = {
+        Memory: "memory (`512Mi`, `2Gi`)",
+        Cpus: "CPUs (`0.5`, `2`)",
+        Port: "port (1-65535)",
+        Version: "version tag",
+        ServerName: "host name (`example.com`, `*.example.com`, `_`)",
+        BodySize: "nginx size (`512k`, `10m`, `1g`)",
+        Platform: "platform (`linux/amd64`, `linux/arm64`)",
+        ReleaseTag: "release tag (`dev-3f9a1c0b7d2e`)",
+    }
+    for alias, name in named.items():
+        if annotation == alias:
+            return name
+    if getattr(annotation, "__origin__", None) is Literal:
+        return " \\| ".join(f"`{a}`" for a in annotation.__args__)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        return f"{_type_name(next(a for a in args if a is not type(None)))} (optional)"
+    if typing.get_origin(annotation) is dict:
+        return "map of text"
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _type_name(args[0])
+    return {"str": "text", "int": "integer", "bool": "boolean"}.get(getattr(annotation, "__name__", ""), str(annotation))
+
+
+def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> list[tuple[str, str, str, str]]:
+    """Flattened settings; defaults of nested sections come from the parent's default instance."""
+    rows = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        if instance is not None:
+            default, required = getattr(instance, name), False
+        else:
+            required = field.is_required()
+            default = None if required else field.get_default(call_default_factory=True)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += _rows(annotation, f"{key}.", default)
+            continue
+        shown = "required" if required else ("—" if default in (None, {}) else f"`{json.dumps(default)}`")
+        rows.append((f"`{key}`", _type_name(annotation), shown, field.description or ""))
+    return rows
+
+
+def markdown_reference() -> str:
+    """The README's settings table (every key under ``standard-stack:``), generated like Pulumi.yaml."""
+    lines = ["| Setting | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| {k} | {t} | {d} | {m} |" for k, t, d, m in _rows(StackConfig, "", None)]
+    lines += [f"| `{k}` | secret string | — | {d} |" for k, d in SECRETS.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    import yaml
+
+    if sys.argv[1:] == ["--markdown"]:
+        print(markdown_reference(), end="")
+    else:
+        print(yaml.safe_dump({"config": pulumi_config_block()}, sort_keys=False, width=120), end="")
