@@ -1,14 +1,16 @@
 """Entry point of the standard-stack provider: the Python language host runs ``python <this folder>``.
 
-That puts this folder first on ``sys.path``, where the library's parent is needed instead: the
-package imports the library relatively, so the library is imported under its folder's name
-(``components`` in a checkout), whatever that name becomes.
+The library comes from the plugin's virtualenv (``standard_stack``, installed from ../.. by
+requirements.txt). ``python <folder>`` puts this folder first on ``sys.path``, where its module names
+(``inputs``, ``provider``...) would shadow any top-level module of that name: it is taken off.
 """
 
-import importlib
 import sys
 from pathlib import Path
 
-library = Path(__file__).resolve().parent.parent
-sys.path[0] = str(library.parent)
-importlib.import_module(f"{library.name}.package").serve()
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+from standard_stack.package import serve
+
+serve()

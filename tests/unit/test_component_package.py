@@ -9,10 +9,10 @@ import pulumi
 import pytest
 from pulumi.provider.experimental.analyzer import Analyzer
 
-from components import package
-from components.package import PostgresService, PythonApi, ReverseProxy, StackNetworks
-from components.package.convert import PackageInputError
-from components.package.provider import Provider
+from standard_stack import package
+from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks
+from standard_stack.package.convert import PackageInputError
+from standard_stack.package.provider import Provider
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
 API = {
