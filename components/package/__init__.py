@@ -13,11 +13,11 @@ from .apps import NextApp, PythonApi
 from .data import PostgresService, RedisService
 from .edge import ReverseProxy, StackNetworks
 from .provider import Provider
+from .whole import StandardStack
 
 NAME = "standard-stack"
 VERSION = "0.1.0"
-# TODO(pkg): add StandardStack once the pkg branch's whole-stack component lands.
-COMPONENTS = [StackNetworks, PostgresService, RedisService, PythonApi, NextApp, ReverseProxy]
+COMPONENTS = [StackNetworks, PostgresService, RedisService, PythonApi, NextApp, ReverseProxy, StandardStack]
 
 __all__ = [
     "COMPONENTS",
@@ -29,6 +29,7 @@ __all__ = [
     "RedisService",
     "ReverseProxy",
     "StackNetworks",
+    "StandardStack",
     "serve",
 ]
 

@@ -30,8 +30,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def model(cls: type[M], component: str, name: str, values: Mapping[str, Any]) -> M:
-    """``cls(**values)``, or a PackageInputError naming every refused input and its allowed form."""
+def model(cls: type[M], component: str, name: str, values: Mapping[str, Any], prefix: str = "") -> M:
+    """``cls(**values)``, or a PackageInputError naming every refused input (under ``prefix``) and its allowed form."""
     try:
         return cls(**values)
     except ValidationError as error:
@@ -42,7 +42,7 @@ def model(cls: type[M], component: str, name: str, values: Mapping[str, Any]) ->
                 reason = "must be a plain value known before deployment, not another resource's output"
             else:
                 reason = f"{item['msg']} (got {given!r})"
-            problems.append(f"{_path(tuple(item['loc']))}: {reason}")
+            problems.append(f"{prefix}{_path(tuple(item['loc']))}: {reason}")
         raise PackageInputError(f"{component} '{name}': " + "; ".join(problems)) from None
 
 

@@ -10,7 +10,7 @@ import pytest
 from pulumi.provider.experimental.analyzer import Analyzer
 
 from standard_stack import package
-from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks
+from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack
 from standard_stack.package.convert import PackageInputError
 from standard_stack.package.provider import Provider
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
@@ -35,7 +35,15 @@ def schema():
 
 
 def test_the_analyzer_accepts_every_component_of_the_package():
-    assert sorted(schema()) == ["NextApp", "PostgresService", "PythonApi", "RedisService", "ReverseProxy", "StackNetworks"]
+    assert sorted(schema()) == [
+        "NextApp",
+        "PostgresService",
+        "PythonApi",
+        "RedisService",
+        "ReverseProxy",
+        "StackNetworks",
+        "StandardStack",
+    ]
 
 
 def test_inputs_are_documented_in_camel_case_and_required_only_where_the_library_has_no_default():
@@ -124,3 +132,22 @@ def test_postgres_backups_are_registered_only_when_the_backup_input_is_given():
     with_backup = run(lambda: PostgresService("db", {"network": "back", "backup": {"interval_minutes": 60}}))
     assert "db-backup" not in {r.name for r in without.of_type(CONTAINER)}
     assert "BACKUP_INTERVAL_SECONDS=3600" in with_backup.named("db-backup", CONTAINER).plain("envs")
+
+
+DEV_SETTINGS = {"environment": "dev", "publicUrl": "http://localhost:8080", "protectData": False}
+
+
+def test_the_whole_stack_builds_its_images_from_contexts_under_the_source_root():
+    mocks = run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "/src"}))
+    contexts = sorted(image.plain("build")["context"] for image in mocks.of_type("docker:index/image:Image"))
+    assert contexts == ["/src/images/api", "/src/images/proxy", "/src/images/web"]
+
+
+def test_the_whole_stack_names_a_refused_setting_under_settings_in_camel_case():
+    with pytest.raises(PackageInputError, match=r"StandardStack 'shop': settings\.proxy\.httpPort: .* \(got 'x'\)"):
+        run(lambda: StandardStack("shop", {"settings": {**DEV_SETTINGS, "proxy": {"httpPort": "x"}}, "source_root": "/src"}))
+
+
+def test_the_whole_stack_refuses_a_relative_source_root():
+    with pytest.raises(PackageInputError, match=r"sourceRoot '\.\./\.\.' must be an absolute path"):
+        run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "../.."}))
