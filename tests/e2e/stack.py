@@ -36,6 +36,13 @@ def service_containers(stack: str) -> dict[str, dict]:
     return out
 
 
+def proxy_upstream_errors(stack: str, limit: int = 20) -> list[str]:
+    """nginx's error-log lines about upstreams (it logs to stderr): why a request through the proxy failed."""
+    proxy = service_containers(stack)["proxy"]
+    logs = subprocess.run([engine_api.DOCKER_CLI, "logs", proxy["Id"]], capture_output=True, text=True)
+    return [line for line in logs.stderr.splitlines() if "upstream" in line][-limit:]
+
+
 def http(
     method: str, url: str, body: dict | None = None, timeout: float = 10, headers: dict | None = None
 ) -> tuple[int, dict, str]:

@@ -15,7 +15,7 @@ import time
 import engine_api
 import pytest
 from deploy import REPO, Deployment, refuse_foreign_objects, write_stack_file
-from stack import RequestLoop, http, service_containers
+from stack import RequestLoop, http, proxy_upstream_errors, service_containers
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +101,8 @@ def swap(scenario: Scenario):
     print(f"\nrequests during the deploy: {loop.total}, failed: {len(loop.failures)}")
     for failure in loop.failures[:20]:
         print("  ", failure)
+    if loop.failures:
+        print("nginx:", *proxy_upstream_errors(STACK), sep="\n   ")
     return outcome, loop
 
 
