@@ -1,0 +1,130 @@
+"""PythonApi and NextApp as package components: the library's classes with typed inputs.
+
+Build contexts must be absolute (the provider's working directory is its own, not the program's).
+Releases: the package always builds and runs the current sources; pinning an earlier release needs
+the stack's release history, which only the standard-stack program keeps.
+"""
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+from .. import next_app as _next_app
+from .. import python_api as _python_api
+from .convert import absolute_build, dependencies, model, runtime_values
+from .inputs import DatabaseConnectionArgs, ImageBuildArgs, RedisConnectionArgs, ResourcesArgs, RuntimeArgs
+
+
+class PythonApiArgs(TypedDict):
+    """Inputs of a PythonApi."""
+
+    build: ImageBuildArgs
+    """Where the API image is built from (images/api of this repository, or your own app)."""
+    database: DatabaseConnectionArgs
+    """A PostgresService's host, port, database, user and password."""
+    redis: RedisConnectionArgs
+    """A RedisService's host, port and password."""
+    frontend_network: pulumi.Input[str]
+    """Frontend network name (the proxy reaches the API there)."""
+    backend_network: pulumi.Input[str]
+    """Backend network name (the data services are there)."""
+    runtime: NotRequired[RuntimeArgs]
+    """Settings shared by every container of the stack."""
+    python_version: NotRequired[str]
+    """PYTHON_VERSION build argument (default 3.12)."""
+    registry: NotRequired[str]
+    """Push the image to this registry; unset: local image only."""
+    alias: NotRequired[str]
+    """Host name on both networks (default api)."""
+    app_env: NotRequired[str]
+    """APP_ENV of the API (default prod)."""
+    log_level: NotRequired[str]
+    """LOG_LEVEL of the API (default info)."""
+    workers: NotRequired[int]
+    """Worker processes (default 2)."""
+    root_path: NotRequired[str]
+    """Public path prefix the proxy serves the API under (default /api)."""
+    trusted_proxies: NotRequired[pulumi.Input[str]]
+    """Addresses or CIDRs whose X-Forwarded-For the API believes (a StackNetworks' frontendSubnet)."""
+    migrate_command: NotRequired[list[str]]
+    """Migration run once per deploy before the API starts (default alembic upgrade head)."""
+    resources: NotRequired[ResourcesArgs]
+    """Container limits."""
+
+
+class PythonApi(_python_api.PythonApi):
+    """The Python API: built from its sources, migrated once per deploy, replaced without downtime."""
+
+    url: pulumi.Output[str]
+    """Internal URL, e.g. http://api:8000."""
+    alias: str
+    """Host name on both networks."""
+    port: int
+    """Port on both networks."""
+    image_name: pulumi.Output[str]
+    """Image name and release tag."""
+    image_digest: pulumi.Output[str]
+    """Digest (or local image id) the container runs."""
+    container_name: pulumi.Output[str]
+    """Docker name of the running container."""
+    releases: pulumi.Output[list[str]]
+    """Release tags kept on the Docker host, newest first."""
+
+    def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        values = {
+            **args,
+            "runtime": runtime_values(args.get("runtime")),
+            "build": absolute_build("PythonApi", name, args["build"]),
+            "depends_on": dependencies(opts),
+        }
+        super().__init__(name, model(_python_api.PythonApiArgs, "PythonApi", name, values), opts)
+
+
+class NextAppArgs(TypedDict):
+    """Inputs of a NextApp."""
+
+    build: ImageBuildArgs
+    """Where the web image is built from (images/web of this repository, or your own app)."""
+    network: pulumi.Input[str]
+    """Frontend network name."""
+    api_url: pulumi.Input[str]
+    """Internal URL of the API (a PythonApi's url), used server-side only."""
+    public_url: str
+    """Where users reach the app (a ReverseProxy's url is known only after deploy; give it here)."""
+    runtime: NotRequired[RuntimeArgs]
+    """Settings shared by every container of the stack."""
+    node_version: NotRequired[str]
+    """NODE_VERSION build argument (default 22)."""
+    registry: NotRequired[str]
+    """Push the image to this registry; unset: local image only."""
+    alias: NotRequired[str]
+    """Host name on the frontend network (default web)."""
+    resources: NotRequired[ResourcesArgs]
+    """Container limits."""
+
+
+class NextApp(_next_app.NextApp):
+    """The Next.js app: built from its sources, talks to the API over the frontend network."""
+
+    url: pulumi.Output[str]
+    """Internal URL, e.g. http://web:3000."""
+    alias: str
+    """Host name on the frontend network."""
+    port: int
+    """Port on the frontend network."""
+    image_name: pulumi.Output[str]
+    """Image name and release tag."""
+    image_digest: pulumi.Output[str]
+    """Digest (or local image id) the container runs."""
+    container_name: pulumi.Output[str]
+    """Docker name of the running container."""
+    releases: pulumi.Output[list[str]]
+    """Release tags kept on the Docker host, newest first."""
+
+    def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        values = {
+            **args,
+            "runtime": runtime_values(args.get("runtime")),
+            "build": absolute_build("NextApp", name, args["build"]),
+        }
+        super().__init__(name, model(_next_app.NextAppArgs, "NextApp", name, values), opts)

@@ -1,0 +1,115 @@
+"""PostgresService and RedisService as package components: the library's classes with typed inputs.
+
+Each class subclasses the library's component, so it registers the same type token
+(``standard-stack:index:PostgresService``) as a Python program's component: one resource, no wrapper
+in between. No ``from __future__ import annotations``: the analyzer reads annotations as objects.
+"""
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+from .. import postgres as _postgres
+from .. import redis as _redis
+from .convert import model, runtime_values
+from .inputs import PostgresBackupArgs, ResourcesArgs, RuntimeArgs
+
+
+class PostgresServiceArgs(TypedDict):
+    """Inputs of a PostgresService."""
+
+    network: pulumi.Input[str]
+    """Backend network name (a StackNetworks' backend output)."""
+    runtime: NotRequired[RuntimeArgs]
+    """Settings shared by every container of the stack."""
+    image: NotRequired[str]
+    """Pinned official postgres image reference (default postgres:17)."""
+    database: NotRequired[str]
+    """Database created on first start (default app)."""
+    user: NotRequired[str]
+    """Owner role (default app)."""
+    password: NotRequired[pulumi.Input[str]]
+    """Password (secret); generated when not given."""
+    alias: NotRequired[str]
+    """Host name on the backend network (default postgres)."""
+    host_port: NotRequired[int]
+    """Publish on 127.0.0.1 at this port (dev tools only)."""
+    init_sql: NotRequired[dict[str, str]]
+    """File name -> SQL run on first start."""
+    resources: NotRequired[ResourcesArgs]
+    """Container limits."""
+    protect_data: NotRequired[bool]
+    """Protect and retain the data volume (default false)."""
+    docker_name: NotRequired[str]
+    """Name in the volumes' Docker names (default the resource name): keep the old one when renaming."""
+    backup: NotRequired[PostgresBackupArgs]
+    """Scheduled backups into their own volume; unset: none."""
+
+
+class PostgresService(_postgres.PostgresService):
+    """PostgreSQL on a named volume, reachable only on the backend network, its password delivered as a file."""
+
+    host: pulumi.Output[str]
+    """Host name on the backend network."""
+    port: pulumi.Output[int]
+    """Port on the backend network."""
+    database: pulumi.Output[str]
+    """Database name."""
+    user: pulumi.Output[str]
+    """Owner role."""
+    password: pulumi.Output[str]
+    """Password of the owner role (secret)."""
+    url: pulumi.Output[str]
+    """postgresql:// connection URL (secret)."""
+    container_name: pulumi.Output[str]
+    """Docker name of the server container."""
+
+    def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        values = {**args, "runtime": runtime_values(args.get("runtime"))}
+        super().__init__(name, model(_postgres.PostgresServiceArgs, "PostgresService", name, values), opts)
+        self.container_name = self.container.name
+
+
+class RedisServiceArgs(TypedDict):
+    """Inputs of a RedisService."""
+
+    network: pulumi.Input[str]
+    """Backend network name (a StackNetworks' backend output)."""
+    runtime: NotRequired[RuntimeArgs]
+    """Settings shared by every container of the stack."""
+    image: NotRequired[str]
+    """Pinned official redis image reference (default redis:7.4)."""
+    password: NotRequired[pulumi.Input[str]]
+    """Password (secret); generated when not given."""
+    maxmemory: NotRequired[str]
+    """Memory for data, e.g. 256Mi (default 256Mi)."""
+    maxmemory_policy: NotRequired[str]
+    """Eviction policy, e.g. allkeys-lru (default allkeys-lru)."""
+    alias: NotRequired[str]
+    """Host name on the backend network (default redis)."""
+    host_port: NotRequired[int]
+    """Publish on 127.0.0.1 at this port (dev tools only)."""
+    resources: NotRequired[ResourcesArgs]
+    """Container limits."""
+    protect_data: NotRequired[bool]
+    """Protect and retain the data volume (default false)."""
+
+
+class RedisService(_redis.RedisService):
+    """Redis with a password and append-only persistence, reachable only on the backend network."""
+
+    host: pulumi.Output[str]
+    """Host name on the backend network."""
+    port: pulumi.Output[int]
+    """Port on the backend network."""
+    password: pulumi.Output[str]
+    """Password (secret)."""
+    url: pulumi.Output[str]
+    """redis:// connection URL (secret)."""
+    container_name: pulumi.Output[str]
+    """Docker name of the server container."""
+
+    def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        values = {**args, "runtime": runtime_values(args.get("runtime"))}
+        super().__init__(name, model(_redis.RedisServiceArgs, "RedisService", name, values), opts)
+        self.container_name = self.container.name

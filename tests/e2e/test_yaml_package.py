@@ -1,0 +1,65 @@
+"""A Pulumi YAML program deploys Postgres, Redis, the API and the proxy through the component package.
+
+examples/yaml-package runs through the real CLI, the YAML language host and the Python component
+provider (components/package) onto the engine: ``pulumi up`` (preview first), the API answers through
+the proxy, a second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a
+unique name and a host port in 45000-45999 (yaml_program.YamlStack).
+"""
+
+import random
+import time
+
+import pytest
+from stack import http, wait_until
+from yaml_program import YamlStack
+
+pytestmark = pytest.mark.e2e
+
+COMPONENTS = ("StackNetworks", "PostgresService", "RedisService", "PythonApi", "ReverseProxy")
+# the versions the local stand-in base images have (tests/e2e/overrides.yaml), with three parts: the
+# YAML host turns a config value such as "1.30" into the number 1.3 (see the example's Pulumi.yaml)
+CONFIG = {"postgresImage": "postgres:15", "redisImage": "redis:7.0", "pythonVersion": "3.11.2", "nginxVersion": "1.30.6"}
+
+
+@pytest.fixture(scope="module")
+def deployed(toolchain, tmp_path_factory):
+    if not (toolchain / "pulumi-language-yaml").is_file():
+        pytest.fail(f"pulumi-language-yaml missing in {toolchain}: run scripts/build-tools")
+    stack = YamlStack("yaml-package", "standard-stack-yaml", tmp_path_factory.mktemp("yaml-package"))
+    stack.port = random.randint(45000, 45999)
+    try:
+        start = time.monotonic()
+        stack.deploy({**CONFIG, "httpPort": str(stack.port)})
+        print(f"\nyaml-package: pulumi up took {time.monotonic() - start:.0f} s")
+        yield stack
+    finally:
+        stack.teardown()
+
+
+def test_up_registers_the_package_components_under_the_library_type_tokens(deployed):
+    assert {f"standard-stack:index:{name}" for name in COMPONENTS} <= deployed.resource_types()
+    assert "Resources:" in deployed.up.stdout
+
+
+def test_the_api_answers_through_the_proxy_with_database_and_redis(deployed):
+    assert deployed.outputs["apiReadyUrl"] == f"http://localhost:{deployed.port}/api/health/ready"
+
+    def ready():
+        status, _, body = http("GET", deployed.outputs["apiReadyUrl"])
+        return status == 200 and body
+
+    body = wait_until(ready, 60, "the API ready through the proxy")
+    assert '"database":{"ok":true' in body and '"redis":{"ok":true}' in body
+
+
+def test_the_database_url_output_stays_secret(deployed):
+    assert deployed.outputs["databaseUrl"] == "[secret]"
+
+
+def test_a_second_preview_proposes_no_changes(deployed):
+    deployed.pulumi("preview", "--expect-no-changes", "--diff")
+
+
+def test_destroy_leaves_no_container_of_the_stack(deployed):
+    deployed.pulumi("destroy", "--yes", "--skip-preview")
+    assert deployed.containers() == []

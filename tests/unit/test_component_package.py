@@ -1,0 +1,153 @@
+"""The component package (components/package): what programs in other languages get through ``pulumi package add``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pulumi
+import pytest
+from pulumi.provider.experimental.analyzer import Analyzer
+
+from standard_stack import package
+from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack
+from standard_stack.package.convert import PackageInputError
+from standard_stack.package.provider import Provider
+from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
+
+API = {
+    "build": {"context": "/src/images/api"},
+    "database": {"host": "db", "port": 5432, "database": "app", "user": "app", "password": "pw"},
+    "redis": {"host": "redis", "port": 6379, "password": "pw"},
+    "frontend_network": "front",
+    "backend_network": "back",
+}
+
+
+def run(body):
+    mocks = RecordingMocks()
+    run_program(mocks, {}, stack="test", program=body)
+    return mocks
+
+
+def schema():
+    return Analyzer(package.NAME).analyze(list(package.COMPONENTS))["component_definitions"]
+
+
+def test_the_analyzer_accepts_every_component_of_the_package():
+    assert sorted(schema()) == [
+        "NextApp",
+        "PostgresService",
+        "PythonApi",
+        "RedisService",
+        "ReverseProxy",
+        "StackNetworks",
+        "StandardStack",
+    ]
+
+
+def test_inputs_are_documented_in_camel_case_and_required_only_where_the_library_has_no_default():
+    postgres = schema()["PostgresService"].inputs
+    assert postgres["hostPort"].description == "Publish on 127.0.0.1 at this port (dev tools only)."
+    assert [name for name, prop in postgres.items() if not prop.optional] == ["network"]
+
+
+def test_outputs_are_documented_and_the_password_is_among_them():
+    outputs = schema()["PostgresService"].outputs
+    assert outputs["password"].description == "Password of the owner role (secret)."
+    assert set(outputs) == {"host", "port", "database", "user", "password", "url", "containerName"}
+
+
+def test_a_component_registers_the_same_type_token_as_the_library_component():
+    mocks = run(lambda: PostgresService("db", {"network": "back"}))
+    assert [r.typ for r in mocks.of_type("standard-stack:index:PostgresService")] == ["standard-stack:index:PostgresService"]
+    assert [r.name for r in mocks.of_type(CONTAINER) if r.name == "db"] == ["db"]
+
+
+def test_the_runtime_defaults_to_the_deploying_project_and_stack():
+    mocks = run(lambda: StackNetworks("networks", {}))
+    names = sorted(r.inputs["name"] for r in mocks.of_type("docker:index/network:Network"))
+    assert names == ["standard-stack-test-backend", "standard-stack-test-frontend"]
+
+
+def test_a_refused_input_is_named_as_the_schema_spells_it_with_the_value_given():
+    with pytest.raises(PackageInputError, match=r"PostgresService 'db': hostPort: .*integer.* \(got 'abc'\)"):
+        run(lambda: PostgresService("db", {"network": "back", "host_port": "abc"}))  # type: ignore[typeddict-item]
+
+
+def test_another_resources_output_given_for_a_plain_input_is_refused_as_not_known_before_deployment():
+    def body():
+        ReverseProxy(
+            "proxy",
+            {
+                "build": {"context": "/src/images/proxy"},
+                "network": "front",
+                "routes": [{"path_prefix": "/", "upstream_host": pulumi.Output.from_input("api"), "upstream_port": 8000}],
+            },  # type: ignore[typeddict-item]
+        )
+
+    with pytest.raises(PackageInputError, match=r"routes\[0\]\.upstreamHost: must be a plain value known before deployment"):
+        run(body)
+
+
+def test_a_relative_build_context_is_refused_with_how_to_write_an_absolute_one():
+    with pytest.raises(PackageInputError, match=r"build.context 'images/api' must be an absolute path.*\$\{pulumi.cwd\}"):
+        run(lambda: PythonApi("api", {**API, "build": {"context": "images/api"}}))  # type: ignore[typeddict-item]
+
+
+def test_the_api_builds_from_the_given_absolute_context():
+    mocks = run(lambda: PythonApi("api", API))  # type: ignore[arg-type]
+    (image,) = mocks.of_type("docker:index/image:Image")
+    assert image.plain("build")["context"] == "/src/images/api"
+
+
+def test_the_committed_schema_has_the_inputs_and_outputs_the_code_declares():
+    committed = json.loads((REPO / "components" / "package" / "schema.json").read_text())["resources"]
+    for name, component in schema().items():
+        resource = committed[f"standard-stack:index:{name}"]
+        assert set(resource["inputProperties"]) == set(component.inputs), f"{name}: run scripts/package-schema"
+        assert set(resource["properties"]) == set(component.outputs), f"{name}: run scripts/package-schema"
+
+
+def test_an_integer_input_given_as_another_resources_output_reaches_the_component_as_an_integer():
+    provider = Provider(list(package.COMPONENTS), package.NAME, None, package.VERSION)
+
+    async def mapped_port():
+        inputs = {
+            "build": {"context": "/src/images/api"},
+            "database": {"host": "db", "port": pulumi.Output.from_input(5432.0), "database": "app", "user": "u", "password": "p"},
+            "redis": {"host": "redis", "port": 6379.0, "password": "p"},
+            "frontendNetwork": "front",
+            "backendNetwork": "back",
+        }
+        mapped = provider.map_inputs(inputs, provider._component_defs["PythonApi"])
+        return await mapped["database"]["port"].future(), mapped["redis"]["port"]
+
+    port, plain_port = asyncio.run(mapped_port())
+    assert (port, type(port), plain_port, type(plain_port)) == (5432, int, 6379, int)
+
+
+def test_postgres_backups_are_registered_only_when_the_backup_input_is_given():
+    without = run(lambda: PostgresService("db", {"network": "back"}))
+    with_backup = run(lambda: PostgresService("db", {"network": "back", "backup": {"interval_minutes": 60}}))
+    assert "db-backup" not in {r.name for r in without.of_type(CONTAINER)}
+    assert "BACKUP_INTERVAL_SECONDS=3600" in with_backup.named("db-backup", CONTAINER).plain("envs")
+
+
+DEV_SETTINGS = {"environment": "dev", "publicUrl": "http://localhost:8080", "protectData": False}
+
+
+def test_the_whole_stack_builds_its_images_from_contexts_under_the_source_root():
+    mocks = run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "/src"}))
+    contexts = sorted(image.plain("build")["context"] for image in mocks.of_type("docker:index/image:Image"))
+    assert contexts == ["/src/images/api", "/src/images/proxy", "/src/images/web"]
+
+
+def test_the_whole_stack_names_a_refused_setting_under_settings_in_camel_case():
+    with pytest.raises(PackageInputError, match=r"StandardStack 'shop': settings\.proxy\.httpPort: .* \(got 'x'\)"):
+        run(lambda: StandardStack("shop", {"settings": {**DEV_SETTINGS, "proxy": {"httpPort": "x"}}, "source_root": "/src"}))
+
+
+def test_the_whole_stack_refuses_a_relative_source_root():
+    with pytest.raises(PackageInputError, match=r"sourceRoot '\.\./\.\.' must be an absolute path"):
+        run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "../.."}))
