@@ -280,7 +280,7 @@ class StubUpstream:
 
 
 class StubDns:
-    """Answers A queries over UDP from a mutable name -> IPv4 table (TTL 1 s); NXDOMAIN otherwise.
+    """Answers A queries over UDP from a mutable name -> IPv4 table (TTL 1 s; "a,b" answers both); NXDOMAIN otherwise.
 
     Stands in for Docker's embedded DNS (127.0.0.11) so that the re-resolution of an alias
     whose container was replaced can be shown without Docker.
@@ -321,8 +321,9 @@ class StubDns:
             return struct.pack("!HHHHHH", query_id, 0x8183, 1, 0, 0, 0) + question
         if qtype != 1:  # only A records; other types get an empty NOERROR
             return struct.pack("!HHHHHH", query_id, 0x8180, 1, 0, 0, 0) + question
-        record = struct.pack("!HHHIH", 0xC00C, 1, 1, 1, 4) + socket.inet_aton(address)
-        return struct.pack("!HHHHHH", query_id, 0x8180, 1, 1, 0, 0) + question + record
+        addresses = address.split(",")  # "a,b": two containers share the alias (a create-first replacement)
+        records = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 1, 4) + socket.inet_aton(a) for a in addresses)
+        return struct.pack("!HHHHHH", query_id, 0x8180, 1, len(addresses), 0, 0) + question + records
 
     def stop(self) -> None:
         self.server.shutdown()

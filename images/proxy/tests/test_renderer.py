@@ -338,7 +338,7 @@ def test_resolve_form_clears_connection_header_for_keepalive_on_plain_routes():
 
 def test_resolve_form_does_not_resolve_ip_upstreams():
     route = ProxyRoute(path_prefix="/", upstream_host="10.1.2.3", upstream_port=80)
-    assert "server 10.1.2.3:80;" in render(routes=(route,), nginx_version=NEW)
+    assert "server 10.1.2.3:80 max_fails=0;" in render(routes=(route,), nginx_version=NEW)
 
 
 def test_every_proxied_location_sets_forwarded_headers_and_http_1_1():

@@ -199,6 +199,38 @@ def test_a_502_for_an_unreachable_upstream_carries_the_defaults(proxy_factory, v
     assert_nginx_default_security_headers(response)
 
 
+def test_during_a_create_first_replacement_no_request_fails(proxy_factory, version):
+    """The alias answers with both containers: the new one before it listens, then the old one while it
+    drains. Each refused connection moves the request on to the other address, and no address is shunned
+    for fail_timeout (10 s) after a refusal: otherwise both would be at once, and every request meanwhile a
+    502 ("no live upstreams"), as a create-first deploy showed before max_fails=0."""
+    dns = StubDns()
+    # no keepalive: a stopped predecessor refuses, as uvicorn does once it closes its connections
+    old = StubUpstream("old", host="127.0.0.2", headers={"Connection": "close"})
+    new = None
+    try:
+        dns.records["api"] = "127.0.0.2,127.0.0.3"  # the replacement is in DNS but not listening yet
+        port = free_port()
+        settings = ProxySettings(
+            routes=(ProxyRoute(path_prefix="/", upstream_host="api", upstream_port=old.port),),
+            http_port=port,
+            resolver=f"127.0.0.1:{dns.port}",
+            resolver_valid=30,  # no re-resolution (which would reset failure counts) during the test
+            nginx_version=version,
+        )
+        proxy_factory(render_site_config(settings), ports=[port])
+        time.sleep(1.5)  # both addresses resolved
+        statuses = [request(port, "/").status for _ in range(6)]
+        new = StubUpstream("new", host="127.0.0.3", port=old.port)  # the replacement listens
+        old.stop()  # the predecessor stops listening, still in DNS
+        statuses += [request(port, "/").status for _ in range(6)]
+        assert statuses == [200] * 12
+    finally:
+        for server in (dns, old, new):
+            if server is not None:
+                server.stop()
+
+
 def test_body_over_the_limit_is_refused_with_413_and_security_headers(plain_proxy, stubs):
     response = request(plain_proxy, "/api/items", method="POST", body=b"x" * 2048)
     assert response.status == 413
