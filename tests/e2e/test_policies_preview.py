@@ -36,14 +36,16 @@ def test_the_prod_stack_passes_the_pack_with_the_prod_policy_config(fresh):
 
 def test_a_program_that_breaks_a_mandatory_rule_fails_the_preview_with_the_policys_message(fresh):
     run = fresh("prod", secrets_=PROD_SECRETS)
-    main = run.program_dir / "components" / "postgres.py"
-    # the variant: Postgres publishes its port on every address, which only the proxy may do
-    main.write_text(
-        main.read_text().replace(
-            "ports=loopback_port(PORT, args.host_port),",
-            'ports=[docker.ContainerPortArgs(internal=PORT, external=25432, ip="0.0.0.0")],',
-        )
+    source = run.program_dir / "components" / "_data_service.py"
+    # the variant: the data services (Postgres, Redis) publish their port on every address, which only
+    # the proxy may do
+    original = source.read_text()
+    variant = original.replace(
+        "ports=loopback_port(port, args.host_port),",
+        'ports=[docker.ContainerPortArgs(internal=port, external=25432, ip="0.0.0.0")],',
     )
+    assert variant != original, "the variant no longer applies: update the replaced line"
+    source.write_text(variant)
     with pytest.raises(DeployFailed) as err:
         preview_with_pack(run, "policy-config.prod.json")
     message = str(err.value)
