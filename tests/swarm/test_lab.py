@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from lab_timings import TIMINGS
 
 pytestmark = pytest.mark.swarm
@@ -77,26 +76,45 @@ def timed(name: str, action: Callable[[], object]) -> float:
 
 def running_tasks(service: str) -> list[tuple[str, str]]:
     """(node, image) of each task whose current state is Running."""
-    out = on(MANAGER, "service", "ps", service, "--filter", "desired-state=running",
-             "--format", "{{.Node}}|{{.Image}}|{{.CurrentState}}")
+    out = on(
+        MANAGER,
+        "service",
+        "ps",
+        service,
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Node}}|{{.Image}}|{{.CurrentState}}",
+    )
     rows = [line.split("|") for line in out.splitlines()]
     return [(node, image) for node, image, state in rows if state.startswith("Running")]
 
 
 def probe(network: str, *args: str, name: str = "swarm-lab-probe") -> str:
     """probe.sh in a throwaway container on an attachable overlay network, run from the manager."""
-    return on(MANAGER, "run", "--rm", "-i", "--name", name, "--network", network, f"{WEB}:1",
-              "bash", "-s", *args, stdin=PROBE)
+    return on(MANAGER, "run", "--rm", "-i", "--name", name, "--network", network, f"{WEB}:1", "bash", "-s", *args, stdin=PROBE)
 
 
 def http_get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode().strip()
+        body: bytes = response.read()
+    return body.decode().strip()
 
 
 def create_service(name: str, *args: str, image: str = f"{WEB}:1") -> None:
-    on(MANAGER, "service", "create", "-q", "--detach", "--name", name,
-       "--hostname", "{{.Node.Hostname}}-{{.Task.Slot}}", *args, image)
+    on(
+        MANAGER,
+        "service",
+        "create",
+        "-q",
+        "--detach",
+        "--name",
+        name,
+        "--hostname",
+        "{{.Node.Hostname}}-{{.Task.Slot}}",
+        *args,
+        image,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +131,27 @@ def pushed(cluster: None) -> None:
     """Debian's base from the host engine, loaded into the manager; the test image built there on it
     (busybox copied from the node) in two versions and pushed to the lab registry."""
     load = subprocess.Popen([DOCKER, "save", "debian:bookworm-slim"], stdout=subprocess.PIPE)
-    timed("load debian:bookworm-slim into manager", lambda: subprocess.run(
-        [DOCKER, "exec", "-i", MANAGER, "docker", "load", "-q"], stdin=load.stdout, check=True,
-        capture_output=True))
+    timed(
+        "load debian:bookworm-slim into manager",
+        lambda: subprocess.run(
+            [DOCKER, "exec", "-i", MANAGER, "docker", "load", "-q"], stdin=load.stdout, check=True, capture_output=True
+        ),
+    )
     load.wait()
-    tar = subprocess.run(["tar", "-C", str(Path(__file__).parent / "web"), "-c", "."], capture_output=True,
-                         check=True).stdout
-    subprocess.run([DOCKER, "exec", "-i", MANAGER, "sh", "-c", "rm -rf /tmp/web && mkdir /tmp/web && "
-                    "tar -x -C /tmp/web && cp /bin/busybox /tmp/web/"], input=tar, check=True)
+    tar = subprocess.run(["tar", "-C", str(Path(__file__).parent / "web"), "-c", "."], capture_output=True, check=True).stdout
+    subprocess.run(
+        [
+            DOCKER,
+            "exec",
+            "-i",
+            MANAGER,
+            "sh",
+            "-c",
+            "rm -rf /tmp/web && mkdir /tmp/web && tar -x -C /tmp/web && cp /bin/busybox /tmp/web/",
+        ],
+        input=tar,
+        check=True,
+    )
     for version in ("1", "2"):
         on(MANAGER, "build", "-q", "--build-arg", f"VERSION=v{version}", "-t", f"{WEB}:{version}", "/tmp/web")
     timed("push 2 tags to the registry", lambda: [on(MANAGER, "push", "-q", f"{WEB}:{v}") for v in "12"])
@@ -132,8 +163,19 @@ def web(pushed: None) -> str:
     start-first rolling updates, no published port (start-first cannot rebind a host port)."""
     on(MANAGER, "network", "create", "-d", "overlay", "--attachable", "swarm-lab-app")
     start = time.monotonic()
-    create_service("lab-web", "--replicas", "3", "--endpoint-mode", "dnsrr", "--network", "swarm-lab-app",
-                   "--update-order", "start-first", "--update-delay", "0s")
+    create_service(
+        "lab-web",
+        "--replicas",
+        "3",
+        "--endpoint-mode",
+        "dnsrr",
+        "--network",
+        "swarm-lab-app",
+        "--update-order",
+        "start-first",
+        "--update-delay",
+        "0s",
+    )
     wait_until("3 running lab-web tasks", lambda: len(running_tasks("lab-web")) == 3, 120)
     TIMINGS["service converge (3 replicas, registry pull)"] = time.monotonic() - start
     return "lab-web"
@@ -142,8 +184,7 @@ def web(pushed: None) -> str:
 def test_three_nodes_are_ready_on_a_nested_storage_driver(cluster: None) -> None:
     status = lab("status")
     assert len(re.findall(r"swarm-lab-\S+ +Ready +Active", status)) == 3, status
-    assert re.search(r"storage drivers: manager=(overlay2|vfs) worker1=(overlay2|vfs) worker2=(overlay2|vfs)",
-                     status), status
+    assert re.search(r"storage drivers: manager=(overlay2|vfs) worker1=(overlay2|vfs) worker2=(overlay2|vfs)", status), status
 
 
 def test_up_again_changes_nothing(cluster: None) -> None:
@@ -175,24 +216,30 @@ def test_a_host_mode_port_answers_from_the_host_on_every_node(pushed: None) -> N
 
 
 def node_ip(node: str) -> str:
-    return run(DOCKER, "inspect", "-f", '{{(index .NetworkSettings.Networks "swarm-lab-net").IPAddress}}',
-               node).strip()
+    return run(DOCKER, "inspect", "-f", '{{(index .NetworkSettings.Networks "swarm-lab-net").IPAddress}}', node).strip()
 
 
-@pytest.mark.xfail(kernel_lacks("IP_VS"), strict=True,
-                   reason="kernel built without CONFIG_IP_VS: dockerd logs 'Could not get ipvs family "
-                          "information from the kernel ... Native loadbalancing will not work'")
+@pytest.mark.xfail(
+    kernel_lacks("IP_VS"),
+    strict=True,
+    reason="kernel built without CONFIG_IP_VS: dockerd logs 'Could not get ipvs family "
+    "information from the kernel ... Native loadbalancing will not work'",
+)
 def test_a_routing_mesh_port_answers_from_the_host_on_a_node_without_a_task(pushed: None) -> None:
-    create_service("lab-mesh", "--replicas", "1", "--constraint", f"node.hostname=={MANAGER}",
-                   "--publish", "published=8081,target=8080")
+    create_service(
+        "lab-mesh", "--replicas", "1", "--constraint", f"node.hostname=={MANAGER}", "--publish", "published=8081,target=8080"
+    )
     wait_until("lab-mesh running", lambda: len(running_tasks("lab-mesh")) == 1, 120)
     assert http_get(f"http://{node_ip(WORKERS[0])}:8081/cgi-bin/id").startswith("v1 ")
 
 
-@pytest.mark.xfail(kernel_lacks("INET_ESP") or kernel_lacks("CRYPTO_GCM"), strict=True,
-                   reason="kernel built without CONFIG_INET_ESP/CONFIG_CRYPTO_GCM: dockerd logs "
-                          "'Failed Adding rSA{... Proto: esp ... rfc4106(gcm(aes)) ...}: function not "
-                          "implemented' and cross-node traffic is dropped")
+@pytest.mark.xfail(
+    kernel_lacks("INET_ESP") or kernel_lacks("CRYPTO_GCM"),
+    strict=True,
+    reason="kernel built without CONFIG_INET_ESP/CONFIG_CRYPTO_GCM: dockerd logs "
+    "'Failed Adding rSA{... Proto: esp ... rfc4106(gcm(aes)) ...}: function not "
+    "implemented' and cross-node traffic is dropped",
+)
 def test_an_encrypted_overlay_carries_traffic_between_nodes(pushed: None) -> None:
     on(MANAGER, "network", "create", "-d", "overlay", "--attachable", "--opt", "encrypted", "swarm-lab-secure")
     create_service("lab-secure", "--replicas", "3", "--endpoint-mode", "dnsrr", "--network", "swarm-lab-secure")
@@ -202,15 +249,38 @@ def test_an_encrypted_overlay_carries_traffic_between_nodes(pushed: None) -> Non
 
 
 def test_a_start_first_rolling_update_replaces_every_replica_while_it_answers(web: str) -> None:
-    client = subprocess.Popen([DOCKER, "exec", "-i", MANAGER, "docker", "run", "--rm", "-i", "--name",
-                               "swarm-lab-loop", "--network", "swarm-lab-app", f"{WEB}:1", "bash", "-s",
-                               "loop", web], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    client = subprocess.Popen(
+        [
+            DOCKER,
+            "exec",
+            "-i",
+            MANAGER,
+            "docker",
+            "run",
+            "--rm",
+            "-i",
+            "--name",
+            "swarm-lab-loop",
+            "--network",
+            "swarm-lab-app",
+            f"{WEB}:1",
+            "bash",
+            "-s",
+            "loop",
+            web,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert client.stdin is not None
     client.stdin.write(PROBE)
     client.stdin.close()
     time.sleep(3)
-    timed("rolling update, 3 replicas start-first", lambda: on(
-        MANAGER, "service", "update", "-q", "--image", f"{WEB}:2", web, timeout=300))
+    timed(
+        "rolling update, 3 replicas start-first",
+        lambda: on(MANAGER, "service", "update", "-q", "--image", f"{WEB}:2", web, timeout=300),
+    )
     time.sleep(2)
     on(MANAGER, "rm", "-f", "swarm-lab-loop")
     assert client.stdout is not None
@@ -219,18 +289,24 @@ def test_a_start_first_rolling_update_replaces_every_replica_while_it_answers(we
     failed = [line for line in lines if line.startswith("FAIL")]
     TIMINGS["requests during update (count)"] = len(lines)
     TIMINGS["failed requests during update (count)"] = len(failed)
+    assert on(MANAGER, "service", "inspect", web, "--format", "{{.UpdateStatus.State}}").strip() == "completed"
     assert sorted(image for _, image in running_tasks(web)) == [f"{WEB}:2"] * 3
     assert len(lines) > 20 and not failed, f"{len(failed)} of {len(lines)} requests failed: {failed[:5]}"
+
+
+def moved(service: str, away_from: str) -> bool:
+    nodes = [node for node, _ in running_tasks(service)]
+    return len(nodes) == 3 and away_from not in nodes
 
 
 def test_a_stopped_worker_s_tasks_move_to_the_other_nodes(web: str) -> None:
     stopped = WORKERS[1]
     run(DOCKER, "stop", "-t", "5", stopped)
     try:
-        timed("worker stopped -> its task running elsewhere", lambda: wait_until(
-            "3 lab-web tasks off the stopped worker",
-            lambda: sorted(n for n, _ in running_tasks(web)) != [] and len(running_tasks(web)) == 3
-            and stopped not in [n for n, _ in running_tasks(web)], 180))
+        timed(
+            "worker stopped -> its task running elsewhere",
+            lambda: wait_until("3 lab-web tasks, none on the stopped worker", lambda: moved(web, stopped), 180),
+        )
         assert {node for node, _ in running_tasks(web)} <= {MANAGER, WORKERS[0]}
     finally:
         timed("worker back Ready (scripts/swarm-lab up)", lambda: lab("up"))
