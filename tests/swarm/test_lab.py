@@ -12,9 +12,12 @@ import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -310,3 +313,55 @@ def test_a_stopped_worker_s_tasks_move_to_the_other_nodes(web: str) -> None:
         assert {node for node, _ in running_tasks(web)} <= {MANAGER, WORKERS[0]}
     finally:
         timed("worker back Ready (scripts/swarm-lab up)", lambda: lab("up"))
+
+
+def registry_digest(repository: str, tag: str) -> str:
+    port = os.environ.get("SWARM_LAB_REGISTRY_PORT", "46500")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v2/{repository}/manifests/{tag}",
+        method="HEAD",
+        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        digest: str = response.headers["Docker-Content-Digest"]
+    return digest
+
+
+def test_the_real_provider_deploys_a_service_that_previews_clean_when_pinned_by_digest(pushed: None, tmp_path: Path) -> None:
+    tools = ROOT / ".tools/bin"
+    assert (tools / "pulumi").exists() and (tools / "pulumi-resource-docker").exists(), (
+        f"no Pulumi CLI and docker provider in {tools}: run scripts/build-tools"
+    )
+    shutil.copy(Path(__file__).parent / "pulumi_service/__main__.py", tmp_path)
+    (tmp_path / "Pulumi.yaml").write_text(
+        f"name: swarm-lab\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+    )
+    env = {
+        **os.environ,
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_BACKEND_URL": f"file://{tmp_path}/state",
+        "PULUMI_CONFIG_PASSPHRASE": "swarm-lab",
+        "PULUMI_SKIP_UPDATE_CHECK": "1",
+    }
+    (tmp_path / "state").mkdir()
+
+    def pulumi(*args: str) -> str:
+        result = subprocess.run(["pulumi", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"pulumi {' '.join(args)}:\n{result.stdout}{result.stderr}"
+        return result.stdout
+
+    pulumi("stack", "init", f"swarm-lab-{uuid.uuid4().hex[:8]}")
+    pulumi("config", "set", "dockerHost", f"unix://{os.environ.get('SWARM_LAB_SOCKET_DIR', '/tmp/swarm-lab')}/docker.sock")
+    pulumi("config", "set", "--secret", "password", uuid.uuid4().hex)
+    pulumi("config", "set", "image", f"{WEB}:1@{registry_digest('lab/web', '1')}")
+    try:
+        timed("pulumi up: overlay, secret, 3-replica service", lambda: pulumi("up", "--yes", "--skip-preview"))
+        assert sorted(node for node, _ in running_tasks("lab-pulumi-web")) == sorted(NODES)
+        pulumi("preview", "--expect-no-changes")
+        pulumi("config", "set", "image", f"{WEB}:2@{registry_digest('lab/web', '2')}")
+        timed("pulumi up: start-first update of 3 replicas", lambda: pulumi("up", "--yes", "--skip-preview"))
+        assert sorted(image for _, image in running_tasks("lab-pulumi-web")) == [f"{WEB}:2"] * 3
+        pulumi("preview", "--expect-no-changes")
+    finally:
+        pulumi("destroy", "--yes", "--skip-preview")
