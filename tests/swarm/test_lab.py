@@ -8,6 +8,7 @@ day the kernel gains the feature. Run alone: `.venv/bin/python -m pytest -m swar
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
@@ -216,6 +217,27 @@ def test_a_host_mode_port_answers_from_the_host_on_every_node(pushed: None) -> N
     wait_until("lab-edge on 3 nodes", lambda: len(running_tasks("lab-edge")) == 3, 120)
     answers = [http_get(f"http://127.0.0.1:{PORT + i}/cgi-bin/id") for i in range(3)]
     assert [a.split()[-1].rsplit("-", 1)[0] for a in answers] == list(NODES), answers
+
+
+def test_an_image_pushed_from_the_host_runs_on_every_node_under_the_same_name(pushed: None, tmp_path: Path) -> None:
+    """The host engine pushes to 127.0.0.1:<registry port> and every node pulls that same name (each
+    node forwards it to the registry): what a Pulumi program building on the host will need."""
+    port = os.environ.get("SWARM_LAB_REGISTRY_PORT", "46500")
+    image = f"127.0.0.1:{port}/lab/host-web:1"
+    for source in (Path(__file__).parent / "web").iterdir():
+        shutil.copy(source, tmp_path)
+    busybox = run(DOCKER, "run", "--rm", "--entrypoint", "base64", "swarm-lab-node", "/bin/busybox")
+    (tmp_path / "busybox").write_bytes(base64.b64decode(busybox))
+    (tmp_path / "busybox").chmod(0o755)
+    build = [DOCKER, "build", "-q", "--label", "dev.standard-stack.lab=swarm", "--build-arg", "VERSION=host"]
+    run(*build, "-t", image, str(tmp_path))
+    try:
+        timed("host engine push to the lab registry", lambda: run(DOCKER, "push", image))
+        create_service("lab-host-web", "--replicas", "3", image=image)
+        wait_until("3 running lab-host-web tasks", lambda: len(running_tasks("lab-host-web")) == 3, 120)
+        assert sorted(node for node, _ in running_tasks("lab-host-web")) == sorted(NODES)
+    finally:
+        run(DOCKER, "rmi", image)
 
 
 def node_ip(node: str) -> str:
