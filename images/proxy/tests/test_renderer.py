@@ -290,7 +290,7 @@ def test_connection_upgrade_map_lives_outside_server_blocks():
 
 def test_variable_form_resolves_upstreams_per_request_through_docker_dns():
     text = render()
-    assert "resolver 127.0.0.11 valid=5s ipv6=off;" in text
+    assert "resolver 127.0.0.11 valid=2s ipv6=off;" in text
     web = location_block(text, "/")
     assert "set $upstream_web_3000 http://web:3000;" in web
     assert "proxy_pass $upstream_web_3000;" in web
@@ -319,7 +319,7 @@ def test_resolve_form_uses_upstream_blocks_with_zone_resolve_and_keepalive():
     text = render(nginx_version=NEW)
     assert (
         "upstream upstream_api_8000 {\n    zone upstream_api_8000 64k;\n"
-        "    resolver 127.0.0.11 valid=5s ipv6=off;\n    server api:8000 resolve max_fails=0;\n    keepalive 32;\n}"
+        "    resolver 127.0.0.11 valid=2s ipv6=off;\n    server api:8000 resolve max_fails=0;\n    keepalive 32;\n}"
     ) in text
     assert "set $" not in text
 
