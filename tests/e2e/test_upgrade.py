@@ -80,4 +80,8 @@ def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
 
 def test_the_stack_outputs_keep_their_names_and_values(upgraded):
     before, _, after = upgraded
-    assert after == before
+    assert isinstance(after, dict), after
+    # image tags are content digests: an image whose sources changed since BEFORE (the proxy's baked
+    # site did) has a new tag; names and every other value stay
+    assert {k: v for k, v in after.items() if k != "images"} == {k: v for k, v in before.items() if k != "images"}
+    assert after["images"].keys() == before["images"].keys()
