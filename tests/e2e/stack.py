@@ -107,23 +107,33 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 1.0):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-class RequestLoop:
-    """Hit URLs in a loop from a thread; count failures (non-2xx or connection errors)."""
+class BackgroundLoop:
+    """A context manager that runs ``_run`` in a daemon thread until the block ends (``_stop`` is set)."""
 
-    def __init__(self, urls: Sequence[str], interval: float = 0.1):
-        self.urls, self.interval = list(urls), interval
-        self.total = 0
-        self.failures: list[str] = []
+    def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> RequestLoop:
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class RequestLoop(BackgroundLoop):
+    """Hit URLs in a loop from a thread; count failures (non-2xx or connection errors)."""
+
+    def __init__(self, urls: Sequence[str], interval: float = 0.1):
+        self.urls, self.interval = list(urls), interval
+        self.total = 0
+        self.failures: list[str] = []
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -7,13 +7,12 @@ proxy must be replaced (an image or port change): it prints the figures, it asse
 
 from __future__ import annotations
 
-import threading
 import time
 import urllib.request
 
 import pytest
 from deploy import Deployment
-from stack import RequestLoop, http, service_containers
+from stack import BackgroundLoop, RequestLoop, http, service_containers
 
 pytestmark = pytest.mark.e2e
 
@@ -73,22 +72,13 @@ def test_a_changed_proxy_setting_reloads_nginx_in_the_same_container_without_a_f
     dev.expect_no_changes()
 
 
-class GapProbe:
+class GapProbe(BackgroundLoop):
     """Requests back to back; records each outcome with its time, to measure the longest outage."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.results: list[tuple[float, bool]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> GapProbe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stop.is_set():
