@@ -10,7 +10,7 @@ from typing import Protocol
 import pulumi
 import pulumi_docker as docker
 
-from ._wiring import ImageBuild, Runtime
+from ._wiring import ImageBuild, InputStr, Runtime, container_upstream
 from .releases import Release, ReleaseArgs
 
 
@@ -77,9 +77,14 @@ class AppService(pulumi.ComponentResource):
         self.image = self.release.image  # None when a release is pinned: nothing is built
         self.image_digest = self.release.reference
 
-    def _publish(self, container: docker.Container) -> None:
-        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name``, ``release``, ``releases``."""
+    def _publish(self, container: docker.Container, *, proxy_network: InputStr) -> None:
+        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name``, ``release``, ``releases``.
+
+        ``upstream`` (not an output: the reverse proxy's input) names this very container, so a proxy
+        that routes to it is switched to a replacement explicitly, before the old container goes.
+        """
         self.container = container
+        self.upstream = container_upstream(container, proxy_network)
         self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
         self.image_name = pulumi.Output.from_input(self.release.image_name)
         self.container_name = container.name

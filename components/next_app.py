@@ -69,4 +69,4 @@ class NextApp(AppService):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False, depends_on=self.release.depends_on),
             **kwargs,
         )
-        self._publish(container)
+        self._publish(container, proxy_network=args.network)

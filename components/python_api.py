@@ -138,7 +138,7 @@ class PythonApi(AppService):
                 depends_on=[self.migration, secrets.loader, *uses_image, *args.depends_on],
             ),
         )
-        self._publish(container)
+        self._publish(container, proxy_network=args.frontend_network)
 
 
 def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:
