@@ -52,6 +52,11 @@ class StandardStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: StandardStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StandardStack", name, None, opts)
         cfg = args.settings
+        if cfg.target == "swarm":
+            raise pulumi.RunError(
+                f"{name}: target: swarm is not supported by StandardStack yet: only PythonApi registers Swarm services "
+                "so far (postgres, redis, web and proxy do not); use target: host (issue 14)"
+            )
         runtime = Runtime(project=args.project, stack=args.stack, restart=cfg.restart, logging=cfg.logging, platform=cfg.platform)
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
         history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})

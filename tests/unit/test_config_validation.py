@@ -319,3 +319,70 @@ def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_
     from standard_stack import acme_directory
 
     assert acme_directory(directory_url, staging) == expected
+
+
+# --- target: host or swarm ---------------------------------------------------------------------
+SWARM = with_(with_(DEV, "target", "swarm"), "imageRegistry", "127.0.0.1:46500/team")
+
+
+def test_the_target_is_host_unless_set():
+    assert parse(DEV).target == "host"
+
+
+def test_a_swarm_stack_with_a_registry_is_accepted_with_replicas_from_config():
+    config = parse(with_(with_(SWARM, "api.replicas", 3), "web.replicas", 2))
+    assert (config.target, config.image_registry, config.api.replicas, config.web.replicas) == (
+        "swarm",
+        "127.0.0.1:46500/team",
+        3,
+        2,
+    )
+
+
+def test_replicas_default_to_one():
+    config = parse(SWARM)
+    assert (config.api.replicas, config.web.replicas) == (1, 1)
+
+
+def test_an_unknown_target_is_refused_naming_both_allowed_ones():
+    message = refusal(with_(DEV, "target", "kubernetes"))
+    assert "standard-stack:target" in message and "'host' or 'swarm'" in message and '"kubernetes"' in message
+
+
+def test_swarm_without_an_image_registry_is_refused_with_the_form_it_takes():
+    message = refusal(with_(SWARM, "imageRegistry", None))
+    assert "standard-stack:imageRegistry is required with target: swarm (got none)" in message
+    assert "registry.example.com/team or 127.0.0.1:5000" in message
+
+
+@pytest.mark.parametrize("app", ["api", "web"])
+def test_zero_replicas_are_refused(app):
+    message = refusal(with_(SWARM, f"{app}.replicas", 0))
+    assert f"standard-stack:{app}.replicas" in message and "greater than or equal to 1" in message and "got 0" in message
+
+
+@pytest.mark.parametrize("app", ["api", "web"])
+def test_more_than_one_replica_on_one_host_is_refused(app):
+    message = refusal(with_(DEV, f"{app}.replicas", 2))
+    assert f"standard-stack:{app}.replicas (2) needs target: swarm (one Docker host runs 1)" in message
+
+
+def test_swarm_refuses_hot_reload_since_sources_live_on_one_host():
+    message = refusal(with_(SWARM, "hotReload", True))
+    assert "standard-stack:hotReload must be false with target: swarm" in message
+
+
+def test_swarm_refuses_a_pinned_release_until_releases_live_in_the_registry():
+    message = refusal(with_(SWARM, "api.release", "dev-3f9a1c0b7d2e"))
+    assert "standard-stack:api.release (dev-3f9a1c0b7d2e) is not supported with target: swarm yet" in message
+
+
+def test_the_stack_program_refuses_swarm_until_every_component_is_ported():
+    import pulumi
+
+    from tests.support.program import run_stack
+
+    overrides = {f"{NAMESPACE}:target": "swarm", f"{NAMESPACE}:imageRegistry": "127.0.0.1:46500/team"}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack("dev", overrides=overrides)
+    assert "target: swarm is not supported by StandardStack yet" in str(caught.value)
