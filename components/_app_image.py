@@ -77,8 +77,9 @@ class AppService(pulumi.ComponentResource):
         self.image = self.release.image  # None when a release is pinned: nothing is built
         self.image_digest = self.release.reference
 
-    def _publish(self, container: docker.Container) -> None:
-        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name``, ``release``, ``releases``."""
+    def _publish(self, container: docker.Container | docker.Service) -> None:
+        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name`` (on swarm: the
+        service's name), ``release``, ``releases``."""
         self.container = container
         self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
         self.image_name = pulumi.Output.from_input(self.release.image_name)

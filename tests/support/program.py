@@ -151,7 +151,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if args.inputs.get("attach"):
                 outputs.update(exitCode=0, containerLogs="")
         elif args.typ == "docker:index/image:Image":
-            outputs["repoDigest"] = fake
+            # the provider's form: the image id when kept local, repository@digest once pushed
+            pushed = args.inputs.get("skipPush") is False
+            outputs["repoDigest"] = f"{args.inputs['imageName'].rsplit(':', 1)[0]}@{fake}" if pushed else fake
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             outputs.update(imageId=fake, repoDigest="")
         elif args.typ == "pulumi:pulumi:StackReference":

@@ -152,3 +152,159 @@ def test_a_docker_secret_holds_the_value_base64_encoded_as_a_pulumi_secret_and_i
 def test_zero_replicas_are_refused_naming_the_service():
     with pytest.raises(ValueError, match="app: replicas must be at least 1; got 0"):
         register(replicas=0)
+
+
+# --- PythonApi on target swarm ------------------------------------------------------------------
+SWARM = Runtime(project="shop", stack="test", target="swarm")
+CONTAINER = "docker:index/container:Container"
+
+
+def swarm_api_args(**overrides):
+    from standard_stack import DatabaseConnection, PythonApiArgs, RedisConnection
+
+    base = dict(
+        runtime=SWARM,
+        registry="127.0.0.1:46500/team",
+        database=DatabaseConnection(host="db", port=5432, database="app", user="app", password=pulumi.Output.secret("dbpw")),
+        redis=RedisConnection(host="cache", port=6379, password=pulumi.Output.secret("rpw")),
+        frontend_network="front",
+        backend_network="back",
+        frontend_network_id="front-id",
+        backend_network_id="back-id",
+    )
+    return PythonApiArgs(**{**base, **overrides})
+
+
+def run_api(mocks=None, **overrides):
+    """Registers PythonApi("api") on swarm (``overrides`` change its args) in a throwaway program."""
+    from standard_stack import PythonApi
+
+    mocks = mocks or RecordingMocks()
+    run = run_program(mocks, {}, stack="test", program=lambda: PythonApi("api", swarm_api_args(**overrides)))
+    return run, mocks
+
+
+def graph(run, mocks):
+    """(type, name, dependencies by name, delete_before_replace) of every registration, in order."""
+    out = []
+    for r in mocks.registered:
+        o = run.monitor.options[(r.typ, r.name)]
+        out.append((r.typ.split(":")[-1], r.name, sorted(d.rsplit("::", 1)[1] for d in o.dependencies), o.delete_before_replace))
+    return out
+
+
+def test_api_on_swarm_registers_secrets_a_migration_on_the_manager_and_one_service():
+    run, mocks = run_api()
+    release = next(r.name for r in mocks.registered if r.name.startswith("api-release-"))
+    loader_deps = ["api-image", "api-migrate-secrets-files", release]
+    assert sorted(graph(run, mocks)) == sorted(
+        [
+            ("PythonApi", "api", [], False),
+            ("Image", "api-image", [], False),
+            ("RemoteImage", release, ["api-image"], False),
+            ("Secret", "api-secret-postgres-password", [], False),
+            ("Secret", "api-secret-redis-password", [], False),
+            ("Volume", "api-migrate-secrets-files", [], False),
+            ("Container", "api-migrate-secrets-files-loader", loader_deps, False),
+            ("Container", "api-migrate", sorted([*loader_deps, "api-migrate-secrets-files-loader"]), False),
+            (
+                "Service",
+                "api",
+                sorted(["api-image", release, "api-migrate", "api-secret-postgres-password", "api-secret-redis-password"]),
+                True,
+            ),
+        ]
+    )
+
+
+def test_api_service_runs_the_pushed_image_by_digest_with_the_configured_replicas():
+    _, mocks = run_api(replicas=3)
+    image = mocks.named("api-image")
+    assert image.plain("skipPush") is False
+    service = mocks.named("api", SERVICE)
+    assert service.plain("mode") == {"replicated": {"replicas": 3}}
+    reference = service.plain("taskSpec")["containerSpec"]["image"]
+    assert reference.startswith("127.0.0.1:46500/team/shop-api@sha256:")
+    assert mocks.named("api-migrate").plain("image") == reference
+
+
+def test_api_service_joins_both_networks_by_id_under_its_alias():
+    networks = run_api()[1].named("api", SERVICE).plain("taskSpec")["networksAdvanceds"]
+    assert networks == [{"id": "front-id", "aliases": ["api"]}, {"id": "back-id", "aliases": ["api"]}]
+
+
+def test_api_passwords_reach_the_service_only_as_docker_secret_files():
+    _, mocks = run_api()
+    spec = mocks.named("api", SERVICE).plain("taskSpec")["containerSpec"]
+    assert [s["fileName"] for s in spec["secrets"]] == ["postgres_password", "redis_password"]
+    assert spec["env"]["SECRETS_DIR"] == "/run/secrets"
+    assert "dbpw" not in str(spec) and "rpw" not in str(spec)
+    data = {r.name: base64.b64decode(r.plain("data")).decode() for r in mocks.of_type(SECRET)}
+    assert data == {"api-secret-postgres-password": "dbpw", "api-secret-redis-password": "rpw"}
+    assert all(r.is_secret("data") for r in mocks.of_type(SECRET))
+
+
+def test_api_service_is_the_hosts_container_description_hardened_and_read_only():
+    spec = run_api()[1].named("api", SERVICE).plain("taskSpec")["containerSpec"]
+    assert (spec["user"], spec["readOnly"], spec["capDrops"]) == ("10001:0", True, ["ALL"])
+    assert spec["healthcheck"]["startPeriod"] == "20s" and "/health" in spec["healthcheck"]["tests"][-1]
+    assert spec["mounts"] == [{"target": "/tmp", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 64 * 1024**2}}]
+
+
+def test_api_service_moves_only_after_the_migration_succeeded():
+    run, mocks = run_api()
+    assert run.depends_on("api", "api-migrate", typ=SERVICE)
+    labels = {lab["label"]: lab["value"] for lab in mocks.named("api", SERVICE).plain("labels")}
+    assert labels["dev.standard-stack.migrated"] == "ok"
+
+
+def test_the_swarm_migration_joins_the_backend_by_name_and_reads_the_passwords_as_files():
+    migration = run_api()[1].named("api-migrate")
+    assert migration.plain("networksAdvanced") == [{"name": "back"}]
+    assert migration.plain("attach") is True and migration.plain("readOnly") is True
+    assert migration.plain("volumes")[0]["containerPath"] == "/run/secrets"
+
+
+class FailedMigration(RecordingMocks):
+    def new_resource(self, args):
+        rid, outputs = super().new_resource(args)
+        if args.name == "api-migrate":
+            outputs.update(exitCode=1, containerLogs="alembic.util.exc.CommandError: Can't locate revision 'abc'")
+        return rid, outputs
+
+
+def test_a_failed_migration_on_swarm_fails_the_deploy_and_registers_no_service():
+    mocks = FailedMigration()
+    with pytest.raises(pulumi.RunError, match="database migration failed with exit code 1"):
+        run_api(mocks)
+    assert mocks.of_type(SERVICE) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"registry": None}, "registry is required on swarm: every node pulls the image from it"),
+        ({"backend_network_id": None}, "frontend_network_id and backend_network_id are required on swarm"),
+        ({"hot_reload_source": "images/api/app"}, "hot_reload_source must be None on swarm"),
+        ({"runtime": RUNTIME, "replicas": 2}, "replicas (2) needs runtime.target 'swarm'; one Docker host runs 1"),
+    ],
+    ids=["no registry", "no network id", "hot reload", "replicas on host"],
+)
+def test_api_refuses_what_its_target_cannot_run_before_registering_anything(overrides, message):
+    mocks = RecordingMocks()
+    with pytest.raises(pulumi.RunError) as caught:
+        run_api(mocks, **overrides)
+    assert str(caught.value).startswith("api: ") and message in str(caught.value)
+    assert mocks.registered == []
+
+
+def test_api_reports_every_swarm_problem_at_once():
+    with pytest.raises(pulumi.RunError) as caught:
+        run_api(registry=None, frontend_network_id=None)
+    assert "registry is required" in str(caught.value) and "frontend_network_id" in str(caught.value)
+
+
+def test_api_on_host_registers_no_swarm_resources():
+    _, mocks = run_api(runtime=RUNTIME)
+    assert mocks.of_type(SERVICE) == [] and mocks.of_type(SECRET) == []
+    assert "api" in {r.name for r in mocks.of_type(CONTAINER)}
