@@ -69,7 +69,10 @@ def task_resources(resources: Resources) -> docker.ServiceTaskSpecResourcesArgs 
 
 
 def task_healthcheck(health: docker.ContainerHealthcheckArgs) -> docker.ServiceTaskSpecContainerSpecHealthcheckArgs:
-    """The host's health check, unchanged: Swarm counts a task as running only once it is healthy."""
+    """The host's health check, unchanged. Swarm starts a task, waits for it to turn healthy and only
+    then adds it to the service's DNS (moby daemon/cluster/executor/container/controller.go,
+    ``controller.Start``: "wait for container to be healthy", then ``activateServiceBinding``); an
+    unhealthy task is shut down. So a start-first update only retires an old task for a healthy one."""
     return docker.ServiceTaskSpecContainerSpecHealthcheckArgs(
         tests=health.tests,
         interval=health.interval,
