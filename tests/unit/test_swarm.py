@@ -308,3 +308,47 @@ def test_api_on_host_registers_no_swarm_resources():
     _, mocks = run_api(runtime=RUNTIME)
     assert mocks.of_type(SERVICE) == [] and mocks.of_type(SECRET) == []
     assert "api" in {r.name for r in mocks.of_type(CONTAINER)}
+
+
+# --- StackNetworks on target swarm --------------------------------------------------------------
+NETWORK = "docker:index/network:Network"
+
+
+def run_networks_and_api(runtime=SWARM):
+    """StackNetworks and PythonApi composed as a program would, the API joining the networks by id."""
+    from standard_stack import PythonApi, StackNetworks, StackNetworksArgs
+
+    mocks = RecordingMocks()
+
+    def body():
+        networks = StackNetworks("networks", StackNetworksArgs(runtime=runtime))
+        ids = dict(frontend_network_id=networks.frontend_id, backend_network_id=networks.backend_id)
+        PythonApi(
+            "api",
+            swarm_api_args(runtime=runtime, frontend_network=networks.frontend, backend_network=networks.backend, **ids),
+        )
+
+    run_program(mocks, {}, stack="test", program=body)
+    return mocks
+
+
+def test_swarm_networks_are_attachable_overlays_with_the_backend_internal():
+    networks = {r.name: r.inputs for r in run_networks_and_api().of_type(NETWORK)}
+    labels = {n: [lab["value"] for lab in i.pop("labels")] for n, i in networks.items()}
+    assert networks == {
+        "networks-frontend": {"name": "shop-test-frontend", "driver": "overlay", "attachable": True},
+        "networks-backend": {"name": "shop-test-backend", "driver": "overlay", "attachable": True, "internal": True},
+    }
+    assert labels["networks-backend"] == ["network", "shop", "backend", "test"]
+
+
+def test_the_api_service_joins_the_stack_networks_by_id_and_its_migration_by_name():
+    mocks = run_networks_and_api()
+    service = mocks.named("api", SERVICE).plain("taskSpec")["networksAdvanceds"]
+    assert [n["id"] for n in service] == ["networks-frontend-id", "networks-backend-id"]
+    assert mocks.named("api-migrate").plain("networksAdvanced") == [{"name": "shop-test-backend"}]
+
+
+def test_host_networks_stay_bridges():
+    drivers = {r.name: (r.plain("driver"), r.plain("attachable")) for r in run_networks_and_api(RUNTIME).of_type(NETWORK)}
+    assert drivers == {"networks-frontend": ("bridge", None), "networks-backend": ("bridge", None)}
