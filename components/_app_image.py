@@ -4,13 +4,14 @@ dev target and a bind-mounted source directory for hot reload, and the same outp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 import pulumi
 import pulumi_docker as docker
 
-from ._wiring import ImageBuild, Runtime
+from ._wiring import ImageBuild, InputStr, Runtime
 from .releases import Release, ReleaseArgs
 
 
@@ -42,6 +43,32 @@ class AppServiceArgs(Protocol):
     def alias(self) -> str: ...
     @property
     def hot_reload_source(self) -> str | None: ...
+    @property
+    def replicas(self) -> int: ...
+
+
+def check_target(name: str, args: AppServiceArgs, *, network_ids: Mapping[str, InputStr | None]) -> None:
+    """What ``runtime.target`` needs of an app, refused before anything is registered, every problem at once.
+
+    ``network_ids``: the args naming the networks' ids, by field name (Swarm tasks join networks by id).
+    """
+    problems = []
+    if args.runtime.target == "host":
+        if args.replicas != 1:
+            problems.append(f"replicas ({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1")
+    else:
+        if args.registry is None:
+            problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
+        missing = [field for field, value in network_ids.items() if value is None]
+        if missing:
+            verb = "are" if len(missing) > 1 else "is"
+            problems.append(f"{' and '.join(missing)} {verb} required on swarm: tasks join networks by id")
+        if args.hot_reload_source is not None:
+            problems.append("hot_reload_source must be None on swarm: the sources are on one host")
+        if args.release.pin is not None:
+            problems.append(f"release.pin ({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
+    if problems:
+        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
 
 
 class AppService(pulumi.ComponentResource):

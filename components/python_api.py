@@ -13,7 +13,7 @@ import pulumi_docker as docker
 from pydantic import Field
 
 from . import versions
-from ._app_image import AppService, source_mount
+from ._app_image import AppService, check_target, source_mount
 from ._swarm import TaskNetwork, secret_files, swarm_service
 from ._wiring import (
     FileBundle,
@@ -88,7 +88,11 @@ class PythonApi(AppService):
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
-        _check_target(name, args)
+        check_target(
+            name,
+            args,
+            network_ids={"frontend_network_id": args.frontend_network_id, "backend_network_id": args.backend_network_id},
+        )
         version = ("PYTHON_VERSION", args.python_version)
         super().__init__("standard-stack:index:PythonApi", name, args, version=version, port=PORT, opts=opts)
         if runtime.target == "swarm":
@@ -189,7 +193,7 @@ class PythonApi(AppService):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[job_files.loader, *uses_image, *args.depends_on]),
         )
         migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not updated")
-        assert args.frontend_network_id is not None and args.backend_network_id is not None  # _check_target
+        assert args.frontend_network_id is not None and args.backend_network_id is not None  # check_target
         return swarm_service(
             name,
             runtime=runtime,
@@ -215,25 +219,6 @@ class PythonApi(AppService):
                 parent=self, delete_before_replace=True, depends_on=[self.migration, *uses_image, *args.depends_on]
             ),
         )
-
-
-def _check_target(name: str, args: PythonApiArgs) -> None:
-    """What the target needs, refused before anything is registered, every problem at once."""
-    problems = []
-    if args.runtime.target == "host":
-        if args.replicas != 1:
-            problems.append(f"replicas ({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1")
-    else:
-        if args.registry is None:
-            problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
-        if args.frontend_network_id is None or args.backend_network_id is None:
-            problems.append("frontend_network_id and backend_network_id are required on swarm: tasks join networks by id")
-        if args.hot_reload_source is not None:
-            problems.append("hot_reload_source must be None on swarm: the sources are on one host")
-        if args.release.pin is not None:
-            problems.append(f"release.pin ({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
-    if problems:
-        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
 
 
 def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:
