@@ -178,7 +178,9 @@ class StackSettings(Section):
 
     environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
     target: Target = Field(
-        "host", description="Where the stack runs: containers on one Docker host, or services on its Docker Swarm."
+        "host",
+        description="Where the stack runs: containers on one Docker host, or services on its Docker Swarm "
+        "(in progress: the stack refuses swarm until postgres, redis and the proxy are ported).",
     )
     public_url: str = Field(
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
