@@ -11,7 +11,7 @@ from typing import Protocol
 import pulumi
 import pulumi_docker as docker
 
-from ._wiring import ImageBuild, InputStr, Runtime
+from ._wiring import ImageBuild, InputStr, Runtime, Upstream, container_upstream
 from .releases import Release, ReleaseArgs
 
 
@@ -104,10 +104,21 @@ class AppService(pulumi.ComponentResource):
         self.image = self.release.image  # None when a release is pinned: nothing is built
         self.image_digest = self.release.reference
 
-    def _publish(self, container: docker.Container | docker.Service) -> None:
+    def _publish(self, container: docker.Container | docker.Service, *, proxy_network: InputStr | None = None) -> None:
         """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name`` (on swarm: the
-        service's name), ``release``, ``releases``."""
+        service's name), ``release``, ``releases``.
+
+        ``upstream`` (not an output: the reverse proxy's input) names this very container, so a proxy
+        that routes to it is switched to a replacement explicitly, before the old container goes. On
+        swarm it is None: a service's tasks are replaced by Swarm's rolling update, which adds a new task
+        to the service's DNS only once it is healthy; the proxy routes by ``tasks.<service>``.
+        """
         self.container = container
+        self.upstream: Upstream | None = (
+            container_upstream(container, proxy_network)
+            if isinstance(container, docker.Container) and proxy_network is not None
+            else None
+        )
         self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
         self.image_name = pulumi.Output.from_input(self.release.image_name)
         self.container_name = container.name

@@ -153,6 +153,27 @@ def hardening(*, add_capabilities: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
+class Upstream(StrictModel):
+    """The container a proxy route's network alias stands for now: its name and its address on the proxy's network."""
+
+    host: InputStr = Field(description="Container name (Docker's DNS resolves it, also after a restart).")
+    address: InputStr = Field(description="IPv4 address on the proxy's network when it was deployed.")
+
+
+def container_upstream(container: docker.Container, network: InputStr) -> Upstream:
+    """``network_datas`` is what the provider read back after the start (terraform-provider-docker,
+    resource_docker_container_funcs.go, resourceDockerContainerRead -> flattenContainerNetworks)."""
+
+    def address_on(datas: Sequence[Any], name: str) -> str:
+        for data in datas:  # output types are dicts of snake_case keys (pulumi.output_type)
+            if data["network_name"] == name and data.get("ip_address"):
+                return str(data["ip_address"])
+        raise pulumi.RunError(f"container is not attached to network {name!r}: no address to route to")
+
+    address = pulumi.Output.all(container.network_datas, network).apply(lambda values: address_on(values[0], values[1]))
+    return Upstream(host=container.name, address=address)
+
+
 def service_container(
     resource_name: str,
     *,

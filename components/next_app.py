@@ -79,7 +79,7 @@ class NextApp(AppService):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False, depends_on=self.release.depends_on),
             **kwargs,
         )
-        self._publish(container)
+        self._publish(container, proxy_network=args.network)
 
     def _on_swarm(self, name: str, args: NextAppArgs) -> docker.Service:
         """The same description as the container: read-only root, the two tmpfs, the health check.

@@ -195,6 +195,10 @@ class ProxyRoute(BaseModel):
     path_prefix: str = Field(description='URL prefix, starts and ends with "/", e.g. "/" or "/api/"')
     upstream_host: str = Field(description='network alias such as "api", or an IPv4 address')
     upstream_port: Port
+    upstream_address: str | None = Field(
+        None,
+        description="IPv4 address upstream_host has now: served while nginx first resolves the name after a reload",
+    )
     strip_prefix: bool = Field(False, description="/api/items reaches the upstream as /items")
     websocket: bool = Field(True, description="pass Upgrade/Connection for websockets")
 
@@ -222,6 +226,19 @@ class ProxyRoute(BaseModel):
                 f"upstream_host {value!r} must be a DNS name / network alias (letters, digits, '-', '_', "
                 "dots between labels) or an IPv4 address"
             )
+        return value
+
+    @field_validator("upstream_address")
+    @classmethod
+    def _check_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            address = None
+        if address is None or address.version != 4:
+            raise ValueError(f"upstream_address {value!r} must be an IPv4 address such as '172.18.0.5'")
         return value
 
     @property
@@ -413,6 +430,7 @@ def _upstream_blocks(settings: ProxySettings, routes: list[ProxyRoute], names: d
             # (ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer: a peer is skipped only
             # `if (peer->max_fails && peer->fails >= peer->max_fails && ...)`.)
             f"    server {route.upstream_host}:{route.upstream_port}{resolve} max_fails=0;",
+            *_first_resolution_fallback(route),
             "    keepalive 32;",
             "}",
             "",
@@ -618,3 +636,19 @@ def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: b
     lines += ["    " + line for line in inner]
     lines.append("}")
     return lines
+
+
+def _first_resolution_fallback(route: ProxyRoute) -> list[str]:
+    """The name's current address as a backup server, for the moments before nginx first resolves it.
+
+    A reload's new workers know a ``resolve`` server only once their own first query returns: the
+    query is sent 1 ms after the worker starts (ngx_http_upstream_zone_module.c,
+    ngx_http_upstream_zone_init_worker: ``ngx_add_timer(event, 1)``), and addresses are carried over
+    from the old configuration only for a name it already had (ngx_http_upstream_zone_copy_peers ->
+    ngx_http_upstream_zone_preresolve). Until then the group has no peer, and a request would get 502;
+    a backup server is used exactly when no primary one is available
+    (ngx_http_upstream_round_robin.c, ngx_http_upstream_get_round_robin_peer, ``failed:`` -> ``peers->next``).
+    """
+    if route.upstream_address is None or route.is_ip:
+        return []
+    return [f"    server {route.upstream_address}:{route.upstream_port} backup max_fails=0;"]

@@ -156,7 +156,7 @@ class PythonApi(AppService):
                 depends_on=[self.migration, secrets.loader, *uses_image, *args.depends_on],
             ),
         )
-        self._publish(container)
+        self._publish(container, proxy_network=args.frontend_network)
 
     def _on_swarm(self, name: str, args: PythonApiArgs) -> docker.Service:
         """The migration (a container on the manager, as on one host: Swarm has no job the provider

@@ -30,6 +30,7 @@ from ._wiring import (
     Resources,
     Runtime,
     StrictModel,
+    Upstream,
     build_image,
     healthcheck,
     job_succeeded,
@@ -52,6 +53,11 @@ class ReverseProxyArgs(StrictModel):
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     routes: list[ProxyRoute] = Field(min_length=1)
+    upstreams: dict[str, Upstream] = Field(
+        default_factory=dict,
+        description="The container a route's upstream_host (a network alias) stands for now, e.g. PythonApi.upstream: "
+        "nginx is pointed at that container and reloaded in place when it is replaced, before the old one is removed.",
+    )
     bind_address: str = "127.0.0.1"
     http_port: int = 8080
     https_port: int = 8443
@@ -100,7 +106,13 @@ class ReverseProxy(pulumi.ComponentResource):
             tls_key_path=KEY_PATH if acme else f"{SITE_PATH}/tls/key.pem",
             acme_webroot=WEBROOT if acme else None,
         )
-        self.site_config = render_site_config(settings)
+        unrouted = sorted(set(args.upstreams) - {route.upstream_host for route in args.routes})
+        if unrouted:
+            raise pulumi.RunError(
+                f"{name}: upstreams {', '.join(unrouted)} match no route's upstream_host "
+                f"({', '.join(sorted({route.upstream_host for route in args.routes}))})"
+            )
+        self.site_config = _site_config(settings, args.upstreams)
         build = versioned_build(args.build, version_arg="NGINX_VERSION", version=args.nginx_version)
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
 
@@ -234,6 +246,38 @@ def reload_in_place(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
     )
     return Reload(container, name)
+
+
+def _site_config(settings: ProxySettings, upstreams: dict[str, Upstream]) -> pulumi.Output[str]:
+    """The site, each alias in ``upstreams`` replaced by its current container.
+
+    Routing by alias leaves the switch to DNS discovery: Docker drops a replaced container from the
+    alias only when it exits, and nginx keeps its address up to ``resolver_valid`` longer, so a request
+    can still be sent to a container that is gone. Naming the container instead makes the switch
+    explicit: a replacement changes the site, the proxy reloads in place, and only then does Pulumi
+    delete the old container: a create-before-replace deletes the replaced resource only after the
+    resources that depend on it are updated (pulumi/pulumi tests/integration/steps/step3/index.ts:
+    ``CreateReplacement(a3), Update(c2=>c3), DeleteReplaced(a2)``; the engine's step generator marks
+    the old state for deletion and removes it with the deletes that follow the registrations).
+    """
+    if not upstreams:
+        return pulumi.Output.from_input(render_site_config(settings))
+    aliases = list(upstreams)
+    current = pulumi.Output.all(*(pulumi.Output.all(upstreams[a].host, upstreams[a].address) for a in aliases))
+
+    def render(containers: list[list[str]]) -> str:
+        by_alias = dict(zip(aliases, containers, strict=True))
+        routes = tuple(_to_container(route, by_alias.get(route.upstream_host)) for route in settings.routes)
+        return render_site_config(settings.model_copy(update={"routes": routes}))
+
+    return current.apply(render)
+
+
+def _to_container(route: ProxyRoute, container: list[str] | None) -> ProxyRoute:
+    if container is None:
+        return route
+    host, address = container
+    return ProxyRoute(**{**route.model_dump(), "upstream_host": host, "upstream_address": address})
 
 
 def _local_url(args: ReverseProxyArgs) -> str:

@@ -170,6 +170,7 @@ class StandardStack(pulumi.ComponentResource):
                     ProxyRoute(path_prefix="/api/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True),
                     ProxyRoute(path_prefix="/", upstream_host=web.alias, upstream_port=web.port),
                 ],
+                upstreams={api.alias: api.upstream, web.alias: web.upstream},
                 bind_address=px.bind_address,
                 http_port=px.http_port,
                 https_port=px.https_port,
@@ -193,7 +194,7 @@ class StandardStack(pulumi.ComponentResource):
                 client_max_body_size=px.client_max_body_size,
                 read_timeout_seconds=px.read_timeout_seconds,
                 resources=px.resources,
-                # no depends_on the apps: nginx resolves them per request, so it starts in parallel
+                # the site names the apps' current containers: the proxy follows them (and waits for them)
             ),
             opts=child,
         )

@@ -84,7 +84,7 @@ class ReverseProxy(_reverse_proxy.ReverseProxy):
     """Image name and tag."""
     container_name: pulumi.Output[str]
     """Docker name of the proxy container."""
-    site_config: str
+    site_config: pulumi.Output[str]
     """The rendered nginx site configuration."""
 
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:

@@ -71,9 +71,9 @@ edge = ReverseProxy(
             ProxyRoute(path_prefix=f"/{name}/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True)
             for name, api in apis.items()
         ],
+        upstreams={api.alias: api.upstream for api in apis.values()},
         http_port=8090,
         resources=Resources(memory="128Mi", cpus="0.5"),
-        depends_on=[api.container for api in apis.values()],
     ),
 )
 

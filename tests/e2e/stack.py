@@ -36,21 +36,6 @@ def service_containers(stack: str) -> dict[str, dict]:
     return out
 
 
-def unexplained_failures(loop: RequestLoop) -> list[str]:
-    """The loop's failures, less the one a create-first replacement can still cost through nginx.
-
-    nginx learns containers from Docker's DNS, which drops the old container only when it exits. A
-    request that connects to its address after that, before nginx re-resolves (resolver ``valid``, 2 s),
-    waits out proxy_connect_timeout, and nginx does not retry it once the re-resolution leaves one
-    address: ngx_http_upstream_zone_module.c (ngx_http_upstream_zone_set_single) marks the group single,
-    and ngx_http_upstream_round_robin.c (ngx_http_upstream_free_round_robin_peer) then sets tries = 0, so
-    the client gets 504. The loop is sequential and that wait is longer than the window, so at most one
-    request per replacement can hit it (measured: 0 or 1 of ~300). Every other failure is unexplained.
-    """
-    timeouts = [failure for failure in loop.failures if failure.endswith("-> 504")]
-    return [failure for failure in loop.failures if not failure.endswith("-> 504")] + timeouts[1:]
-
-
 def proxy_upstream_errors(stack: str, limit: int = 20) -> list[str]:
     """nginx's error-log lines about upstreams (it logs to stderr): why a request through the proxy failed."""
     proxy = service_containers(stack)["proxy"]

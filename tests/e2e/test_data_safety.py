@@ -190,7 +190,7 @@ def rotate(ds, key: str, loop_urls: list[str]):
     with RequestLoop(loop_urls, interval=0.05) as loop:
         outcome = ds.up()
     print(f"\n{key} rotation: {len(loop.failures)} failed of {loop.total} requests through the proxy {loop.failures[:5]}")
-    return new, outcome
+    return new, outcome, loop
 
 
 def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_starts(ds):
@@ -199,7 +199,7 @@ def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_
     old = current_password(ds, "database_url")
     server = service_containers(STACK)["postgres"]["Id"]
 
-    new, outcome = rotate(ds, "postgresPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+    new, outcome, loop = rotate(ds, "postgresPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
 
     assert outcome.actions["postgres-password-rotation"] == "replace"
     assert service_containers(STACK)["postgres"]["Id"] == server  # the database kept running
@@ -208,6 +208,8 @@ def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_
     assert refused.returncode != 0 and "password authentication failed" in refused.stderr
     assert http("GET", f"{base}/api/items/{item_id}")[0] == 200
     assert http("GET", f"{base}/api/health/ready")[0] == 200
+    assert loop.total > 20
+    assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
     ds.expect_no_changes()
 
 
@@ -218,7 +220,7 @@ def test_rotating_the_redis_password_sets_it_in_the_running_server_and_refuses_t
 
     server = service_containers(STACK)["redis"]["Id"]
 
-    new, outcome = rotate(ds, "redisPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+    new, outcome, loop = rotate(ds, "redisPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
 
     assert outcome.actions["redis-password-rotation"] == "replace"
     redis = service_containers(STACK)["redis"]["Id"]
@@ -227,6 +229,8 @@ def test_rotating_the_redis_password_sets_it_in_the_running_server_and_refuses_t
     refused = docker_exec(redis, "redis-cli", "--no-auth-warning", "-a", old, "ping")
     assert "WRONGPASS" in refused.stderr and "PONG" not in refused.stdout
     assert http("GET", f"{base}/api/health/ready")[0] == 200
+    assert loop.total > 20
+    assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
     ds.expect_no_changes()
 
 

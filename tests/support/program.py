@@ -148,6 +148,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         fake = "sha256:" + hashlib.sha256(args.name.encode()).hexdigest()
         if args.typ == "docker:index/container:Container":
             outputs.setdefault("name", f"{args.name}-mock")
+            # what Docker assigns on start, one deterministic address per attached network
+            outputs["networkDatas"] = [
+                {"networkName": network["name"], "ipAddress": f"172.30.{n}.{int(fake[7:9], 16) % 250 + 2}"}
+                for n, network in enumerate(args.inputs.get("networksAdvanced") or [])
+            ]
             if args.inputs.get("attach"):
                 outputs.update(exitCode=0, containerLogs="")
         elif args.typ == "docker:index/image:Image":

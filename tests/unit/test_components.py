@@ -27,7 +27,7 @@ from standard_stack import (
     StackNetworks,
     StackNetworksArgs,
 )
-from standard_stack._wiring import COMPONENT_LABEL
+from standard_stack._wiring import COMPONENT_LABEL, Upstream
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
@@ -228,6 +228,24 @@ def test_proxy_renders_its_routes_into_the_site_config():
     site = files["/etc/nginx/site/site.conf"]
     assert "location /api/" in site and "location /" in site and "location = /healthz" in site
     assert "resolver 127.0.0.11" in site
+
+
+def test_proxy_routes_an_alias_to_the_container_it_stands_for_now():
+    def program() -> None:
+        upstreams = {"api": Upstream(host=pulumi.Output.from_input("api-4f2a9c1"), address="172.18.0.5")}
+        ReverseProxy("edge", proxy_args(nginx_version="1.30.0", upstreams=upstreams))
+
+    _, mocks = run(program)
+    files = {u["file"]: u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads")}
+    site = files["/etc/nginx/site/site.conf"]
+    assert "server api-4f2a9c1:8000 resolve max_fails=0;\n    server 172.18.0.5:8000 backup max_fails=0;" in site
+    assert "server web:3000 resolve max_fails=0;\n    keepalive 32;" in site  # no upstream given: the alias
+
+
+def test_proxy_refuses_an_upstream_that_no_route_uses():
+    upstreams = {"admin": Upstream(host="admin-1", address="172.18.0.9")}
+    with pytest.raises(pulumi.RunError, match=r"upstreams admin match no route's upstream_host \(api, web\)"):
+        run(lambda: ReverseProxy("edge", proxy_args(upstreams=upstreams)))
 
 
 def test_proxy_with_tls_ships_certificate_and_key_as_secret_files_and_publishes_both_ports():

@@ -174,6 +174,11 @@ class RunningNginx:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def reload(self, site_text: str) -> None:
+        """Write a new site and SIGHUP the master, as images/proxy/nginx-reload does in the container."""
+        (self.workdir / "site" / "site.conf").write_text(site_text)
+        self.process.send_signal(signal.SIGHUP)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -289,6 +294,8 @@ class StubDns:
     def __init__(self) -> None:
         self.records: dict[str, str] = {}
         self.queries: list[str] = []
+        #: name -> seconds to wait before answering (a resolver that is slow for that name)
+        self.delays: dict[str, float] = {}
         dns = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -315,6 +322,7 @@ class StubDns:
         qtype, _qclass = struct.unpack("!HH", data[i + 1 : question_end])
         name = ".".join(labels).lower()
         self.queries.append(name)
+        time.sleep(self.delays.get(name, 0))  # each query has its own thread: others are not held up
         question = data[12:question_end]
         address = self.records.get(name)
         if address is None:

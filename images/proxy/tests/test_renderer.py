@@ -67,6 +67,12 @@ def test_route_refuses_port_out_of_range(port):
         ProxyRoute(path_prefix="/", upstream_host="api", upstream_port=port)
 
 
+@pytest.mark.parametrize("address", ["api", "::1", "10.0.0.7:80", "10.0.0.7;", ""])
+def test_route_refuses_upstream_address_that_is_not_ipv4(address):
+    with pytest.raises(ValidationError, match=r"upstream_address .* must be an IPv4 address"):
+        ProxyRoute(path_prefix="/", upstream_host="api-1a2b3c4", upstream_port=8000, upstream_address=address)
+
+
 def test_route_accepts_alias_and_ipv4():
     assert ProxyRoute(path_prefix="/v1.2_x-y~/", upstream_host="my_api-1.internal", upstream_port=1).is_ip is False
     assert ProxyRoute(path_prefix="/", upstream_host="10.0.0.7", upstream_port=65535).is_ip is True
@@ -322,6 +328,21 @@ def test_resolve_form_uses_upstream_blocks_with_zone_resolve_and_keepalive():
         "    resolver 127.0.0.11 valid=2s ipv6=off;\n    server api:8000 resolve max_fails=0;\n    keepalive 32;\n}"
     ) in text
     assert "set $" not in text
+
+
+def test_resolve_form_serves_the_names_current_address_as_backup_until_nginx_resolves_it():
+    route = ProxyRoute(path_prefix="/", upstream_host="api-1a2b3c4", upstream_port=8000, upstream_address="172.18.0.5")
+    text = render(routes=(route,), nginx_version=NEW)
+    assert (
+        "    server api-1a2b3c4:8000 resolve max_fails=0;\n    server 172.18.0.5:8000 backup max_fails=0;\n    keepalive 32;"
+    ) in text
+
+
+def test_variable_form_resolves_the_name_per_request_and_has_no_use_for_the_address():
+    route = ProxyRoute(path_prefix="/", upstream_host="api-1a2b3c4", upstream_port=8000, upstream_address="172.18.0.5")
+    text = render(routes=(route,))  # the default version is below RESOLVE_MIN_VERSION
+    assert "set $upstream_api_1a2b3c4_8000 http://api-1a2b3c4:8000;" in text
+    assert "172.18.0.5" not in text
 
 
 def test_resolve_form_strips_prefix_through_proxy_pass_uri():

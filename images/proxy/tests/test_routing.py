@@ -231,6 +231,41 @@ def test_during_a_create_first_replacement_no_request_fails(proxy_factory, versi
                 server.stop()
 
 
+def test_a_switch_to_a_new_container_fails_no_request_while_nginx_first_resolves_its_name(proxy_factory, version):
+    """The stack points the proxy at a replacement by its container name and reloads nginx before the old
+    container goes. A reload's new workers know a new `resolve` name only once their first query returns
+    (here the resolver takes 1.5 s for it); until then the container's address, a backup server, serves."""
+    dns = StubDns()
+    old = StubUpstream("old", host="127.0.0.2")
+    new = StubUpstream("new", host="127.0.0.3", port=old.port)
+    try:
+        dns.records.update({"api-old": "127.0.0.2", "api-new": "127.0.0.3"})
+        dns.delays["api-new"] = 1.5
+        port = free_port()
+
+        def site(name: str, address: str) -> str:
+            route = ProxyRoute(path_prefix="/", upstream_host=name, upstream_address=address, upstream_port=old.port)
+            return render_site_config(
+                ProxySettings(routes=(route,), http_port=port, resolver=f"127.0.0.1:{dns.port}", nginx_version=version)
+            )
+
+        proxy = proxy_factory(site("api-old", "127.0.0.2"), ports=[port])
+        assert request(port, "/").json()["upstream"] == "old"
+        proxy.reload(site("api-new", "127.0.0.3"))
+        statuses, served = [], []
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            response = request(port, "/")
+            statuses.append(response.status)
+            if response.status == 200:
+                served.append(response.json()["upstream"])
+        assert statuses == [200] * len(statuses)
+        assert served[-1] == "new"
+    finally:
+        for server in (dns, old, new):
+            server.stop()
+
+
 def test_body_over_the_limit_is_refused_with_413_and_security_headers(plain_proxy, stubs):
     response = request(plain_proxy, "/api/items", method="POST", body=b"x" * 2048)
     assert response.status == 413
