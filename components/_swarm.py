@@ -23,6 +23,9 @@ kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4, wrappe
   with base64.StdEncoding in resourceDockerSecretCreate); ``name`` is left to Pulumi's auto-naming
   (tools/pulumi-resource-docker/resources.go, ``prov.SetAutonaming``), so a changed secret is a new
   Docker secret created before the service moves to it and the old one is deleted.
+- ``docker_config.data`` is base64 and ForceNew as well (resource_docker_config.go, validated by
+  validateStringIsBase64Encoded), auto-named the same way: a changed config (the nginx site) is a
+  new Docker config under a new name, so the service spec changes and its tasks roll.
 - Hardening: capabilities are dropped as on the host (``cap_drop``/``cap_add`` in the container
   spec), but the provider's container spec has no ``no-new-privileges`` (its ``privileges`` block
   holds credential_spec and se_linux_context only), so Swarm tasks lack that one flag.
@@ -148,6 +151,63 @@ def secret_files(
     return refs
 
 
+def config_files(
+    name: str, *, runtime: Runtime, service: str, files: Mapping[str, pulumi.Input[str]], parent: pulumi.Resource
+) -> list[docker.ServiceTaskSpecContainerSpecConfigArgs]:
+    """One Docker config per file (``<name>-config-<file name>``), mounted at its absolute path, root-owned 0440.
+
+    For what may be read by anyone who can inspect the service (a site, init SQL): a config is
+    stored unencrypted. Passwords and keys go through ``secret_files``.
+    """
+    refs = []
+    for path, value in sorted(files.items()):
+        if not path.startswith("/"):
+            raise ValueError(f"{name}: config file {path!r} must be an absolute path")
+        config = docker.ServiceConfig(
+            f"{name}-config-{path.rsplit('/', 1)[1].replace('_', '-')}",
+            data=pulumi.Output.from_input(value).apply(lambda text: base64.b64encode(text.encode()).decode()),
+            labels=[
+                docker.ServiceConfigLabelArgs(label=lab.label, value=lab.value)
+                for lab in labels(runtime, service, component="config")
+            ],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        refs.append(
+            docker.ServiceTaskSpecContainerSpecConfigArgs(
+                config_id=config.id, config_name=config.name, file_name=path, file_uid="0", file_gid="0", file_mode=SECRET_MODE
+            )
+        )
+    return refs
+
+
+def volume_mount(
+    volume: str, target: str, *, runtime: Runtime, service: str, component: str
+) -> docker.ServiceTaskSpecContainerSpecMountArgs:
+    """A named local volume, created by the engine of the node the task runs on at its first start,
+    labelled as the host's data volumes. Removing the service never removes it (a volume is only
+    deleted by ``docker volume rm``), so the data outlives every service update and replacement."""
+    return docker.ServiceTaskSpecContainerSpecMountArgs(
+        target=target,
+        type="volume",
+        source=volume,
+        volume_options=docker.ServiceTaskSpecContainerSpecMountVolumeOptionsArgs(
+            labels=[
+                docker.ServiceTaskSpecContainerSpecMountVolumeOptionsLabelArgs(label=lab.label, value=lab.value)
+                for lab in labels(runtime, service, component=component)
+            ]
+        ),
+    )
+
+
+def node_label(runtime: Runtime, service: str) -> str:
+    """The node label a data service is pinned by: ``dev.standard-stack.<project>-<stack>-<service>``.
+
+    A named local volume lives on one node only, so its service must always run there. An operator
+    labels that node once: ``docker node update --label-add dev.standard-stack.shop-prod-postgres=true <node>``.
+    """
+    return f"dev.standard-stack.{runtime.prefix}-{service}"
+
+
 def swarm_service(
     resource_name: str,
     *,
@@ -162,6 +222,9 @@ def swarm_service(
     replicas: int = 1,
     envs: Mapping[str, pulumi.Input[str]] | None = None,
     secrets: Sequence[docker.ServiceTaskSpecContainerSpecSecretArgs] = (),
+    configs: Sequence[docker.ServiceTaskSpecContainerSpecConfigArgs] = (),
+    mounts: Sequence[docker.ServiceTaskSpecContainerSpecMountArgs] = (),
+    stop_signal: str | None = None,
     tmpfs: Mapping[str, str] | None = None,
     user: str | None = None,
     read_only: bool = False,
@@ -215,7 +278,9 @@ def swarm_service(
                 cap_adds=sorted(add_capabilities) or None,
                 healthcheck=task_healthcheck(health),
                 secrets=list(secrets) or None,
-                mounts=tmpfs_mounts(tmpfs or {}) or None,
+                configs=list(configs) or None,
+                mounts=[*mounts, *tmpfs_mounts(tmpfs or {})] or None,
+                stop_signal=stop_signal,
                 labels=[docker.ServiceTaskSpecContainerSpecLabelArgs(label=lab.label, value=lab.value) for lab in every_label],
                 stop_grace_period=f"{runtime.stop_grace_seconds}s",
             ),

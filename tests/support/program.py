@@ -160,7 +160,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             pushed = args.inputs.get("skipPush") is False
             outputs["repoDigest"] = f"{args.inputs['imageName'].rsplit(':', 1)[0]}@{fake}" if pushed else fake
         elif args.typ == "docker:index/remoteImage:RemoteImage":
-            outputs.update(imageId=fake, repoDigest="")
+            # a pulled image's repository@digest, as Docker's RepoDigests has it (no tag)
+            outputs.update(imageId=fake, repoDigest=f"{args.inputs['name'].split('@')[0].rsplit(':', 1)[0]}@{fake}")
         elif args.typ == "pulumi:pulumi:StackReference":
             outputs.update(outputs=self.stack_outputs, secretOutputNames=[])
         elif args.typ == "random:index/randomPassword:RandomPassword":

@@ -425,3 +425,149 @@ def test_web_refuses_what_its_target_cannot_run_before_registering_anything(over
         run_web(mocks, **overrides)
     assert str(caught.value).startswith("web: ") and message in str(caught.value)
     assert mocks.registered == []
+
+
+# --- PostgresService and RedisService on target swarm -------------------------------------------
+CONFIG = "docker:index/serviceConfig:ServiceConfig"
+
+
+def run_data(component, mocks=None, **overrides):
+    """Registers PostgresService("postgres") or RedisService("redis") on swarm in a throwaway program."""
+    from standard_stack import PostgresService, PostgresServiceArgs, RedisService, RedisServiceArgs
+
+    kind, model, name = {
+        "postgres": (PostgresService, PostgresServiceArgs, "postgres"),
+        "redis": (RedisService, RedisServiceArgs, "redis"),
+    }[component]
+    base = dict(runtime=SWARM, network="back", network_id="back-id")
+    mocks = mocks or RecordingMocks()
+
+    def body():
+        kind(name, model(**{**base, "password": pulumi.Output.secret("pw-1"), **overrides}))
+
+    run = run_program(mocks, {}, stack="test", program=body)
+    return run, mocks
+
+
+def test_postgres_on_swarm_registers_its_image_a_password_secret_and_one_service_nothing_else():
+    run, mocks = run_data("postgres")
+    assert sorted(graph(run, mocks)) == sorted(
+        [
+            ("PostgresService", "postgres", [], False),
+            ("RemoteImage", "postgres-image", [], False),
+            ("Secret", "postgres-secret-postgres-password", [], False),
+            ("Service", "postgres", sorted(["postgres-image", "postgres-secret-postgres-password"]), True),
+        ]
+    )
+
+
+def test_redis_on_swarm_registers_its_image_two_secrets_and_one_service_nothing_else():
+    run, mocks = run_data("redis")
+    assert sorted(graph(run, mocks)) == sorted(
+        [
+            ("RedisService", "redis", [], False),
+            ("RemoteImage", "redis-image", [], False),
+            ("Secret", "redis-secret-redis-password", [], False),
+            ("Secret", "redis-secret-redis.conf", [], False),
+            ("Service", "redis", sorted(["redis-image", "redis-secret-redis-password", "redis-secret-redis.conf"]), True),
+        ]
+    )
+
+
+@pytest.mark.parametrize("component", ["postgres", "redis"])
+def test_a_data_service_is_one_task_updated_stop_first_and_pinned_to_its_labelled_node(component):
+    service = run_data(component)[1].named(component, SERVICE)
+    assert service.plain("mode") == {"replicated": {"replicas": 1}}
+    assert (service.plain("updateConfig")["order"], service.plain("rollbackConfig")["order"]) == ("stop-first", "stop-first")
+    constraint = f"node.labels.dev.standard-stack.shop-test-{component}==true"
+    assert service.plain("taskSpec")["placement"] == {"constraints": [constraint]}
+
+
+@pytest.mark.parametrize(("component", "path"), [("postgres", "/var/lib/postgresql/data"), ("redis", "/data")])
+def test_a_data_service_keeps_its_data_on_the_named_volume_of_the_hosts_name(component, path):
+    mounts = run_data(component)[1].named(component, SERVICE).plain("taskSpec")["containerSpec"]["mounts"]
+    volume = mounts[0]
+    assert (volume["type"], volume["source"], volume["target"]) == ("volume", f"shop-test-{component}-data", path)
+    assert {"label": "dev.standard-stack.component", "value": component} in volume["volumeOptions"]["labels"]
+
+
+@pytest.mark.parametrize("component", ["postgres", "redis"])
+def test_a_data_service_runs_the_pulled_image_by_digest_as_its_own_user_on_the_backend_by_id(component):
+    spec = run_data(component)[1].named(component, SERVICE).plain("taskSpec")
+    assert spec["containerSpec"]["image"].startswith(f"{component}@sha256:")
+    assert (spec["containerSpec"]["user"], spec["containerSpec"]["readOnly"]) == ("999:0", True)
+    assert spec["networksAdvanceds"] == [{"id": "back-id", "aliases": [component]}]
+
+
+def test_postgres_reads_its_password_from_a_docker_secret_never_from_the_environment():
+    _, mocks = run_data("postgres")
+    spec = mocks.named("postgres", SERVICE).plain("taskSpec")["containerSpec"]
+    assert [(s["fileName"], s["fileMode"]) for s in spec["secrets"]] == [("postgres_password", 0o440)]
+    assert spec["env"] == {
+        "POSTGRES_DB": "app",
+        "POSTGRES_PASSWORD_FILE": "/run/secrets/postgres_password",
+        "POSTGRES_USER": "app",
+    }
+    assert "pw-1" not in str(spec)
+    secret = mocks.named("postgres-secret-postgres-password")
+    assert secret.is_secret("data") and base64.b64decode(secret.plain("data")) == b"pw-1"
+
+
+def test_the_postgres_task_sets_the_roles_password_from_the_secret_and_is_healthy_only_after():
+    spec = run_data("postgres")[1].named("postgres", SERVICE).plain("taskSpec")["containerSpec"]
+    command, script = spec["commands"][:2], spec["commands"][2]
+    assert command == ["bash", "-c"]
+    assert "ALTER ROLE" in script and "cat /run/secrets/postgres_password" in script
+    assert script.index("( apply & )") < script.index("exec docker-entrypoint.sh postgres")
+    assert spec["healthcheck"]["tests"][-1].endswith("&& test -f /tmp/password-applied")
+    assert (spec["init"], spec["stopSignal"]) == (True, "SIGINT")
+
+
+def test_postgres_init_sql_is_docker_configs_in_the_entrypoints_directory():
+    _, mocks = run_data("postgres", init_sql={"01_schema.sql": "CREATE TABLE t (id int);"})
+    config = mocks.named("postgres-config-01-schema.sql", CONFIG)
+    assert base64.b64decode(config.plain("data")) == b"CREATE TABLE t (id int);"
+    refs = mocks.named("postgres", SERVICE).plain("taskSpec")["containerSpec"]["configs"]
+    assert refs == [
+        {
+            "configId": "postgres-config-01-schema.sql-id",
+            "fileName": "/docker-entrypoint-initdb.d/01_schema.sql",
+            "fileUid": "0",
+            "fileGid": "0",
+            "fileMode": 0o440,
+        }
+    ]
+
+
+def test_redis_reads_its_configuration_and_password_from_docker_secrets():
+    _, mocks = run_data("redis")
+    spec = mocks.named("redis", SERVICE).plain("taskSpec")["containerSpec"]
+    assert spec["commands"] == ["redis-server", "/run/secrets/redis.conf"]
+    assert [s["fileName"] for s in spec["secrets"]] == ["redis.conf", "redis_password"]
+    conf = base64.b64decode(mocks.named("redis-secret-redis.conf").plain("data")).decode()
+    assert 'requirepass "pw-1"' in conf and "appendonly yes" in conf
+    assert "env" not in spec and spec["init"] is False  # redis-server is PID 1, as on the host
+
+
+@pytest.mark.parametrize(
+    ("component", "overrides", "message"),
+    [
+        ("postgres", {"network_id": None}, "postgres: network_id is required on swarm: tasks join networks by id"),
+        ("redis", {"host_port": 6380}, "redis: host_port (6380) must be None on swarm: only the proxy publishes ports"),
+        ("postgres", {"backup": {}}, "postgres: backup must be None on swarm: the backup container is not ported yet"),
+    ],
+    ids=["no network id", "host port", "backup"],
+)
+def test_a_data_service_refuses_what_swarm_cannot_run_before_registering_anything(component, overrides, message):
+    mocks = RecordingMocks()
+    with pytest.raises(pulumi.RunError) as caught:
+        run_data(component, mocks, **overrides)
+    assert message in str(caught.value)
+    assert mocks.registered == []
+
+
+def test_data_services_on_host_register_no_swarm_resources():
+    for component in ("postgres", "redis"):
+        _, mocks = run_data(component, runtime=RUNTIME)
+        assert mocks.of_type(SERVICE) == [] and mocks.of_type(SECRET) == [] and mocks.of_type(CONFIG) == []
+        assert f"{component}-data" in {r.name for r in mocks.of_type("docker:index/volume:Volume")}
