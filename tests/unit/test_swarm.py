@@ -571,3 +571,117 @@ def test_data_services_on_host_register_no_swarm_resources():
         _, mocks = run_data(component, runtime=RUNTIME)
         assert mocks.of_type(SERVICE) == [] and mocks.of_type(SECRET) == [] and mocks.of_type(CONFIG) == []
         assert f"{component}-data" in {r.name for r in mocks.of_type("docker:index/volume:Volume")}
+
+
+# --- ReverseProxy on target swarm ---------------------------------------------------------------
+CERT = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n"
+
+
+def run_proxy(mocks=None, **overrides):
+    """Registers ReverseProxy("proxy") on swarm routing to tasks.<service> names, in a throwaway program."""
+    from standard_stack import ProxyRoute, ReverseProxy, ReverseProxyArgs
+
+    base = dict(
+        runtime=SWARM,
+        registry="127.0.0.1:46500/team",
+        network="front",
+        network_id="front-id",
+        bind_address="0.0.0.0",
+        http_port=45080,
+        routes=[
+            ProxyRoute(path_prefix="/api/", upstream_host="tasks.shop-test-api", upstream_port=8000, strip_prefix=True),
+            ProxyRoute(path_prefix="/", upstream_host="tasks.shop-test-web", upstream_port=3000),
+        ],
+    )
+    mocks = mocks or RecordingMocks()
+
+    def body():
+        tls = {"tls_certificate": pulumi.Output.secret(CERT), "tls_private_key": pulumi.Output.secret(KEY)}
+        ReverseProxy("proxy", ReverseProxyArgs(**{**base, **(tls if overrides.get("tls") else {}), **overrides}))
+
+    run = run_program(mocks, {}, stack="test", program=body)
+    return run, mocks
+
+
+def test_proxy_on_swarm_registers_its_image_a_site_config_and_one_service_no_loader_or_reload():
+    run, mocks = run_proxy()
+    assert sorted(graph(run, mocks)) == sorted(
+        [
+            ("ReverseProxy", "proxy", [], False),
+            ("Image", "proxy-image", [], False),
+            ("ServiceConfig", "proxy-config-site.conf", [], False),
+            ("Service", "proxy", sorted(["proxy-image", "proxy-config-site.conf"]), True),
+        ]
+    )
+
+
+def test_the_proxy_site_is_a_docker_config_routing_to_the_tasks_of_each_service():
+    _, mocks = run_proxy()
+    site = base64.b64decode(mocks.named("proxy-config-site.conf").plain("data")).decode()
+    assert "tasks.shop-test-api:8000" in site and "tasks.shop-test-web:3000" in site
+    refs = mocks.named("proxy", SERVICE).plain("taskSpec")["containerSpec"]["configs"]
+    assert [(r["fileName"], r["fileMode"]) for r in refs] == [("/etc/nginx/site/site.conf", 0o440)]
+
+
+def test_a_changed_site_is_a_new_auto_named_config_so_the_proxy_tasks_roll():
+    config = run_proxy()[1].named("proxy-config-site.conf")
+    assert "name" not in config.inputs  # Pulumi's auto-name: new content, new config, new service spec
+
+
+def test_the_proxy_publishes_its_ports_in_host_mode_and_updates_stop_first():
+    service = run_proxy(tls=True, https_port=45443)[1].named("proxy", SERVICE)
+    assert service.plain("endpointSpec") == {
+        "mode": "dnsrr",
+        "ports": [
+            {"targetPort": 8080, "publishedPort": 45080, "publishMode": "host"},
+            {"targetPort": 8443, "publishedPort": 45443, "publishMode": "host"},
+        ],
+    }
+    assert (service.plain("updateConfig")["order"], service.plain("rollbackConfig")["order"]) == ("stop-first", "stop-first")
+    assert service.plain("mode") == {"replicated": {"replicas": 1}}
+
+
+def test_the_proxy_runs_on_its_labelled_node_from_the_pushed_image_on_the_frontend_by_id():
+    task = run_proxy()[1].named("proxy", SERVICE).plain("taskSpec")
+    assert task["placement"] == {"constraints": ["node.labels.dev.standard-stack.shop-test-proxy==true"]}
+    assert task["containerSpec"]["image"].startswith("127.0.0.1:46500/team/shop-proxy@sha256:")
+    assert task["networksAdvanceds"] == [{"id": "front-id", "aliases": ["proxy"]}]
+    assert (task["containerSpec"]["user"], task["containerSpec"]["readOnly"]) == ("101:0", True)
+
+
+def test_the_proxy_certificate_and_key_are_docker_secrets_the_site_names():
+    _, mocks = run_proxy(tls=True)
+    secrets = {r.name: base64.b64decode(r.plain("data")).decode() for r in mocks.of_type(SECRET)}
+    assert secrets == {"proxy-secret-tls-cert.pem": CERT, "proxy-secret-tls-key.pem": KEY}
+    assert all(r.is_secret("data") for r in mocks.of_type(SECRET))
+    refs = mocks.named("proxy", SERVICE).plain("taskSpec")["containerSpec"]["secrets"]
+    assert [(r["fileName"], r["fileMode"]) for r in refs] == [("tls_cert.pem", 0o440), ("tls_key.pem", 0o440)]
+    site = base64.b64decode(mocks.named("proxy-config-site.conf").plain("data")).decode()
+    assert "ssl_certificate /run/secrets/tls_cert.pem;" in site and "ssl_certificate_key /run/secrets/tls_key.pem;" in site
+    assert "TOPSECRET" not in site
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"registry": None}, "registry is required on swarm"),
+        ({"network_id": None}, "network_id is required on swarm: tasks join networks by id"),
+        ({"bind_address": "127.0.0.1"}, "bind_address (127.0.0.1) must be 0.0.0.0 on swarm"),
+        (
+            {"upstreams": {"tasks.shop-test-api": {"host": "c", "address": "172.30.0.2"}}},
+            "upstreams (tasks.shop-test-api) must be empty on swarm: routes name tasks.<service>",
+        ),
+        (
+            {"tls": True, "acme": {"domain": "shop.example", "directory_url": "https://acme.example/dir"}},
+            "acme is not supported on swarm yet",
+        ),
+    ],
+    ids=["no registry", "no network id", "loopback bind", "upstreams", "acme"],
+)
+def test_the_proxy_refuses_what_swarm_cannot_run_before_registering_anything(overrides, message):
+    mocks = RecordingMocks()
+    with pytest.raises(pulumi.RunError) as caught:
+        run_proxy(mocks, **overrides)
+    assert str(caught.value).startswith("proxy: ") and message in str(caught.value)
+    assert mocks.registered == []
