@@ -95,6 +95,10 @@ class AppService(pulumi.ComponentResource):
                 f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
             )
         self.alias, self.port = args.alias, port
+        # what a proxy route names: the alias on one host (the proxy is switched to the current container
+        # through ``upstream``); on swarm every healthy task of the dnsrr service, by Docker's documented
+        # ``tasks.<service name>`` DNS name (the service is named ``<project>-<stack>-<name>``)
+        self.proxy_host = args.alias if args.runtime.target == "host" else f"tasks.{args.runtime.prefix}-{name}"
         self.hot_reload_source = args.hot_reload_source
         version_arg, value = version
         build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)

@@ -180,7 +180,8 @@ class StackSettings(Section):
     target: Target = Field(
         "host",
         description="Where the stack runs: containers on one Docker host, or services on its Docker Swarm "
-        "(in progress: the stack refuses swarm until postgres, redis and the proxy are ported).",
+        "(the engine pulumi talks to is a manager; postgres, redis and the proxy run on the nodes labelled "
+        "dev.standard-stack.<project>-<stack>-<service>=true).",
     )
     public_url: str = Field(
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
@@ -290,4 +291,21 @@ class StackSettings(Section):
             if pin is not None:
                 why = f"({pin}) is not supported with target: swarm yet: a kept release is an image on one host"
                 problems.append((f"{name}.release", why))
+        for name in ("postgres", "redis"):
+            port = getattr(self, name).host_port
+            if port is not None:
+                problems.append(
+                    (f"{name}.hostPort", f"({port}) must be unset with target: swarm: only the proxy publishes ports")
+                )
+        if self.postgres_backup_enabled:
+            why = "must be false with target: swarm: the backup container is not ported to swarm yet"
+            problems.append(("postgres.backup.enabled", why + (" (on by default in prod)" if self.environment == "prod" else "")))
+        if self.proxy.bind_address != "0.0.0.0":
+            address = self.proxy.bind_address
+            why = f"({address}) must be 0.0.0.0 with target: swarm: a Swarm port is published on every address of its node"
+            problems.append(("proxy.bindAddress", why))
+        if self.proxy.acme.enabled:
+            problems.append(
+                ("proxy.acme.enabled", "must be false with target: swarm (not ported yet): give tlsCertificate/tlsPrivateKey")
+            )
         return problems

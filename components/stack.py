@@ -52,12 +52,15 @@ class StandardStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: StandardStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StandardStack", name, None, opts)
         cfg = args.settings
-        if cfg.target == "swarm":
-            raise pulumi.RunError(
-                f"{name}: target: swarm is not supported by StandardStack yet: only PythonApi registers Swarm services "
-                "so far (postgres, redis, web and proxy do not); use target: host (issue 14)"
-            )
-        runtime = Runtime(project=args.project, stack=args.stack, restart=cfg.restart, logging=cfg.logging, platform=cfg.platform)
+        runtime = Runtime(
+            project=args.project,
+            stack=args.stack,
+            restart=cfg.restart,
+            logging=cfg.logging,
+            platform=cfg.platform,
+            target=cfg.target,
+        )
+        swarm = cfg.target == "swarm"
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
         history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})
 
@@ -78,6 +81,7 @@ class StandardStack(pulumi.ComponentResource):
             PostgresServiceArgs(
                 runtime=runtime,
                 network=networks.backend,
+                network_id=networks.backend_id if swarm else None,
                 image=f"postgres:{pg.version}",
                 database=pg.database,
                 user=pg.user,
@@ -103,6 +107,7 @@ class StandardStack(pulumi.ComponentResource):
             RedisServiceArgs(
                 runtime=runtime,
                 network=networks.backend,
+                network_id=networks.backend_id if swarm else None,
                 image=f"redis:{cfg.redis.version}",
                 password=args.redis_password,
                 maxmemory=cfg.redis.maxmemory,
@@ -130,6 +135,9 @@ class StandardStack(pulumi.ComponentResource):
                 redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
                 frontend_network=networks.frontend,
                 backend_network=networks.backend,
+                frontend_network_id=networks.frontend_id if swarm else None,
+                backend_network_id=networks.backend_id if swarm else None,
+                replicas=cfg.api.replicas,
                 trusted_proxies=networks.frontend_subnet,
                 app_env=cfg.environment,
                 log_level=cfg.log_level,
@@ -149,6 +157,8 @@ class StandardStack(pulumi.ComponentResource):
                 node_version=cfg.web.node_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
+                network_id=networks.frontend_id if swarm else None,
+                replicas=cfg.web.replicas,
                 api_url=api.url,
                 public_url=cfg.public_url,
                 hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
@@ -166,11 +176,13 @@ class StandardStack(pulumi.ComponentResource):
                 nginx_version=px.nginx_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
+                network_id=networks.frontend_id if swarm else None,
                 routes=[
-                    ProxyRoute(path_prefix="/api/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True),
-                    ProxyRoute(path_prefix="/", upstream_host=web.alias, upstream_port=web.port),
+                    ProxyRoute(path_prefix="/api/", upstream_host=api.proxy_host, upstream_port=api.port, strip_prefix=True),
+                    ProxyRoute(path_prefix="/", upstream_host=web.proxy_host, upstream_port=web.port),
                 ],
-                upstreams={api.alias: api.upstream, web.alias: web.upstream},
+                # on swarm the apps' rolling update switches the proxy (routes name tasks.<service>): no upstreams
+                upstreams={app.alias: app.upstream for app in (api, web) if app.upstream is not None},
                 bind_address=px.bind_address,
                 http_port=px.http_port,
                 https_port=px.https_port,

@@ -322,7 +322,15 @@ def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_
 
 
 # --- target: host or swarm ---------------------------------------------------------------------
-SWARM = with_(with_(DEV, "target", "swarm"), "imageRegistry", "127.0.0.1:46500/team")
+SWARM = DEV
+for _path, _value in [
+    ("target", "swarm"),
+    ("imageRegistry", "127.0.0.1:46500/team"),
+    ("proxy.bindAddress", "0.0.0.0"),
+    ("postgres.hostPort", None),
+    ("redis.hostPort", None),
+]:
+    SWARM = with_(SWARM, _path, _value)
 
 
 def test_the_target_is_host_unless_set():
@@ -377,12 +385,25 @@ def test_swarm_refuses_a_pinned_release_until_releases_live_in_the_registry():
     assert "standard-stack:api.release (dev-3f9a1c0b7d2e) is not supported with target: swarm yet" in message
 
 
-def test_the_stack_program_refuses_swarm_until_every_component_is_ported():
-    import pulumi
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_swarm_refuses_a_data_services_host_port(service):
+    message = refusal(with_(SWARM, f"{service}.hostPort", 15432))
+    assert (
+        f"standard-stack:{service}.hostPort (15432) must be unset with target: swarm: only the proxy publishes ports" in message
+    )
 
-    from tests.support.program import run_stack
 
-    overrides = {f"{NAMESPACE}:target": "swarm", f"{NAMESPACE}:imageRegistry": "127.0.0.1:46500/team"}
-    with pytest.raises(pulumi.RunError) as caught:
-        run_stack("dev", overrides=overrides)
-    assert "target: swarm is not supported by StandardStack yet" in str(caught.value)
+def test_swarm_refuses_postgres_backups_until_they_are_ported_saying_prod_turns_them_on():
+    message = refusal(with_(with_(SWARM, "environment", "prod"), "postgres.backup.enabled", None))
+    assert "standard-stack:postgres.backup.enabled must be false with target: swarm" in message
+    assert "(on by default in prod)" in message
+
+
+def test_swarm_refuses_a_loopback_proxy_address_it_cannot_honour():
+    message = refusal(with_(SWARM, "proxy.bindAddress", "127.0.0.1"))
+    assert "standard-stack:proxy.bindAddress (127.0.0.1) must be 0.0.0.0 with target: swarm" in message
+
+
+def test_swarm_refuses_acme_until_it_is_ported():
+    raw = with_(with_(with_(SWARM, "proxy.tls", True), "proxy.serverName", "shop.example"), "proxy.acme.enabled", True)
+    assert "standard-stack:proxy.acme.enabled must be false with target: swarm (not ported yet)" in refusal(raw)

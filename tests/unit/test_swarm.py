@@ -685,3 +685,45 @@ def test_the_proxy_refuses_what_swarm_cannot_run_before_registering_anything(ove
         run_proxy(mocks, **overrides)
     assert str(caught.value).startswith("proxy: ") and message in str(caught.value)
     assert mocks.registered == []
+
+
+# --- StandardStack (the real program) on target swarm -------------------------------------------
+def run_swarm_stack(**changes):
+    """The real program with Pulumi.dev.yaml made a swarm stack (tests/unit/test_config_validation.SWARM)."""
+    from tests.unit.test_config_validation import NAMESPACE, SWARM, with_
+
+    raw = SWARM
+    for path, value in changes.items():
+        raw = with_(raw, path, value)
+    # the whole config, not overrides: these merge key by key, and swarm needs keys of dev removed (hostPort)
+    return run_program(RecordingMocks(), {f"{NAMESPACE}:{key}": value for key, value in raw.items()}, stack="dev")
+
+
+def test_the_stack_on_swarm_registers_a_service_per_long_running_part_and_only_the_migration_as_containers():
+    mocks = run_swarm_stack().mocks
+    assert sorted(r.name for r in mocks.of_type(SERVICE)) == ["api", "postgres", "proxy", "redis", "web"]
+    assert sorted(r.name for r in mocks.of_type(CONTAINER)) == ["api-migrate", "api-migrate-secrets-files-loader"]
+    # the migration's password files on the manager; the data volumes are the labelled nodes' own
+    assert [r.name for r in mocks.of_type("docker:index/volume:Volume")] == ["api-migrate-secrets-files"]
+
+
+def test_the_stack_on_swarm_gives_the_apps_their_replicas_and_joins_every_service_by_network_id():
+    mocks = run_swarm_stack(**{"api.replicas": 3, "web.replicas": 2}).mocks
+    assert mocks.named("api", SERVICE).plain("mode") == {"replicated": {"replicas": 3}}
+    assert mocks.named("web", SERVICE).plain("mode") == {"replicated": {"replicas": 2}}
+    joined = {r.name: [n["id"] for n in r.plain("taskSpec")["networksAdvanceds"]] for r in mocks.of_type(SERVICE)}
+    assert joined == {
+        "postgres": ["networks-backend-id"],
+        "redis": ["networks-backend-id"],
+        "api": ["networks-frontend-id", "networks-backend-id"],
+        "web": ["networks-frontend-id"],
+        "proxy": ["networks-frontend-id"],
+    }
+
+
+def test_the_stacks_proxy_on_swarm_routes_to_the_tasks_of_the_api_and_web_services():
+    mocks = run_swarm_stack().mocks
+    site = base64.b64decode(mocks.named("proxy-config-site.conf").plain("data")).decode()
+    prefix = mocks.named("api", SERVICE).plain("name").removesuffix("-api")
+    assert f"tasks.{prefix}-api:8000" in site and f"tasks.{prefix}-web:3000" in site
+    assert mocks.named("web", SERVICE).plain("name") == f"{prefix}-web"
