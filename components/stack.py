@@ -61,6 +61,12 @@ class StandardStack(pulumi.ComponentResource):
             target=cfg.target,
         )
         swarm = cfg.target == "swarm"
+
+        def official(image: str) -> str:
+            """On swarm every node pulls the official images too, from the stack's registry (an operator
+            mirrors them there: ``docker tag postgres:17 <registry>/postgres:17 && docker push ...``);
+            nodes may have no route to Docker Hub, and the manager's own pull would exist on it alone."""
+            return f"{cfg.image_registry.rstrip('/')}/{image}" if swarm and cfg.image_registry else image
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
         history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})
 
@@ -82,7 +88,7 @@ class StandardStack(pulumi.ComponentResource):
                 runtime=runtime,
                 network=networks.backend,
                 network_id=networks.backend_id if swarm else None,
-                image=f"postgres:{pg.version}",
+                image=official(f"postgres:{pg.version}"),
                 database=pg.database,
                 user=pg.user,
                 password=args.postgres_password,
@@ -108,7 +114,7 @@ class StandardStack(pulumi.ComponentResource):
                 runtime=runtime,
                 network=networks.backend,
                 network_id=networks.backend_id if swarm else None,
-                image=f"redis:{cfg.redis.version}",
+                image=official(f"redis:{cfg.redis.version}"),
                 password=args.redis_password,
                 maxmemory=cfg.redis.maxmemory,
                 maxmemory_policy=cfg.redis.maxmemory_policy,
