@@ -64,7 +64,7 @@ class StandardStack(pulumi.ComponentResource):
 
         def official(image: str) -> str:
             """On swarm every node pulls the official images too, from the stack's registry (an operator
-            mirrors them there: ``docker tag postgres:17 <registry>/postgres:17 && docker push ...``);
+            mirrors them there: ``docker tag postgres:<version> <registry>/postgres:<version>``, then push);
             nodes may have no route to Docker Hub, and the manager's own pull would exist on it alone."""
             return f"{cfg.image_registry.rstrip('/')}/{image}" if swarm and cfg.image_registry else image
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
