@@ -52,7 +52,11 @@ _CONDITION: dict[RestartPolicy, str] = {"no": "none", "on-failure": "on-failure"
 
 
 def restart_policy(restart: RestartPolicy) -> docker.ServiceTaskSpecRestartPolicyArgs:
-    return docker.ServiceTaskSpecRestartPolicyArgs(condition=_CONDITION[restart], delay="5s")
+    """``window`` is explicit at its default (0s, unbounded): the provider sends a window even when
+    none is given (expandServiceRestartPolicy parses the empty string to 0) and reads it back as
+    "0s" (flattenServiceRestartPolicy: ``if in.Window != nil``), so an unset one showed
+    ``- window: "0s"`` on every preview after ``up`` (measured on tests/swarm's lab)."""
+    return docker.ServiceTaskSpecRestartPolicyArgs(condition=_CONDITION[restart], delay="5s", window="0s")
 
 
 def task_resources(resources: Resources) -> docker.ServiceTaskSpecResourcesArgs | None:

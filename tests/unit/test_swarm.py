@@ -85,7 +85,7 @@ def test_an_app_service_registers_replicas_start_first_rollback_dnsrr_and_the_sh
                 "limits": {"memoryBytes": 512 * 1024**2, "nanoCpus": 500_000_000},
                 "reservation": {"memoryBytes": 128 * 1024**2},
             },
-            "restartPolicy": {"condition": "any", "delay": "5s"},
+            "restartPolicy": {"condition": "any", "delay": "5s", "window": "0s"},
             "logDriver": {"name": "json-file", "options": {"max-size": "10m", "max-file": "3"}},
         },
     }
@@ -111,7 +111,7 @@ def test_a_service_without_limits_sends_no_resources():
 )
 def test_the_hosts_restart_policy_maps_to_swarms_condition(restart, condition):
     service = register(runtime=Runtime(project="shop", stack="test", restart=restart)).named("app")
-    assert service.plain("taskSpec")["restartPolicy"] == {"condition": condition, "delay": "5s"}
+    assert service.plain("taskSpec")["restartPolicy"] == {"condition": condition, "delay": "5s", "window": "0s"}
 
 
 def test_log_rotation_and_stop_grace_follow_the_runtime():
@@ -727,3 +727,7 @@ def test_the_stacks_proxy_on_swarm_routes_to_the_tasks_of_the_api_and_web_servic
     prefix = mocks.named("api", SERVICE).plain("name").removesuffix("-api")
     assert f"tasks.{prefix}-api:8000" in site and f"tasks.{prefix}-web:3000" in site
     assert mocks.named("web", SERVICE).plain("name") == f"{prefix}-web"
+
+
+def test_the_restart_window_is_explicit_because_the_provider_reads_back_0s():
+    assert register().named("app").plain("taskSpec")["restartPolicy"]["window"] == "0s"
