@@ -122,6 +122,13 @@ class ReverseProxy(pulumi.ComponentResource):
             else (f"{SWARM_SECRETS}/tls_cert.pem" if swarm else f"{SITE_PATH}/tls/cert.pem"),
             tls_key_path=KEY_PATH if acme else (f"{SWARM_SECRETS}/tls_key.pem" if swarm else f"{SITE_PATH}/tls/key.pem"),
             acme_webroot=WEBROOT if acme else None,
+            # On swarm an old task leaves the service's DNS, then Swarm waits a fixed 2 s for gossip and
+            # only then stops it (moby daemon/cluster/executor/container/controller.go, controller.Shutdown:
+            # deactivateServiceBinding, time.Sleep(defaultGossipConvergeDelay = 2 * time.Second)). nginx's
+            # 2 s cache equalled that delay: the lab's proxy still connected to stopped tasks
+            # ("connect() failed (111: Connection refused)") and 2 of 397 requests of a rolling update
+            # got 502. A 1 s cache re-resolves within the delay, leaving 1 s for gossip.
+            **({"resolver_valid": 1} if swarm else {}),
         )
         unrouted = sorted(set(args.upstreams) - {route.upstream_host for route in args.routes})
         if unrouted:

@@ -624,6 +624,12 @@ def test_the_proxy_site_is_a_docker_config_routing_to_the_tasks_of_each_service(
     assert [(r["fileName"], r["fileMode"]) for r in refs] == [("/etc/nginx/site/site.conf", 0o440)]
 
 
+def test_the_proxy_on_swarm_re_resolves_tasks_within_swarms_2s_gossip_delay_before_a_task_stops():
+    _, mocks = run_proxy()
+    site = base64.b64decode(mocks.named("proxy-config-site.conf").plain("data")).decode()
+    assert "resolver 127.0.0.11 valid=1s ipv6=off;" in site and "valid=2s" not in site
+
+
 def test_a_changed_site_is_a_new_auto_named_config_so_the_proxy_tasks_roll():
     config = run_proxy()[1].named("proxy-config-site.conf")
     assert "name" not in config.inputs  # Pulumi's auto-name: new content, new config, new service spec
