@@ -29,8 +29,13 @@ HTTP_PORT = int(os.environ.get("SWARM_STACK_PORT", "45080"))
 # the versions this machine's host engine holds (tests/e2e/overrides.yaml): no node reaches Docker Hub
 VERSIONS = {"postgres": "15", "redis": "7.0", "python": "3.11", "node": "22", "nginx": "1.30"}
 MIRRORED = [f"postgres:{VERSIONS['postgres']}", f"redis:{VERSIONS['redis']}"]
-BUILD_BASES = [f"python:{VERSIONS['python']}-slim-bookworm", f"node:{VERSIONS['node']}-bookworm-slim", f"nginx:{VERSIONS['nginx']}"]
-PLACEMENT = {"postgres": "swarm-lab-worker1", "redis": "swarm-lab-worker2", "proxy": "swarm-lab-manager"}
+BUILD_BASES = [
+    f"python:{VERSIONS['python']}-slim-bookworm",
+    f"node:{VERSIONS['node']}-bookworm-slim",
+    f"nginx:{VERSIONS['nginx']}",
+]
+# worker2 runs app tasks only: it can be stopped while the stack keeps answering (test_stack.py)
+PLACEMENT = {"postgres": "swarm-lab-worker1", "redis": "swarm-lab-worker1", "proxy": "swarm-lab-manager"}
 
 
 def docker(*args: str, manager: bool = False, timeout: float = 600) -> str:
@@ -89,6 +94,7 @@ class StackOnLab(Deployment):
     """
 
     def __init__(self, stack: str, tmp: Path, **settings: Any) -> None:
+        self.settings: dict[str, Any] = {}
         if (tmp / "repo").exists():
             self.stack_name, self.tmp, self.last = stack, tmp, None
             self.program_dir, self.state_dir = tmp / "repo", tmp / "state"
@@ -104,8 +110,9 @@ class StackOnLab(Deployment):
         self.stack.workspace.env_vars["DOCKER_HOST"] = SOCKET
 
     def configure(self, **settings: Any) -> None:
-        """Pulumi.<stack>.yaml: the lab's settings, ``settings`` replacing whole top-level ones."""
-        text = yaml.safe_dump(stack_config(self.stack_name, **settings), sort_keys=False)
+        """Pulumi.<stack>.yaml: the lab's settings, ``settings`` (kept from call to call) replacing whole top-level ones."""
+        self.settings.update(settings)
+        text = yaml.safe_dump(stack_config(self.stack_name, **self.settings), sort_keys=False)
         (self.program_dir / f"Pulumi.{self.stack_name}.yaml").write_text(text)
 
     def teardown(self) -> None:

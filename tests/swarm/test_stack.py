@@ -35,7 +35,15 @@ def manager(*args: str) -> str:
 
 def running(stack: str, service: str) -> list[str]:
     """The nodes of the service's tasks that are Running (Swarm reports Running only once healthy)."""
-    out = manager("service", "ps", f"{PROJECT}-{stack}-{service}", "--filter", "desired-state=running", "--format", "{{.Node}}|{{.CurrentState}}")
+    out = manager(
+        "service",
+        "ps",
+        f"{PROJECT}-{stack}-{service}",
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Node}}|{{.CurrentState}}",
+    )
     return sorted(node for node, state in (line.split("|") for line in out.splitlines()) if state.startswith("Running"))
 
 
@@ -45,6 +53,56 @@ def node_address(node: str) -> str:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return out.stdout.strip()
+
+
+def in_task(stack: str, service: str, *args: str) -> str:
+    """A command in the service's one task container, through the engine of the node it runs on."""
+    (node,) = running(stack, service)
+    label = f"label=com.docker.swarm.service.name={PROJECT}-{stack}-{service}"
+    container = subprocess.run(
+        [DOCKER, "exec", node, "docker", "ps", "-q", "--filter", label], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    proc = subprocess.run([DOCKER, "exec", node, "docker", "exec", container, *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def psql(stack: str, sql: str) -> str:
+    """SQL as the owner role over the task's own socket (trust in the official pg_hba.conf)."""
+    return in_task(
+        stack, "postgres", "psql", "-X", "-q", "-t", "-A", "-h", "/var/run/postgresql", "-U", "app", "-d", "app", "-c", sql
+    )
+
+
+class RequestLoop:
+    """GETs ``urls`` in turn from a thread (~20/s) until stopped; ``statuses`` holds each answer (0: no answer)."""
+
+    def __init__(self, *urls: str) -> None:
+        self.urls, self.statuses, self._stop = urls, [], threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for url in self.urls:
+                try:
+                    self.statuses.append(get(url)[0])
+                except OSError:
+                    self.statuses.append(0)
+            time.sleep(0.05)
+
+    def __enter__(self) -> RequestLoop:
+        self._thread.start()
+        time.sleep(2)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        time.sleep(2)
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def failed(self) -> list[int]:
+        return [status for status in self.statuses if status != 200]
 
 
 def get(url: str) -> tuple[int, str]:
@@ -107,35 +165,19 @@ def test_a_preview_after_up_proposes_no_changes(stack: StackOnLab) -> None:
 
 def test_a_rolling_update_of_the_api_fails_no_request_of_a_loop_through_the_proxy(stack: StackOnLab, proxy_url: str) -> None:
     """API_WORKERS changes (api.workers 1 -> 2): Swarm replaces the API's 2 tasks start-first, one at a time."""
-    results: list[int] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                results.append(get(f"{proxy_url}/api/health/ready")[0])
-            except OSError:
-                results.append(0)
-            time.sleep(0.05)
-
-    client = threading.Thread(target=loop)
-    client.start()
-    try:
-        time.sleep(2)
+    with RequestLoop(f"{proxy_url}/api/health/ready") as loop:
         stack.configure(api={"pythonVersion": "3.11", "workers": 2, "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}})
         start = time.monotonic()
         outcome = stack.up()
         TIMINGS["pulumi up: rolling update of 2 API tasks"] = time.monotonic() - start
-        time.sleep(2)
-    finally:
-        stop.set()
-        client.join()
-    failed = [status for status in results if status != 200]
+    results, failed = loop.statuses, loop.failed
     TIMINGS["requests during the API update (count)"] = len(results)
     TIMINGS["failed requests during the API update (count)"] = len(failed)
     print(f"rolling update of the API: {len(failed)} failed of {len(results)} requests")
     assert outcome.ops_of("api", "docker:index/service:Service") == ["update"]
-    env = manager("service", "inspect", f"{PROJECT}-{stack.stack_name}-api", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}")
+    env = manager(
+        "service", "inspect", f"{PROJECT}-{stack.stack_name}-api", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}"
+    )
     assert "API_WORKERS=2" in json.loads(env)
     assert len(running(stack.stack_name, "api")) == 2
     assert len(results) > 50 and not failed, f"{len(failed)} of {len(results)} requests failed: {sorted(set(failed))}"
@@ -143,3 +185,35 @@ def test_a_rolling_update_of_the_api_fails_no_request_of_a_loop_through_the_prox
 
 def test_a_preview_after_the_update_proposes_no_changes(stack: StackOnLab) -> None:
     stack.expect_no_changes()
+
+
+def test_postgres_keeps_its_data_and_password_across_a_service_update(stack: StackOnLab, proxy_url: str) -> None:
+    """A new memory limit is a new task spec: the task is replaced stop-first on the same node and volume."""
+    psql(stack.stack_name, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('before the update')")
+    task = in_task(stack.stack_name, "postgres", "hostname")
+    stack.configure(postgres={"version": "15", "resources": {"memory": "640Mi", "cpus": "1"}})
+    outcome = stack.up()
+    assert outcome.ops_of("postgres", "docker:index/service:Service") == ["update"]
+    assert in_task(stack.stack_name, "postgres", "hostname") != task
+    assert psql(stack.stack_name, "SELECT note FROM kept") == "before the update"
+    status, body = get(f"{proxy_url}/api/health/ready")
+    assert status == 200 and json.loads(body)["database"]["ok"], body
+
+
+def test_a_stopped_worker_s_app_tasks_move_and_the_stack_keeps_answering(stack: StackOnLab, proxy_url: str) -> None:
+    """worker2 holds app tasks only (stack_lab.PLACEMENT); Swarm starts them on the other nodes."""
+    worker = "swarm-lab-worker2"
+    assert worker in running(stack.stack_name, "api") + running(stack.stack_name, "web"), "no app task on worker2 to move"
+    with RequestLoop(f"{proxy_url}/", f"{proxy_url}/api/health/ready") as loop:
+        subprocess.run([DOCKER, "stop", "-t", "5", worker], check=True, capture_output=True)
+        start = time.monotonic()
+        while not all(
+            len(nodes := running(stack.stack_name, app)) == REPLICAS[app] and worker not in nodes for app in ("api", "web")
+        ):
+            assert time.monotonic() - start < 180, "app tasks still not running elsewhere after 180 s"
+            time.sleep(1)
+        TIMINGS["worker stopped -> app tasks running elsewhere"] = time.monotonic() - start
+    TIMINGS["requests while a worker stopped (count)"] = len(loop.statuses)
+    TIMINGS["failed requests while a worker stopped (count)"] = len(loop.failed)
+    print(f"worker stopped: {len(loop.failed)} failed of {len(loop.statuses)} requests ({sorted(set(loop.failed))})")
+    assert get(f"{proxy_url}/")[0] == 200 and get(f"{proxy_url}/api/health/ready")[0] == 200
