@@ -67,6 +67,7 @@ class StandardStack(pulumi.ComponentResource):
             mirrors them there: ``docker tag postgres:<version> <registry>/postgres:<version>``, then push);
             nodes may have no route to Docker Hub, and the manager's own pull would exist on it alone."""
             return f"{cfg.image_registry.rstrip('/')}/{image}" if swarm and cfg.image_registry else image
+
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
         history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})
 

@@ -175,6 +175,9 @@ def test_a_rolling_update_of_the_api_fails_no_request_of_a_loop_through_the_prox
     TIMINGS["failed requests during the API update (count)"] = len(failed)
     print(f"rolling update of the API: {len(failed)} failed of {len(results)} requests")
     assert outcome.ops_of("api", "docker:index/service:Service") == ["update"]
+    # the migration job of the new spec ran (and succeeded: job_succeeded) before the service moved
+    order = [(name, op) for name, typ, op in outcome.steps if op != "same"]
+    assert order.index(("api-migrate", "create-replacement")) < order.index(("api", "update")), order
     env = manager(
         "service", "inspect", f"{PROJECT}-{stack.stack_name}-api", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}"
     )
