@@ -4,13 +4,14 @@ dev target and a bind-mounted source directory for hot reload, and the same outp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 import pulumi
 import pulumi_docker as docker
 
-from ._wiring import ImageBuild, InputStr, Runtime, container_upstream
+from ._wiring import ImageBuild, InputStr, Runtime, Upstream, container_upstream
 from .releases import Release, ReleaseArgs
 
 
@@ -42,6 +43,32 @@ class AppServiceArgs(Protocol):
     def alias(self) -> str: ...
     @property
     def hot_reload_source(self) -> str | None: ...
+    @property
+    def replicas(self) -> int: ...
+
+
+def check_target(name: str, args: AppServiceArgs, *, network_ids: Mapping[str, InputStr | None]) -> None:
+    """What ``runtime.target`` needs of an app, refused before anything is registered, every problem at once.
+
+    ``network_ids``: the args naming the networks' ids, by field name (Swarm tasks join networks by id).
+    """
+    problems = []
+    if args.runtime.target == "host":
+        if args.replicas != 1:
+            problems.append(f"replicas ({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1")
+    else:
+        if args.registry is None:
+            problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
+        missing = [field for field, value in network_ids.items() if value is None]
+        if missing:
+            verb = "are" if len(missing) > 1 else "is"
+            problems.append(f"{' and '.join(missing)} {verb} required on swarm: tasks join networks by id")
+        if args.hot_reload_source is not None:
+            problems.append("hot_reload_source must be None on swarm: the sources are on one host")
+        if args.release.pin is not None:
+            problems.append(f"release.pin ({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
+    if problems:
+        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
 
 
 class AppService(pulumi.ComponentResource):
@@ -68,6 +95,10 @@ class AppService(pulumi.ComponentResource):
                 f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
             )
         self.alias, self.port = args.alias, port
+        # what a proxy route names: the alias on one host (the proxy is switched to the current container
+        # through ``upstream``); on swarm every healthy task of the dnsrr service, by Docker's documented
+        # ``tasks.<service name>`` DNS name (the service is named ``<project>-<stack>-<name>``)
+        self.proxy_host = args.alias if args.runtime.target == "host" else f"tasks.{args.runtime.prefix}-{name}"
         self.hot_reload_source = args.hot_reload_source
         version_arg, value = version
         build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)
@@ -77,14 +108,21 @@ class AppService(pulumi.ComponentResource):
         self.image = self.release.image  # None when a release is pinned: nothing is built
         self.image_digest = self.release.reference
 
-    def _publish(self, container: docker.Container, *, proxy_network: InputStr) -> None:
-        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name``, ``release``, ``releases``.
+    def _publish(self, container: docker.Container | docker.Service, *, proxy_network: InputStr | None = None) -> None:
+        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name`` (on swarm: the
+        service's name), ``release``, ``releases``.
 
         ``upstream`` (not an output: the reverse proxy's input) names this very container, so a proxy
-        that routes to it is switched to a replacement explicitly, before the old container goes.
+        that routes to it is switched to a replacement explicitly, before the old container goes. On
+        swarm it is None: a service's tasks are replaced by Swarm's rolling update, which adds a new task
+        to the service's DNS only once it is healthy; the proxy routes by ``tasks.<service>``.
         """
         self.container = container
-        self.upstream = container_upstream(container, proxy_network)
+        self.upstream: Upstream | None = (
+            container_upstream(container, proxy_network)
+            if isinstance(container, docker.Container) and proxy_network is not None
+            else None
+        )
         self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
         self.image_name = pulumi.Output.from_input(self.release.image_name)
         self.container_name = container.name

@@ -4,6 +4,13 @@ Each is an official image run as its own non-root user, on a data volume that ou
 container, behind a password (given or generated) that a one-shot job applies to the running
 server in place. The subclass says what differs: the server's command, health check and files,
 and the rotation script.
+
+On ``runtime.target == "swarm"`` the server is a Swarm service of one task (``_swarm``): updated
+stop-first (two servers must never share a data directory), pinned by a node label to the node its
+named local volume lives on, with its password and configuration as Docker secrets instead of a
+file volume filled by a loader container. The volume is created by that node's engine at the first
+start (``_swarm.volume_mount``): a ``docker.Volume`` registered through the manager would exist on
+the manager only.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_docker as docker
 
+from ._swarm import TaskNetwork, node_label, secret_files, swarm_service, volume_mount
 from ._wiring import (
     InputStr,
     Resources,
@@ -47,6 +55,8 @@ class DataServiceArgs(Protocol):
     def resources(self) -> Resources: ...
     @property
     def protect_data(self) -> bool: ...
+    @property
+    def network_id(self) -> InputStr | None: ...
 
 
 class DataService(pulumi.ComponentResource):
@@ -66,14 +76,79 @@ class DataService(pulumi.ComponentResource):
         uid: int,
         opts: pulumi.ResourceOptions | None,
         docker_name: str | None = None,
+        problems: Sequence[str] = (),
     ) -> None:
+        self._check_target(name, args, problems)
         super().__init__(type_, name, None, opts)
         runtime = args.runtime
         self._settings, self.kind, self.uid = args, kind, uid
         self.password: pulumi.Output[str] = secret_password(name, args.password, parent=self)
         self.image = pulled_image(name, runtime=runtime, reference=args.image, parent=self)
-        self.data = data_volume(
-            name, runtime=runtime, component=kind, protect=args.protect_data, parent=self, docker_name=docker_name
+        self.volume_name = f"{runtime.prefix}-{docker_name or name}-data"
+        self.data: docker.Volume | None = None
+        if runtime.target == "host":
+            self.data = data_volume(
+                name, runtime=runtime, component=kind, protect=args.protect_data, parent=self, docker_name=docker_name
+            )
+
+    def _host_volume(self) -> docker.Volume:
+        assert self.data is not None, "the data volume is registered on target host only"
+        return self.data
+
+    @staticmethod
+    def _check_target(name: str, args: DataServiceArgs, problems: Sequence[str]) -> None:
+        """What swarm needs of a data service, refused before anything registers, every problem at once.
+
+        ``problems``: the subclass's own (settings it has not ported to swarm)."""
+        if args.runtime.target != "swarm":
+            return
+        found = list(problems)
+        if args.network_id is None:
+            found.append("network_id is required on swarm: tasks join networks by id")
+        if args.host_port is not None:
+            found.append(f"host_port ({args.host_port}) must be None on swarm: only the proxy publishes ports")
+        if found:
+            raise pulumi.RunError(f"{name}: " + "; ".join(found))
+
+    def _swarm_server(
+        self,
+        name: str,
+        *,
+        health: docker.ContainerHealthcheckArgs,
+        data_path: str,
+        secrets: Mapping[str, pulumi.Input[str]],
+        tmpfs: Mapping[str, str],
+        **kwargs: Any,
+    ) -> docker.Service:
+        """The server as one Swarm task on the node labelled for it (``_swarm.node_label``), its data on
+        the named volume there, its ``secrets`` as files in ``/run/secrets`` (root-owned 0440, read
+        through group 0 as on the host). The image is the pulled one, by digest: every node pulls
+        exactly what the manager pulled, and the provider reads back the same reference
+        (tests/swarm/README.md: a tag-only image never previews clean)."""
+        args = self._settings
+        runtime = args.runtime
+        assert args.network_id is not None  # _check_target
+        return swarm_service(
+            name,
+            runtime=runtime,
+            service=name,
+            component=self.kind,
+            image=self.image.repo_digest,
+            resources=args.resources,
+            health=health,
+            networks=[TaskNetwork(id=args.network_id, aliases=[args.alias])],
+            user=f"{self.uid}:0",
+            read_only=True,
+            tmpfs=tmpfs,
+            secrets=secret_files(name, runtime=runtime, service=name, files=secrets, parent=self),
+            mounts=[volume_mount(self.volume_name, data_path, runtime=runtime, service=name, component=self.kind)],
+            # two tasks must never share the data directory: the old one stops before the new one starts
+            order="stop-first",
+            # the named local volume exists on one node: the task must always run there
+            node_label=node_label(runtime, name),
+            # a new name (or mode) replaces the service, and its fixed name must be free first
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            **kwargs,
         )
 
     def _server(
@@ -143,13 +218,19 @@ class DataService(pulumi.ComponentResource):
         *,
         port: int,
         url: pulumi.Output[str],
-        container: docker.Container,
-        rotation: docker.Container,
+        container: docker.Container | docker.Service,
+        rotation: docker.Container | None,
         keeps_old_password: str,
         **outputs: pulumi.Input[Any],
     ) -> None:
-        """Sets and registers the outputs both share; ``outputs`` are the service's own (e.g. ``database``)."""
-        rotated = job_succeeded(rotation, name=name, what="password rotation", consequence=keeps_old_password)
+        """Sets and registers the outputs both share; ``outputs`` are the service's own (e.g. ``database``).
+
+        ``rotation`` None (swarm): the server takes a new password when its task restarts on the new secret."""
+        rotated: pulumi.Input[str] = (
+            job_succeeded(rotation, name=name, what="password rotation", consequence=keeps_old_password)
+            if rotation is not None
+            else "on task start"
+        )
         self.host = pulumi.Output.from_input(self._settings.alias)
         self.port = pulumi.Output.from_input(port)
         self.url = url

@@ -33,6 +33,8 @@ Platform = Annotated[
     Field(pattern=r"^linux/(amd64|arm64|arm/v7|arm/v6|386|ppc64le|s390x|riscv64)$", examples=["linux/amd64", "linux/arm64"]),
 ]
 RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
+Target = Literal["host", "swarm"]
+"""Where a stack runs: containers on one Docker host, or services on a Docker Swarm (``_swarm``)."""
 
 
 class StrictModel(BaseModel):
@@ -76,6 +78,7 @@ class Runtime(StrictModel):
         "linux/amd64",
         description="Platform of the Docker host: images are built and pulled for it, whatever machine runs pulumi.",
     )
+    target: Target = Field("host", description="host: containers on the engine; swarm: services on its Swarm.")
 
     @property
     def prefix(self) -> str:

@@ -1,4 +1,7 @@
-"""The Next.js app: built from images/web, talks to the API over the frontend network, replaced without downtime."""
+"""The Next.js app: built from images/web, talks to the API over the frontend network, replaced without downtime.
+
+On ``runtime.target == "swarm"`` it is a Swarm service (``_swarm``) of ``replicas`` tasks.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ import pulumi_docker as docker
 from pydantic import Field
 
 from . import versions
-from ._app_image import AppService, source_mount
+from ._app_image import AppService, check_target, source_mount
+from ._swarm import TaskNetwork, swarm_service
 from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, healthcheck, service_container
 from .releases import ReleaseArgs
 
@@ -24,6 +28,8 @@ class NextAppArgs(StrictModel):
     node_version: str = versions.NODE
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
+    network_id: InputStr | None = Field(None, description="Swarm: the frontend network's id (tasks join by id).")
+    replicas: int = Field(1, ge=1, description="Swarm tasks of the app; one Docker host runs 1.")
     api_url: InputStr = Field(description="Internal URL of the API, used server-side only.")
     public_url: str
     alias: str = "web"
@@ -38,8 +44,12 @@ class NextApp(AppService):
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
+        check_target(name, args, network_ids={"network_id": args.network_id})
         version = ("NODE_VERSION", args.node_version)
         super().__init__("standard-stack:index:NextApp", name, args, version=version, port=PORT, opts=opts)
+        if runtime.target == "swarm":
+            self._publish(self._on_swarm(name, args))
+            return
         kwargs: dict[str, Any] = {}
         if self.hot_reload_source is not None:
             # next dev writes .next and watches the sources: writable root, sources mounted read-only
@@ -70,3 +80,29 @@ class NextApp(AppService):
             **kwargs,
         )
         self._publish(container, proxy_network=args.network)
+
+    def _on_swarm(self, name: str, args: NextAppArgs) -> docker.Service:
+        """The same description as the container: read-only root, the two tmpfs, the health check.
+
+        ``/app/.next/cache`` is owned by the app's user on one host (tmpfs ``uid=``/``gid=``); a Swarm
+        tmpfs takes a size and a mode only, and its default mode is 1777 (docs.docker.com/engine/storage/tmpfs,
+        "tmpfs-mode ... Defaults to 1777 or world-writable"), so the user can write it as well.
+        """
+        assert args.network_id is not None  # check_target
+        return swarm_service(
+            name,
+            runtime=args.runtime,
+            service=name,
+            component="web",
+            image=self.image_digest,
+            resources=args.resources,
+            health=healthcheck(HEALTH, start_period="20s"),
+            networks=[TaskNetwork(id=args.network_id, aliases=[args.alias])],
+            replicas=args.replicas,
+            envs={"API_INTERNAL_URL": args.api_url, "PUBLIC_URL": args.public_url, "PORT": str(PORT), "HOSTNAME": "0.0.0.0"},
+            user=APP_USER,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m"},
+            # updated in place (rolling); only a new name or mode replaces it, and its fixed name must be free first
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=self.release.depends_on),
+        )

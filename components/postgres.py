@@ -1,4 +1,10 @@
-"""PostgreSQL on a named volume, reachable only on the backend network, password delivered as a file."""
+"""PostgreSQL on a named volume, reachable only on the backend network, password delivered as a file.
+
+On ``runtime.target == "swarm"`` (``_data_service``) the password is a Docker secret and ``init_sql``
+Docker configs; the task itself sets the role's password from the secret at every start (a new
+password is a new secret, so the task restarts stop-first on it), and turns healthy only once it has.
+Backups are not ported to swarm yet.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pydantic import Field
 
 from . import versions
 from ._data_service import DataService
+from ._swarm import config_files
 from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck, object_labels, service_container
 
 DATA_PATH = "/var/lib/postgresql/data"
@@ -42,6 +49,7 @@ class PostgresBackupArgs(StrictModel):
 class PostgresServiceArgs(StrictModel):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
+    network_id: InputStr | None = Field(None, description="Backend network id; required on swarm (tasks join by id).")
     image: str = Field(f"postgres:{versions.POSTGRES}", description="Pinned official postgres image reference.")
     database: str = "app"
     user: str = "app"
@@ -72,8 +80,19 @@ class PostgresService(DataService):
             uid=POSTGRES_UID,
             docker_name=args.docker_name,
             opts=opts,
+            problems=["backup must be None on swarm: the backup container is not ported yet"] if args.backup else [],
         )
         password, image = self.password, self.image
+        self.database = pulumi.Output.from_input(args.database)
+        self.user = pulumi.Output.from_input(args.user)
+        self.backup: PostgresBackup | None = None
+        self.rotation: docker.Container | None = None
+        self.container: docker.Container | docker.Service
+        if runtime.target == "swarm":
+            self.container = self._on_swarm(name, args)
+            self.ready: list[pulumi.Resource] = [self.container]
+            self._publish_postgres(name, args)
+            return
         secrets = FileBundle(
             f"{name}-secrets",
             runtime=runtime,
@@ -94,7 +113,7 @@ class PostgresService(DataService):
             opts=pulumi.ResourceOptions(parent=self),
         )
         mounts = [
-            docker.ContainerVolumeArgs(volume_name=self.data.name, container_path=DATA_PATH),
+            docker.ContainerVolumeArgs(volume_name=self._host_volume().name, container_path=DATA_PATH),
             self._socket_mount(),
             secrets.mount(),
         ]
@@ -141,27 +160,78 @@ class PostgresService(DataService):
         )
 
         self.rotation = self._password_rotation(name, args, secrets=secrets)
-        self.ready: list[pulumi.Resource] = [self.container, self.rotation]
+        self.ready = [self.container, self.rotation]
         """Depend on these to start only once the server is healthy and holds the current password."""
 
-        self.backup: PostgresBackup | None = None
         if args.backup is not None:
             self.backup = PostgresBackup(
                 name, args, image=image.image_id, secrets=secrets, depends_on=[self.container], parent=self
             )
+        self._publish_postgres(name, args)
 
-        self.database = pulumi.Output.from_input(args.database)
-        self.user = pulumi.Output.from_input(args.user)
+    def _publish_postgres(self, name: str, args: PostgresServiceArgs) -> None:
         self._publish(
             name,
             port=PORT,
             # secret because the password is: Output.format keeps secrecy
-            url=pulumi.Output.format("postgresql://{0}:{1}@{2}:{3}/{4}", args.user, password, args.alias, PORT, args.database),
+            url=pulumi.Output.format(
+                "postgresql://{0}:{1}@{2}:{3}/{4}", args.user, self.password, args.alias, PORT, args.database
+            ),
             container=self.container,
             rotation=self.rotation,
             keeps_old_password="the role keeps its old password",
             database=self.database,
             user=self.user,
+        )
+
+    def _on_swarm(self, name: str, args: PostgresServiceArgs) -> docker.Service:
+        """One task on the labelled node; the password applied by the task itself.
+
+        The official entrypoint reads ``POSTGRES_PASSWORD_FILE`` on an empty data directory only, and
+        no one-off job on the manager can reach a socket on another node. So the task's command starts
+        a helper, detached (its parent exits at once, so docker-init, PID 1, reaps it, never the
+        postmaster), that waits for the server on the local socket (trust in the official pg_hba.conf),
+        sets the role's password from the secret file (psql reads it itself: it is in no argument),
+        and marks ``/tmp/password-applied``; then the entrypoint replaces the shell, so the server is
+        docker-init's child and gets the stop signal (SIGINT, fast shutdown) from it. The health check
+        requires the mark: Swarm counts a task running, and ``pulumi up`` converged, only once healthy
+        (``_swarm.task_healthcheck``), so the API starts after the password is in the role.
+        """
+        script = (
+            "set -eu\n"
+            "apply() {\n"
+            "  for attempt in $(seq 1 120); do\n"
+            f'    if psql -X -q -h {SOCKET_PATH} -U "$POSTGRES_USER" -d "$POSTGRES_DB" -v role="$POSTGRES_USER" <<\'SQL\'\n'
+            "\\set ON_ERROR_STOP on\n"
+            f"\\set pw `cat {SECRETS_PATH}/postgres_password`\n"
+            "ALTER ROLE :\"role\" PASSWORD :'pw';\n"
+            "SQL\n"
+            '    then touch /tmp/password-applied; echo "password of role $POSTGRES_USER set from the secret"; return 0; fi\n'
+            "    sleep 1\n"
+            "  done\n"
+            '  echo "could not set the password of role $POSTGRES_USER" >&2\n'
+            "}\n"
+            "( apply & )\n"
+            "exec docker-entrypoint.sh postgres\n"
+        )
+        files = {f"/docker-entrypoint-initdb.d/{file}": sql for file, sql in args.init_sql.items()}
+        ready = f"pg_isready -h 127.0.0.1 -p {PORT} -U {args.user} -d {args.database} && test -f /tmp/password-applied"
+        return self._swarm_server(
+            name,
+            health=healthcheck(["CMD-SHELL", ready], start_period="30s"),
+            data_path=DATA_PATH,
+            secrets={"postgres_password": self.password},
+            configs=config_files(name, runtime=args.runtime, service=name, files=files, parent=self),
+            # the socket directory: on the host a volume shared with the rotation job; here the task's own
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", SOCKET_PATH: "rw,noexec,nosuid,size=1m"},
+            envs={
+                "POSTGRES_DB": args.database,
+                "POSTGRES_USER": args.user,
+                "POSTGRES_PASSWORD_FILE": f"{SECRETS_PATH}/postgres_password",
+            },
+            command=["bash", "-c", script],
+            init=True,  # docker-init runs as the postgres user too: it can signal the server
+            stop_signal="SIGINT",
         )
 
     def _socket_mount(self) -> docker.ContainerVolumeArgs:

@@ -2,6 +2,10 @@
 
 The password is in a config file and a password file on the service's file volume: never on the
 command line (visible in ``ps``) nor in the environment (visible in ``docker inspect``).
+
+On ``runtime.target == "swarm"`` both files are Docker secrets (``_data_service``): a new password
+is a new secret, so the task restarts stop-first on the new files (SIGTERM saves the data first);
+no rotation job, and the connections open at that moment are closed.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ EvictionPolicy = Literal[
 class RedisServiceArgs(StrictModel):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
+    network_id: InputStr | None = Field(None, description="Backend network id; required on swarm (tasks join by id).")
     image: str = Field(f"redis:{versions.REDIS}", description="Pinned official redis image reference.")
     password: InputStr | None = Field(None, description="Secret; generated when None.")
     maxmemory: Memory = "256Mi"
@@ -77,7 +82,22 @@ class RedisService(DataService):
         runtime = args.runtime
         super().__init__("standard-stack:index:RedisService", name, args, kind=KIND, uid=REDIS_UID, opts=opts)
         password = self.password
+        self.rotation: docker.Container | None = None
+        self.container: docker.Container | docker.Service
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
+        ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
+        if runtime.target == "swarm":
+            self.container = self._swarm_server(
+                name,
+                health=healthcheck(["CMD-SHELL", ping], start_period="10s"),
+                data_path=DATA_PATH,
+                secrets={"redis.conf": conf, "redis_password": password},
+                tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+                command=["redis-server", f"{FILES_PATH}/redis.conf"],
+                init=False,  # redis-server is PID 1, as on the host
+            )
+            self._publish_redis(name, args)
+            return
         # The new password first goes to its own bundle; a one-shot job reads the *old* password from
         # the server's file volume (before the new files replace it) and sets the new one in the
         # running server (CONFIG SET requirepass): no restart, the connections already open stay
@@ -108,7 +128,6 @@ class RedisService(DataService):
         )
         # Replaced when the non-secret configuration changes; a new password alone is applied in place.
         config_revision = hashlib.sha256(render_redis_conf("", args.maxmemory, args.maxmemory_policy).encode()).hexdigest()[:16]
-        ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
         # non-root from the start: reads the 0440 root-owned files through group 0. redis-server is
         # PID 1: SIGTERM makes it fsync the append-only file, save and exit 0 (server.c,
         # prepareForShutdown); nothing for an init to reap.
@@ -118,16 +137,19 @@ class RedisService(DataService):
             port=PORT,
             tmp_size="16m",
             command=["redis-server", f"{FILES_PATH}/redis.conf"],
-            volumes=[docker.ContainerVolumeArgs(volume_name=self.data.name, container_path=DATA_PATH), files.mount()],
+            volumes=[docker.ContainerVolumeArgs(volume_name=self._host_volume().name, container_path=DATA_PATH), files.mount()],
             extra_labels={"dev.standard-stack.config-revision": config_revision},
             depends_on=[files.loader],
         )
 
+        self._publish_redis(name, args)
+
+    def _publish_redis(self, name: str, args: RedisServiceArgs) -> None:
         self._publish(
             name,
             port=PORT,
             # secret because the password is: Output.format keeps secrecy
-            url=pulumi.Output.format("redis://:{0}@{1}:{2}/0", password, args.alias, PORT),
+            url=pulumi.Output.format("redis://:{0}@{1}:{2}/0", self.password, args.alias, PORT),
             container=self.container,
             rotation=self.rotation,
             keeps_old_password="the server keeps its old password",

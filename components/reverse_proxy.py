@@ -11,6 +11,16 @@ configuration (images/proxy/nginx-reload): same container, open connections fini
 workers. A configuration nginx refuses fails ``pulumi up`` with the reload's log, and nginx keeps
 serving the old one. Only a change of image or ports replaces the container; it owns fixed host
 ports, so the replacement must free them first: delete-first, a gap of about a second.
+
+On ``runtime.target == "swarm"`` the proxy is a Swarm service of one task on the node labelled for it
+(``_swarm.node_label``: the address users reach). The site is a Docker config and the certificate and
+key are Docker secrets; a changed site is a new config under a new name, so the service's tasks roll
+(stop-first: the ports are published in ``host`` mode, since this kernel has no routing mesh, and a
+host port is held by one task per node; tests/swarm/README.md). Routes name ``tasks.<service>``
+(every healthy task of a ``dnsrr`` service), so ``upstreams`` are not used there: on one host they
+switch nginx to a replacement container explicitly; on swarm the switch is the apps' rolling update,
+which adds a task to the service's DNS only once it is healthy. No reload container: nothing to signal
+across nodes, and a new site is a new task. ACME is not ported to swarm yet.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from pydantic import Field
 
 from . import versions
 from ._app_image import versioned_build
+from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
 from ._wiring import (
     FileBundle,
     ImageBuild,
@@ -43,6 +54,7 @@ from .nginx import BodySize, ProxyRoute, ProxySettings, ServerName, render_site_
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
 PROXY_USER = "101:0"  # the image's nginx user; group 0 reads the 0440 key
+SWARM_SECRETS = "/run/secrets"  # where Swarm mounts a secret given by a relative file name
 HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_PORT}/healthz"]
 
 
@@ -52,6 +64,7 @@ class ReverseProxyArgs(StrictModel):
     nginx_version: str = versions.NGINX
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
+    network_id: InputStr | None = Field(None, description="Frontend network id; required on swarm (tasks join by id).")
     routes: list[ProxyRoute] = Field(min_length=1)
     upstreams: dict[str, Upstream] = Field(
         default_factory=dict,
@@ -81,9 +94,11 @@ class ReverseProxy(pulumi.ComponentResource):
     """Outputs: ``url`` (public), ``health_url``, ``image_name``, ``container_name``, ``site_config``."""
 
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _check_target(name, args)
         super().__init__("standard-stack:index:ReverseProxy", name, None, opts)
         runtime = args.runtime
         acme = args.acme
+        swarm = runtime.target == "swarm"
         if acme is not None and not args.tls:
             raise pulumi.RunError(f"{name}: acme needs tls on (the certificate it obtains is served over HTTPS)")
         if acme is not None and (args.tls_certificate is not None or args.tls_private_key is not None):
@@ -102,9 +117,18 @@ class ReverseProxy(pulumi.ComponentResource):
             read_timeout=args.read_timeout_seconds,
             send_timeout=args.read_timeout_seconds,
             nginx_version=_version_tuple(args.nginx_version),
-            tls_certificate_path=CERTIFICATE_PATH if acme else f"{SITE_PATH}/tls/cert.pem",
-            tls_key_path=KEY_PATH if acme else f"{SITE_PATH}/tls/key.pem",
+            tls_certificate_path=CERTIFICATE_PATH
+            if acme
+            else (f"{SWARM_SECRETS}/tls_cert.pem" if swarm else f"{SITE_PATH}/tls/cert.pem"),
+            tls_key_path=KEY_PATH if acme else (f"{SWARM_SECRETS}/tls_key.pem" if swarm else f"{SITE_PATH}/tls/key.pem"),
             acme_webroot=WEBROOT if acme else None,
+            # On swarm an old task leaves the service's DNS, then Swarm waits a fixed 2 s for gossip and
+            # only then stops it (moby daemon/cluster/executor/container/controller.go, controller.Shutdown:
+            # deactivateServiceBinding, time.Sleep(defaultGossipConvergeDelay = 2 * time.Second)). nginx's
+            # 2 s cache equalled that delay: the lab's proxy still connected to stopped tasks
+            # ("connect() failed (111: Connection refused)") and 2 of 397 requests of a rolling update
+            # got 502. A 1 s cache re-resolves within the delay, leaving 1 s for gossip.
+            **({"resolver_valid": 1} if swarm else {}),
         )
         unrouted = sorted(set(args.upstreams) - {route.upstream_host for route in args.routes})
         if unrouted:
@@ -116,12 +140,23 @@ class ReverseProxy(pulumi.ComponentResource):
         build = versioned_build(args.build, version_arg="NGINX_VERSION", version=args.nginx_version)
         self.image = build_image(name, runtime=runtime, service=name, build=build, registry=args.registry, parent=self)
 
-        files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
+        pems: dict[str, pulumi.Input[str]] = {}
         if args.tls and args.tls_certificate is not None and args.tls_private_key is not None:
             cert = args.tls_setting.format(field="tls_certificate", key="tlsCertificate")
             key = args.tls_setting.format(field="tls_private_key", key="tlsPrivateKey")
-            files["tls/cert.pem"] = _pem_file(name, cert, args.tls_certificate, "CERTIFICATE")
-            files["tls/key.pem"] = _pem_file(name, key, args.tls_private_key, "PRIVATE KEY")
+            pems["cert.pem"] = _pem_file(name, cert, args.tls_certificate, "CERTIFICATE")
+            pems["key.pem"] = _pem_file(name, key, args.tls_private_key, "PRIVATE KEY")
+        public = (args.public_url or _local_url(args)).rstrip("/")
+        self.url = pulumi.Output.from_input(public)
+        self.health_url = pulumi.Output.from_input(f"{public}/healthz")
+        self.image_name = self.image.image_name
+        self.acme: AcmeCertificates | None = None
+        if swarm:
+            self._on_swarm(name, args, pems)
+            return
+
+        files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
+        files.update({f"tls/{file}": pem for file, pem in pems.items()})
         site = FileBundle(
             f"{name}-site",
             runtime=runtime,
@@ -131,7 +166,6 @@ class ReverseProxy(pulumi.ComponentResource):
             files=files,
             parent=self,
         )
-        self.acme: AcmeCertificates | None = None
         volumes = [site.mount()]
         before_proxy: list[pulumi.Resource] = [site.loader]
         if acme is not None:
@@ -153,7 +187,7 @@ class ReverseProxy(pulumi.ComponentResource):
         ports = [docker.ContainerPortArgs(internal=HTTP_PORT, external=args.http_port, ip=args.bind_address)]
         if args.tls:
             ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
-        self.container = service_container(
+        container = service_container(
             name,
             runtime=runtime,
             service=name,
@@ -173,23 +207,19 @@ class ReverseProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[*before_proxy, *args.depends_on]),
         )
         if self.acme is not None:
-            self.acme.start_client(self.container, parent=self)
+            self.acme.start_client(container, parent=self)
         self.reload = reload_in_place(
             f"{name}-reload",
             runtime=runtime,
             service=name,
             image=self.image.repo_digest,
-            proxy=self.container,
+            proxy=container,
             revision=site.revision,
             parent=self,
         )
 
-        # exported URLs are where users reach the stack, not the address the ports bind to
-        public = (args.public_url or _local_url(args)).rstrip("/")
-        self.url = pulumi.Output.from_input(public)
-        self.health_url = pulumi.Output.from_input(f"{public}/healthz")
-        self.image_name = self.image.image_name
-        self.container_name = self.container.name
+        self.container: docker.Container | docker.Service = container
+        self.container_name = container.name
         self.register_outputs(
             {
                 "url": self.url,
@@ -199,6 +229,74 @@ class ReverseProxy(pulumi.ComponentResource):
                 "reloaded": self.reload.done,
             }
         )
+
+    def _on_swarm(self, name: str, args: ReverseProxyArgs, pems: dict[str, pulumi.Input[str]]) -> None:
+        runtime = args.runtime
+        assert args.network_id is not None  # _check_target
+        ports = [docker.ServiceEndpointSpecPortArgs(target_port=HTTP_PORT, published_port=args.http_port, publish_mode="host")]
+        if args.tls:
+            ports.append(
+                docker.ServiceEndpointSpecPortArgs(target_port=HTTPS_PORT, published_port=args.https_port, publish_mode="host")
+            )
+        self.container = service = swarm_service(
+            name,
+            runtime=runtime,
+            service=name,
+            component="proxy",
+            image=self.image.repo_digest,
+            resources=args.resources,
+            health=healthcheck(HEALTH, start_period="5s"),
+            networks=[TaskNetwork(id=args.network_id, aliases=[name])],
+            user=PROXY_USER,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+            configs=config_files(
+                name, runtime=runtime, service=name, files={f"{SITE_PATH}/site.conf": self.site_config}, parent=self
+            ),
+            secrets=secret_files(
+                name, runtime=runtime, service=name, files={f"tls_{f}": pem for f, pem in pems.items()}, parent=self
+            ),
+            ports=ports,
+            # a host-mode port is held by one task per node: a new task can only start once the old one stopped
+            order="stop-first",
+            # the node users reach (DNS, firewall) is an operator's choice: the proxy runs where it is labelled
+            node_label=node_label(runtime, name),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=list(args.depends_on)),
+        )
+        self.container_name = service.name
+        self.register_outputs(
+            {
+                "url": self.url,
+                "health_url": self.health_url,
+                "image_name": self.image_name,
+                "container_name": self.container_name,
+            }
+        )
+
+
+def _check_target(name: str, args: ReverseProxyArgs) -> None:
+    """What swarm needs of the proxy, refused before anything registers, every problem at once."""
+    if args.runtime.target != "swarm":
+        return
+    problems = []
+    if args.registry is None:
+        problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
+    if args.network_id is None:
+        problems.append("network_id is required on swarm: tasks join networks by id")
+    if args.bind_address != "0.0.0.0":
+        problems.append(
+            f"bind_address ({args.bind_address}) must be 0.0.0.0 on swarm: a Swarm port is published on every "
+            "address of its node (firewall the node instead)"
+        )
+    if args.upstreams:
+        problems.append(
+            f"upstreams ({', '.join(sorted(args.upstreams))}) must be empty on swarm: routes name tasks.<service>, "
+            "and the apps' rolling update switches the proxy to new tasks"
+        )
+    if args.acme is not None:
+        problems.append("acme is not supported on swarm yet: give tls_certificate and tls_private_key")
+    if problems:
+        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
 
 
 class Reload:

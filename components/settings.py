@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic.alias_generators import to_camel
 
 from . import versions
-from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
+from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Target
 from .nginx import BodySize, ServerName
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
@@ -97,6 +97,7 @@ class ApiSettings(Section):
     build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
     python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
     workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
+    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the API (target: swarm); one host runs one.")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> api`) instead of building."
     )
@@ -108,6 +109,7 @@ class WebSettings(Section):
 
     build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
     node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
+    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the web app (target: swarm); one host runs one.")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> web`) instead of building."
     )
@@ -175,6 +177,12 @@ class StackSettings(Section):
     """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
 
     environment: Literal["dev", "prod"] = Field(description="dev or prod: which rules apply.")
+    target: Target = Field(
+        "host",
+        description="Where the stack runs: containers on one Docker host, or services on its Docker Swarm "
+        "(the engine pulumi talks to is a manager; postgres, redis and the proxy run on the nodes labelled "
+        "dev.standard-stack.<project>-<stack>-<service>=true).",
+    )
     public_url: str = Field(
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         examples=["https://example.com", "http://localhost:8080"],
@@ -234,6 +242,7 @@ class StackSettings(Section):
                         problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
             if not self.networks.backend_internal:
                 problems.append(("networks.backendInternal", "must be true in prod"))
+        problems += self._target_rules()
         acme = self.proxy.acme
         if acme.enabled:
             if not self.proxy.tls:
@@ -257,3 +266,46 @@ class StackSettings(Section):
         if problems:
             raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
         return self
+
+    def _target_rules(self) -> list[tuple[str, str]]:
+        """What ``target`` allows: Swarm nodes pull from a registry; one host runs one container per app."""
+        problems: list[tuple[str, str]] = []
+        if self.target == "host":
+            for name in ("api", "web"):
+                replicas = getattr(self, name).replicas
+                if replicas != 1:
+                    problems.append((f"{name}.replicas", f"({replicas}) needs target: swarm (one Docker host runs 1)"))
+            return problems
+        if self.image_registry is None:
+            problems.append(
+                (
+                    "imageRegistry",
+                    "is required with target: swarm (got none): every node pulls the images from it. "
+                    "Set a registry host, optional port and namespace, e.g. registry.example.com/team or 127.0.0.1:5000",
+                )
+            )
+        if self.hot_reload:
+            problems.append(("hotReload", "must be false with target: swarm (sources are bind-mounted from one host)"))
+        for name in ("api", "web"):
+            pin = getattr(self, name).release
+            if pin is not None:
+                why = f"({pin}) is not supported with target: swarm yet: a kept release is an image on one host"
+                problems.append((f"{name}.release", why))
+        for name in ("postgres", "redis"):
+            port = getattr(self, name).host_port
+            if port is not None:
+                problems.append(
+                    (f"{name}.hostPort", f"({port}) must be unset with target: swarm: only the proxy publishes ports")
+                )
+        if self.postgres_backup_enabled:
+            why = "must be false with target: swarm: the backup container is not ported to swarm yet"
+            problems.append(("postgres.backup.enabled", why + (" (on by default in prod)" if self.environment == "prod" else "")))
+        if self.proxy.bind_address != "0.0.0.0":
+            address = self.proxy.bind_address
+            why = f"({address}) must be 0.0.0.0 with target: swarm: a Swarm port is published on every address of its node"
+            problems.append(("proxy.bindAddress", why))
+        if self.proxy.acme.enabled:
+            problems.append(
+                ("proxy.acme.enabled", "must be false with target: swarm (not ported yet): give tlsCertificate/tlsPrivateKey")
+            )
+        return problems

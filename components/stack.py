@@ -52,7 +52,22 @@ class StandardStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: StandardStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StandardStack", name, None, opts)
         cfg = args.settings
-        runtime = Runtime(project=args.project, stack=args.stack, restart=cfg.restart, logging=cfg.logging, platform=cfg.platform)
+        runtime = Runtime(
+            project=args.project,
+            stack=args.stack,
+            restart=cfg.restart,
+            logging=cfg.logging,
+            platform=cfg.platform,
+            target=cfg.target,
+        )
+        swarm = cfg.target == "swarm"
+
+        def official(image: str) -> str:
+            """On swarm every node pulls the official images too, from the stack's registry (an operator
+            mirrors them there: ``docker tag postgres:<version> <registry>/postgres:<version>``, then push);
+            nodes may have no route to Docker Hub, and the manager's own pull would exist on it alone."""
+            return f"{cfg.image_registry.rstrip('/')}/{image}" if swarm and cfg.image_registry else image
+
         child = pulumi.ResourceOptions(parent=self, aliases=_MOVED)
         history = pulumi.Output.from_input(args.release_history).apply(lambda value: value if isinstance(value, dict) else {})
 
@@ -73,7 +88,8 @@ class StandardStack(pulumi.ComponentResource):
             PostgresServiceArgs(
                 runtime=runtime,
                 network=networks.backend,
-                image=f"postgres:{pg.version}",
+                network_id=networks.backend_id if swarm else None,
+                image=official(f"postgres:{pg.version}"),
                 database=pg.database,
                 user=pg.user,
                 password=args.postgres_password,
@@ -98,7 +114,8 @@ class StandardStack(pulumi.ComponentResource):
             RedisServiceArgs(
                 runtime=runtime,
                 network=networks.backend,
-                image=f"redis:{cfg.redis.version}",
+                network_id=networks.backend_id if swarm else None,
+                image=official(f"redis:{cfg.redis.version}"),
                 password=args.redis_password,
                 maxmemory=cfg.redis.maxmemory,
                 maxmemory_policy=cfg.redis.maxmemory_policy,
@@ -125,6 +142,9 @@ class StandardStack(pulumi.ComponentResource):
                 redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
                 frontend_network=networks.frontend,
                 backend_network=networks.backend,
+                frontend_network_id=networks.frontend_id if swarm else None,
+                backend_network_id=networks.backend_id if swarm else None,
+                replicas=cfg.api.replicas,
                 trusted_proxies=networks.frontend_subnet,
                 app_env=cfg.environment,
                 log_level=cfg.log_level,
@@ -144,6 +164,8 @@ class StandardStack(pulumi.ComponentResource):
                 node_version=cfg.web.node_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
+                network_id=networks.frontend_id if swarm else None,
+                replicas=cfg.web.replicas,
                 api_url=api.url,
                 public_url=cfg.public_url,
                 hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
@@ -161,11 +183,13 @@ class StandardStack(pulumi.ComponentResource):
                 nginx_version=px.nginx_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
+                network_id=networks.frontend_id if swarm else None,
                 routes=[
-                    ProxyRoute(path_prefix="/api/", upstream_host=api.alias, upstream_port=api.port, strip_prefix=True),
-                    ProxyRoute(path_prefix="/", upstream_host=web.alias, upstream_port=web.port),
+                    ProxyRoute(path_prefix="/api/", upstream_host=api.proxy_host, upstream_port=api.port, strip_prefix=True),
+                    ProxyRoute(path_prefix="/", upstream_host=web.proxy_host, upstream_port=web.port),
                 ],
-                upstreams={api.alias: api.upstream, web.alias: web.upstream},
+                # on swarm the apps' rolling update switches the proxy (routes name tasks.<service>): no upstreams
+                upstreams={app.alias: app.upstream for app in (api, web) if app.upstream is not None},
                 bind_address=px.bind_address,
                 http_port=px.http_port,
                 https_port=px.https_port,

@@ -156,9 +156,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if args.inputs.get("attach"):
                 outputs.update(exitCode=0, containerLogs="")
         elif args.typ == "docker:index/image:Image":
-            outputs["repoDigest"] = fake
+            # the provider's form: the image id when kept local, repository@digest once pushed
+            pushed = args.inputs.get("skipPush") is False
+            outputs["repoDigest"] = f"{args.inputs['imageName'].rsplit(':', 1)[0]}@{fake}" if pushed else fake
         elif args.typ == "docker:index/remoteImage:RemoteImage":
-            outputs.update(imageId=fake, repoDigest="")
+            # a pulled image's repository@digest, as Docker's RepoDigests has it (no tag)
+            outputs.update(imageId=fake, repoDigest=f"{args.inputs['name'].split('@')[0].rsplit(':', 1)[0]}@{fake}")
         elif args.typ == "pulumi:pulumi:StackReference":
             outputs.update(outputs=self.stack_outputs, secretOutputNames=[])
         elif args.typ == "random:index/randomPassword:RandomPassword":

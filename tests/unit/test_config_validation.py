@@ -319,3 +319,91 @@ def test_acme_directory_is_lets_encrypt_by_default_staging_selectable(directory_
     from standard_stack import acme_directory
 
     assert acme_directory(directory_url, staging) == expected
+
+
+# --- target: host or swarm ---------------------------------------------------------------------
+SWARM = DEV
+for _path, _value in [
+    ("target", "swarm"),
+    ("imageRegistry", "127.0.0.1:46500/team"),
+    ("proxy.bindAddress", "0.0.0.0"),
+    ("postgres.hostPort", None),
+    ("redis.hostPort", None),
+]:
+    SWARM = with_(SWARM, _path, _value)
+
+
+def test_the_target_is_host_unless_set():
+    assert parse(DEV).target == "host"
+
+
+def test_a_swarm_stack_with_a_registry_is_accepted_with_replicas_from_config():
+    config = parse(with_(with_(SWARM, "api.replicas", 3), "web.replicas", 2))
+    assert (config.target, config.image_registry, config.api.replicas, config.web.replicas) == (
+        "swarm",
+        "127.0.0.1:46500/team",
+        3,
+        2,
+    )
+
+
+def test_replicas_default_to_one():
+    config = parse(SWARM)
+    assert (config.api.replicas, config.web.replicas) == (1, 1)
+
+
+def test_an_unknown_target_is_refused_naming_both_allowed_ones():
+    message = refusal(with_(DEV, "target", "kubernetes"))
+    assert "standard-stack:target" in message and "'host' or 'swarm'" in message and '"kubernetes"' in message
+
+
+def test_swarm_without_an_image_registry_is_refused_with_the_form_it_takes():
+    message = refusal(with_(SWARM, "imageRegistry", None))
+    assert "standard-stack:imageRegistry is required with target: swarm (got none)" in message
+    assert "registry.example.com/team or 127.0.0.1:5000" in message
+
+
+@pytest.mark.parametrize("app", ["api", "web"])
+def test_zero_replicas_are_refused(app):
+    message = refusal(with_(SWARM, f"{app}.replicas", 0))
+    assert f"standard-stack:{app}.replicas" in message and "greater than or equal to 1" in message and "got 0" in message
+
+
+@pytest.mark.parametrize("app", ["api", "web"])
+def test_more_than_one_replica_on_one_host_is_refused(app):
+    message = refusal(with_(DEV, f"{app}.replicas", 2))
+    assert f"standard-stack:{app}.replicas (2) needs target: swarm (one Docker host runs 1)" in message
+
+
+def test_swarm_refuses_hot_reload_since_sources_live_on_one_host():
+    message = refusal(with_(SWARM, "hotReload", True))
+    assert "standard-stack:hotReload must be false with target: swarm" in message
+
+
+def test_swarm_refuses_a_pinned_release_until_releases_live_in_the_registry():
+    message = refusal(with_(SWARM, "api.release", "dev-3f9a1c0b7d2e"))
+    assert "standard-stack:api.release (dev-3f9a1c0b7d2e) is not supported with target: swarm yet" in message
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_swarm_refuses_a_data_services_host_port(service):
+    message = refusal(with_(SWARM, f"{service}.hostPort", 15432))
+    assert (
+        f"standard-stack:{service}.hostPort (15432) must be unset with target: swarm: only the proxy publishes ports" in message
+    )
+
+
+def test_swarm_refuses_postgres_backups_until_they_are_ported_saying_prod_turns_them_on():
+    message = refusal(with_(with_(SWARM, "environment", "prod"), "postgres.backup.enabled", None))
+    assert "standard-stack:postgres.backup.enabled must be false with target: swarm" in message
+    assert "(on by default in prod)" in message
+
+
+def test_swarm_refuses_a_loopback_proxy_address_it_cannot_honour():
+    message = refusal(with_(SWARM, "proxy.bindAddress", "127.0.0.1"))
+    assert "standard-stack:proxy.bindAddress (127.0.0.1) must be 0.0.0.0 with target: swarm" in message
+
+
+def test_swarm_refuses_acme_until_it_is_ported():
+    raw = with_(with_(with_(SWARM, "proxy.tls", True), "proxy.serverName", "shop.example"), "proxy.acme.enabled", True)
+    assert "standard-stack:proxy.acme.enabled must be false with target: swarm (not ported yet)" in refusal(raw)
