@@ -141,7 +141,7 @@ def secret_files(
     for file, value in sorted(files.items()):
         secret = docker.Secret(
             f"{name}-secret-{file.replace('_', '-')}",
-            data=pulumi.Output.secret(value).apply(lambda text: base64.b64encode(text.encode()).decode()),
+            data=pulumi.Output.secret(value).apply(_base64),
             labels=[
                 docker.SecretLabelArgs(label=lab.label, value=lab.value) for lab in labels(runtime, service, component="secret")
             ],
@@ -153,6 +153,11 @@ def secret_files(
             )
         )
     return refs
+
+
+def _base64(text: str) -> str:
+    """Secrets and configs carry their data base64-encoded (the provider decodes it before the API call)."""
+    return base64.b64encode(text.encode()).decode()
 
 
 def config_files(
@@ -169,7 +174,7 @@ def config_files(
             raise ValueError(f"{name}: config file {path!r} must be an absolute path")
         config = docker.ServiceConfig(
             f"{name}-config-{path.rsplit('/', 1)[1].replace('_', '-')}",
-            data=pulumi.Output.from_input(value).apply(lambda text: base64.b64encode(text.encode()).decode()),
+            data=pulumi.Output.from_input(value).apply(_base64),
             labels=[
                 docker.ServiceConfigLabelArgs(label=lab.label, value=lab.value)
                 for lab in labels(runtime, service, component="config")

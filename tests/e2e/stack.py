@@ -36,6 +36,12 @@ def service_containers(stack: str) -> dict[str, dict]:
     return out
 
 
+def api_swap_changes(release: str) -> set[str]:
+    """What a deploy that only replaces the API touches: its build, its kept release image, the migration,
+    the container and its files, and the proxy's site and in-place reload (the switch to the new container)."""
+    return {"api-image", release, "api-migrate", "api", "api-secrets-files-loader", "proxy-site-files-loader", "proxy-reload"}
+
+
 def proxy_upstream_errors(stack: str, limit: int = 20) -> list[str]:
     """nginx's error-log lines about upstreams (it logs to stderr): why a request through the proxy failed."""
     proxy = service_containers(stack)["proxy"]
