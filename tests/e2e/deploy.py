@@ -106,11 +106,22 @@ def write_stack_file(program_dir: Path, stack: str, overrides: Mapping[str, Any]
     target.write_text(yaml.safe_dump({**document, "config": config}, sort_keys=False))
 
 
+def local_backend_url(state_dir: Path) -> str:
+    """The file backend as the README sets it: ``metadata=skip``, so no ``.attrs`` sidecar is rewritten in place.
+
+    The program reads its own outputs (StackReference) while the engine writes checkpoints; gocloud's
+    fileblob truncates and rewrites ``<stack>.json.attrs`` on each write (blob/fileblob/attrs.go
+    setAttrs) and a reader that opens it empty fails with io.EOF (getAttrs), which Pulumi reports as
+    "failed to load checkpoint: EOF" (pkg/backend/diy/state.go getCheckpoint).
+    """
+    return f"file://{state_dir}?metadata=skip"
+
+
 def tool_env(state_dir: Path) -> dict[str, str]:
     """Environment of every CLI call: the built binaries first, a private backend and passphrase."""
     return {
         "PATH": f"{TOOLS / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PULUMI_BACKEND_URL": f"file://{state_dir}",
+        "PULUMI_BACKEND_URL": local_backend_url(state_dir),
         "PULUMI_CONFIG_PASSPHRASE": (state_dir / "passphrase").read_text(),
         "PULUMI_HOME": str(state_dir / "home"),
         "PULUMI_SKIP_UPDATE_CHECK": "true",

@@ -8,7 +8,16 @@ import re
 import subprocess
 
 import pytest
-from deploy import REPO, copy_project, library_env, private_state_dir, refuse_foreign_objects, tool_env, write_stack_file
+from deploy import (
+    REPO,
+    copy_project,
+    library_env,
+    local_backend_url,
+    private_state_dir,
+    refuse_foreign_objects,
+    tool_env,
+    write_stack_file,
+)
 from stack import http, self_signed_cert, service_containers, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -42,13 +51,13 @@ def fresh_copy(toolchain, tmp_path):
     shell(
         "pulumi state unprotect --all --yes --stack prod >/dev/null 2>&1 || true",
         program,
-        {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"},
+        {**env, "PULUMI_BACKEND_URL": local_backend_url(program / ".pulumi-state")},
     )
     for stack in ("dev", "prod"):
         shell(
             f"pulumi destroy --yes --skip-preview --stack {stack} || true",
             program,
-            {**env, "PULUMI_BACKEND_URL": f"file://{program}/.pulumi-state"},
+            {**env, "PULUMI_BACKEND_URL": local_backend_url(program / ".pulumi-state")},
         )
     from deploy import remove_stack_objects
 

@@ -5,6 +5,7 @@ import secrets
 import signal
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import engine_api
 import pytest
@@ -131,7 +132,7 @@ def test_no_secret_value_in_any_container_env_labels_or_command(prod):
 
 
 def test_no_secret_value_in_the_stack_state_its_backups_or_history(prod):
-    backend = prod.env["PULUMI_BACKEND_URL"].removeprefix("file://")
+    backend = urlsplit(prod.env["PULUMI_BACKEND_URL"]).path
     files = [p for p in Path(backend).rglob("*") if p.is_file() and p.name != "passphrase"]
     assert any(p.name == "prod.json" for p in files)
     for path in files:
