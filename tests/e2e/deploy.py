@@ -8,6 +8,7 @@ first on PATH for the CLI only; nothing here imitates the engine or a provider.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -266,19 +267,80 @@ def labelled(stack: str, kind: str) -> list[dict]:
 
 
 def remove_stack_objects(stack: str) -> None:
+    """Every container, volume and network of ``stack``; then this run's claim on the name is released."""
     for container in labelled(stack, "containers"):
         engine_api.delete(f"/containers/{container['Id']}", {"force": 1, "v": 1})
     for volume in labelled(stack, "volumes"):
         engine_api.delete(f"/volumes/{volume['Name']}", {"force": 1})
     for network in labelled(stack, "networks"):
         engine_api.delete(f"/networks/{network['Id']}")
+    claim = _claim_file(stack)
+    if _read_claim(claim) == _this_process():
+        claim.unlink()
 
 
-def refuse_foreign_objects(stack: str) -> None:
-    """A real deployment of the same stack on this engine would be destroyed by the tests: stop instead."""
+def claim_stack(stack: str) -> None:
+    """Make ``stack``'s Docker names this test run's before deploying it.
+
+    Objects of that stack on the engine are removed when a test run claimed the name and died before
+    its teardown (interrupted, killed, machine restarted): nothing else could have made them under
+    that claim. Anything else is refused, since the tests deploy and destroy the same names: a real
+    deployment (no claim) or another test run that is still alive.
+    """
+    claim = _claim_file(stack)
+    owner = _read_claim(claim)
     found = [c["Names"][0] for c in labelled(stack, "containers")] + [v["Name"] for v in labelled(stack, "volumes")]
+    if found and owner is not None and not _alive(owner):
+        print(f"removing {len(found)} objects of stack '{stack}' left by an interrupted test run (pid {owner.get('pid')})")
+        remove_stack_objects(stack)
+        found = []
     if found:
-        raise RuntimeError(
-            f"Docker objects of a '{stack}' stack of {PROJECT} exist on this engine ({', '.join(found[:5])}...): "
-            f"the e2e tier deploys and destroys the same names. Destroy that stack first (or use another engine)."
+        who = (
+            f"test run pid {owner.get('pid')} is still using it"
+            if owner is not None and owner != _this_process()
+            else "no test run claimed it: a real deployment?"
         )
+        raise RuntimeError(
+            f"Docker objects of a '{stack}' stack of {PROJECT} exist on this engine ({', '.join(found[:5])}...; "
+            f"{who}): the e2e tier deploys and destroys the same names. Destroy that stack first (or use another engine)."
+        )
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    claim.write_text(json.dumps(_this_process()))
+
+
+def _claim_file(stack: str) -> Path:
+    """Where a test run records that it deploys ``stack`` on this engine (outside any temporary directory)."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    engine = engine_api.get_json("/info")["ID"].replace(":", "")
+    return state / PROJECT / "e2e-claims" / engine / f"{stack}.json"
+
+
+def _read_claim(path: Path) -> dict[str, Any] | None:
+    try:
+        claim = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return claim if isinstance(claim, dict) else None
+
+
+def _process(pid: int) -> dict[str, Any] | None:
+    """A process by pid, boot and start time: a pid alone is reused, across boots too."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+    return {"pid": pid, "boot": boot, "start": int(fields[19])}  # proc(5) field 22, starttime
+
+
+def _this_process() -> dict[str, Any]:
+    me = _process(os.getpid())
+    assert me is not None, "/proc is not mounted"
+    return me
+
+
+def _alive(owner: dict[str, Any]) -> bool:
+    try:
+        return _process(int(owner.get("pid", 0))) == owner
+    except (TypeError, ValueError):
+        return False

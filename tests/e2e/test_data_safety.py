@@ -17,7 +17,7 @@ import uuid
 
 import engine_api
 import pytest
-from deploy import PROJECT, REPO, Deployment, labelled, refuse_foreign_objects
+from deploy import PROJECT, REPO, Deployment, claim_stack, labelled
 from pulumi import automation as auto
 from stack import RequestLoop, docker_exec, http, service_containers, wait_until
 
@@ -38,7 +38,7 @@ def copy_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ds(toolchain, tmp_path_factory, copy_dir):
-    refuse_foreign_objects(STACK)
+    claim_stack(STACK)
     overrides = {
         "protectData": True,
         "networks": {"backendInternal": True},

@@ -10,11 +10,11 @@ import subprocess
 import pytest
 from deploy import (
     REPO,
+    claim_stack,
     copy_project,
     library_env,
     local_backend_url,
     private_state_dir,
-    refuse_foreign_objects,
     tool_env,
     write_stack_file,
 )
@@ -67,7 +67,7 @@ def fresh_copy(toolchain, tmp_path):
 
 def test_make_deploy_dev_deploys_the_dev_stack_and_the_app_answers_at_the_printed_url(fresh_copy):
     program, env = fresh_copy
-    refuse_foreign_objects("dev")
+    claim_stack("dev")
     write_stack_file(program, "dev", {})
     assert readme_block("## Set up on a fresh machine")[0] == "make deploy-dev"
     proc = shell("make deploy-dev", program, env)
@@ -81,7 +81,7 @@ def test_make_deploy_dev_deploys_the_dev_stack_and_the_app_answers_at_the_printe
 
 def test_the_production_commands_deploy_prod_once_its_secrets_are_set(fresh_copy, tmp_path):
     program, env = fresh_copy
-    refuse_foreign_objects("prod")
+    claim_stack("prod")
     write_stack_file(program, "prod", {})
     cert, key = self_signed_cert(tmp_path)
     (program / "fullchain.pem").write_text(cert)

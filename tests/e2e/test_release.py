@@ -14,7 +14,7 @@ import time
 
 import engine_api
 import pytest
-from deploy import REPO, Deployment, refuse_foreign_objects, write_stack_file
+from deploy import REPO, Deployment, claim_stack, write_stack_file
 from stack import RequestLoop, api_swap_changes, http, proxy_upstream_errors, service_containers
 
 pytestmark = pytest.mark.e2e
@@ -78,7 +78,7 @@ def remove_stack_images() -> None:
 
 @pytest.fixture(scope="module")
 def scenario(toolchain, tmp_path_factory):
-    refuse_foreign_objects(STACK)
+    claim_stack(STACK)
     run = Deployment("dev", tmp_path_factory.mktemp("release"), overrides=OVERRIDES, name=STACK)
     try:
         yield Scenario(run)

@@ -4,7 +4,7 @@ import re
 import uuid
 
 import pytest
-from deploy import Deployment, refuse_foreign_objects
+from deploy import Deployment, claim_stack
 from stack import http, service_containers
 
 pytestmark = pytest.mark.e2e
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def dev(toolchain, tmp_path_factory):
-    refuse_foreign_objects("dev")
+    claim_stack("dev")
     run = Deployment("dev", tmp_path_factory.mktemp("dev"))
     try:
         run.first = run.up()

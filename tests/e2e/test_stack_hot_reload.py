@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from deploy import Deployment, refuse_foreign_objects
+from deploy import Deployment, claim_stack
 from stack import http, service_containers
 
 pytestmark = pytest.mark.e2e
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def hot(toolchain, tmp_path_factory):
-    refuse_foreign_objects("dev")
+    claim_stack("dev")
     run = Deployment("dev", tmp_path_factory.mktemp("hot-reload"), overrides={"hotReload": True})
     try:
         run.result = run.up()

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from deploy import DeployFailed, Deployment, refuse_foreign_objects
+from deploy import DeployFailed, Deployment, claim_stack
 from stack import RequestLoop, api_swap_changes, http, service_containers
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def downgrade() -> None:
 @pytest.fixture
 def dev_copy(toolchain, tmp_path):
     """The dev stack deployed from a private copy of the repository, removed afterwards."""
-    refuse_foreign_objects("dev")
+    claim_stack("dev")
     run = Deployment("dev", tmp_path)
     yield run
     run.teardown()

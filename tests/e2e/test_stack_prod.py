@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import engine_api
 import pytest
 import yaml
-from deploy import REPO, DeployFailed, Deployment, labelled, refuse_foreign_objects
+from deploy import REPO, DeployFailed, Deployment, claim_stack, labelled
 from stack import (
     OutsideHost,
     connects,
@@ -30,7 +30,7 @@ SERVICES = {"postgres", "redis", "api", "web", "proxy", "postgres-backup"}  # ba
 
 @pytest.fixture(scope="module")
 def prod(toolchain, tmp_path_factory):
-    refuse_foreign_objects("prod")
+    claim_stack("prod")
     tmp = tmp_path_factory.mktemp("prod")
     cert, key = self_signed_cert(tmp)
     secret_values = {

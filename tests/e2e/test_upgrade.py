@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from deploy import REPO, DeployFailed, Deployment, refuse_foreign_objects
+from deploy import REPO, DeployFailed, Deployment, claim_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def tree_of(commit: str, dst: Path) -> Path:
 @pytest.fixture(scope="module")
 def upgraded(toolchain, tmp_path_factory):
     """(outputs before, preview of the upgrade, outputs after `pulumi up` with this tree's program, or its failure)."""
-    refuse_foreign_objects(STACK)
+    claim_stack(STACK)
     tmp = tmp_path_factory.mktemp("upgrade")
     run = Deployment("dev", tmp, overrides=OVERRIDES, name=STACK, source=tree_of(BEFORE, tmp / "before"))
     try:
