@@ -151,3 +151,76 @@ def test_the_whole_stack_names_a_refused_setting_under_settings_in_camel_case():
 def test_the_whole_stack_refuses_a_relative_source_root():
     with pytest.raises(PackageInputError, match=r"sourceRoot '\.\./\.\.' must be an absolute path"):
         run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "../.."}))
+
+
+# a PythonApi and a ReverseProxy as a YAML program's resources reach the provider: inputs in the schema's names
+API_INPUTS = {
+    "build": API["build"],
+    "database": API["database"],
+    "redis": API["redis"],
+    "frontendNetwork": "front",
+    "backendNetwork": "back",
+}
+PROXY_INPUTS = {
+    "build": {"context": "/src/images/proxy"},
+    "network": "front",
+    "routes": [{"pathPrefix": "/api/", "upstreamHost": "api", "upstreamPort": 8000.0, "stripPrefix": True}],
+}
+PROXY = {
+    "build": {"context": "/src/images/proxy"},
+    "network": "front",
+    "routes": [{"path_prefix": "/api/", "upstream_host": "api", "upstream_port": 8000}],
+}
+
+
+def construct(name, component, inputs):
+    """The provider's Construct of one component (what the engine calls for a YAML program's resource)."""
+    return Provider(list(package.COMPONENTS), package.NAME, None, package.VERSION).construct(
+        name, f"standard-stack:index:{component}", inputs, pulumi.ResourceOptions()
+    )
+
+
+def site_config(mocks):
+    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
+    return {u["file"]: u["content"] for u in loader.plain("uploads")}["/etc/nginx/site/site.conf"]
+
+
+def test_the_apps_upstream_output_is_the_type_the_proxys_upstreams_input_takes_from_another_resource():
+    components = schema()
+    taken = components["ReverseProxy"].inputs["upstreams"].additional_properties
+    assert components["PythonApi"].outputs["upstream"].ref == taken.ref == components["NextApp"].outputs["upstream"].ref
+    assert not taken.plain  # ${api.upstream} is another resource's output
+
+
+def test_the_apis_upstream_output_names_its_container_and_its_address_on_the_frontend_network():
+    def body():
+        pulumi.export("upstream", construct("api", "PythonApi", API_INPUTS).state["upstream"])
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=body)
+    (container,) = [r for r in run.mocks.of_type(CONTAINER) if r.name == "api"]
+    front = [n["name"] for n in container.plain("networksAdvanced")].index("front")
+    upstream = run.values["upstream"]
+    assert upstream["host"] == "api-mock"  # the name Docker reports for the running container (the mock's)
+    assert upstream["address"].startswith(f"172.30.{front}.")
+
+
+def test_the_proxy_names_the_container_an_upstream_given_as_another_resources_output_stands_for_with_its_address_as_backup():
+    def body():
+        upstream = pulumi.Output.from_input({"host": "standard-stack-test-api-4f2a9c1", "address": "172.18.0.5"})
+        construct("proxy", "ReverseProxy", {**PROXY_INPUTS, "upstreams": {"api": upstream}})
+
+    mocks = run(body)
+    assert (
+        "server standard-stack-test-api-4f2a9c1:8000 resolve max_fails=0;\n    server 172.18.0.5:8000 backup max_fails=0;"
+        in site_config(mocks)
+    )
+
+
+def test_the_proxy_without_upstreams_routes_by_the_alias():
+    mocks = run(lambda: construct("proxy", "ReverseProxy", PROXY_INPUTS))
+    assert "server api:8000 resolve max_fails=0;\n    keepalive 32;" in site_config(mocks)
+
+
+def test_an_upstream_without_its_address_is_refused_naming_the_input():
+    with pytest.raises(PackageInputError, match=r"ReverseProxy 'proxy': upstreams\.api\.address: Field required"):
+        run(lambda: ReverseProxy("proxy", {**PROXY, "upstreams": {"api": {"host": "api-1"}}}))  # type: ignore[typeddict-item]
