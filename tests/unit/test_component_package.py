@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pulumi
 import pytest
+import yaml
 from pulumi.provider.experimental.analyzer import Analyzer
 
 from standard_stack import package
@@ -224,3 +226,18 @@ def test_the_proxy_without_upstreams_routes_by_the_alias():
 def test_an_upstream_without_its_address_is_refused_naming_the_input():
     with pytest.raises(PackageInputError, match=r"ReverseProxy 'proxy': upstreams\.api\.address: Field required"):
         run(lambda: ReverseProxy("proxy", {**PROXY, "upstreams": {"api": {"host": "api-1"}}}))  # type: ignore[typeddict-item]
+
+
+@pytest.mark.parametrize("example", ["yaml-package", "yaml-stack"])
+def test_a_yaml_example_gives_its_components_only_inputs_and_reads_only_outputs_the_schema_has(example):
+    program = yaml.safe_load((REPO / "examples" / example / "Pulumi.yaml").read_text())
+    components = schema()
+    types = {
+        name: r["type"].rsplit(":", 1)[-1] for name, r in program["resources"].items() if r["type"].startswith("standard-stack:")
+    }
+    for name, component in types.items():
+        given = set(program["resources"][name].get("properties", {}))
+        assert given <= set(components[component].inputs), f"{name}: {sorted(given - set(components[component].inputs))}"
+    read = set(re.findall(r"\$\{(\w+)\.(\w+)", json.dumps(program)))
+    unknown = [f"{name}.{output}" for name, output in read if name in types and output not in components[types[name]].outputs]
+    assert unknown == []
