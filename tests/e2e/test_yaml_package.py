@@ -2,7 +2,8 @@
 
 examples/yaml-package runs through the real CLI, the YAML language host and the Python component
 provider (components/package) onto the engine: ``pulumi up`` (preview first), the API answers through
-the proxy, a second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a
+the proxy, which names the API's container (its ``upstreams`` from the API's ``upstream`` output), a
+second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a
 unique name and a host port in 45000-45999 (yaml_program.YamlStack).
 """
 
@@ -10,7 +11,7 @@ import random
 import time
 
 import pytest
-from stack import http, wait_until
+from stack import COMPONENT_LABEL, docker_exec, http, wait_until
 from yaml_program import YamlStack
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,16 @@ def test_the_api_answers_through_the_proxy_with_database_and_redis(deployed):
 
     body = wait_until(ready, 60, "the API ready through the proxy")
     assert '"database":{"ok":true' in body and '"redis":{"ok":true}' in body
+
+
+def test_the_proxy_names_the_api_container_with_its_frontend_address_as_backup(deployed):
+    running = [c for c in deployed.containers() if c["State"] == "running"]
+    (api,) = [c for c in running if c["Labels"].get(COMPONENT_LABEL) == "api"]
+    (proxy,) = [c for c in running if c["Labels"].get(COMPONENT_LABEL) == "proxy"]
+    (frontend,) = set(api["NetworkSettings"]["Networks"]) & set(proxy["NetworkSettings"]["Networks"])
+    name, address = api["Names"][0].lstrip("/"), api["NetworkSettings"]["Networks"][frontend]["IPAddress"]
+    site = docker_exec(proxy["Id"], "cat", "/etc/nginx/site/site.conf").stdout
+    assert f"server {name}:8000 resolve max_fails=0;\n    server {address}:8000 backup max_fails=0;" in site, site
 
 
 def test_the_database_url_output_stays_secret(deployed):
