@@ -241,3 +241,18 @@ def test_a_yaml_example_gives_its_components_only_inputs_and_reads_only_outputs_
     read = set(re.findall(r"\$\{(\w+)\.(\w+)", json.dumps(program)))
     unknown = [f"{name}.{output}" for name, output in read if name in types and output not in components[types[name]].outputs]
     assert unknown == []
+
+
+def test_an_upstream_not_known_yet_in_a_preview_leaves_the_site_unknown_instead_of_refusing_it():
+    def body():
+        loop = asyncio.get_event_loop()
+        value, known, secret = loop.create_future(), loop.create_future(), loop.create_future()
+        value.set_result(None), known.set_result(False), secret.set_result(False)
+        upstream = pulumi.Output(set(), value, known, secret)  # the API is still to be created
+        construct("proxy", "ReverseProxy", {**PROXY_INPUTS, "upstreams": {"api": upstream}})
+
+    mocks = RecordingMocks()
+    run_program(mocks, {}, stack="test", program=body, preview=True)
+    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
+    (site,) = [u for u in loader.inputs["uploads"] if u["file"] == "/etc/nginx/site/site.conf"]
+    assert isinstance(site["content"], pulumi.output.Unknown)
