@@ -9,9 +9,10 @@ Integer inputs are set aside, the rest mapped as upstream does, and each put bac
 (``output.apply(int)`` for an output).
 
 An object given whole as another resource's output (``upstreams: {api: ${api.upstream}}`` in YAML)
-arrives as one ``Output`` of a dict (``ProviderServicer._construct_inputs`` keeps deserialized output
-values as they are), which ``map_input_properties`` maps as if it were empty: it reads fields only from a
-``dict`` and would report the required ones missing. Such an object is split into one output per field.
+arrives as one ``Output`` of a dict (``pulumi/provider/server.py``, ``ProviderServicer._select_value``
+keeps deserialized output values as they are), which ``map_input_properties`` maps as if it were empty:
+it reads fields only from a ``dict`` (examples/yaml-package's preview failed "Missing required input
+'upstreams.api.host'"). Such an object is split into one output per field.
 
 ``get_state`` reads each output with ``getattr`` and maps an object output's fields with ``.get``
 (``map_complex_output``); the library holds some as its models (``AppService.upstream``, an
