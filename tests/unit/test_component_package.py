@@ -194,15 +194,24 @@ def test_the_apps_upstream_output_is_the_type_the_proxys_upstreams_input_takes_f
     assert not taken.plain  # ${api.upstream} is another resource's output
 
 
-def test_the_apis_upstream_output_names_its_container_and_its_address_on_the_frontend_network():
+WEB_INPUTS = {
+    "build": {"context": "/src/images/web"},
+    "network": "front",
+    "apiUrl": "http://api:8000",
+    "publicUrl": "http://localhost",
+}
+
+
+@pytest.mark.parametrize(("name", "component", "inputs"), [("api", "PythonApi", API_INPUTS), ("web", "NextApp", WEB_INPUTS)])
+def test_an_apps_upstream_output_names_its_container_and_its_address_on_the_frontend_network(name, component, inputs):
     def body():
-        pulumi.export("upstream", construct("api", "PythonApi", API_INPUTS).state["upstream"])
+        pulumi.export("upstream", construct(name, component, inputs).state["upstream"])
 
     run = run_program(RecordingMocks(), {}, stack="test", program=body)
-    (container,) = [r for r in run.mocks.of_type(CONTAINER) if r.name == "api"]
+    (container,) = [r for r in run.mocks.of_type(CONTAINER) if r.name == name]
     front = [n["name"] for n in container.plain("networksAdvanced")].index("front")
     upstream = run.values["upstream"]
-    assert upstream["host"] == "api-mock"  # the name Docker reports for the running container (the mock's)
+    assert upstream["host"] == f"{name}-mock"  # the name Docker reports for the running container (the mock's)
     assert upstream["address"].startswith(f"172.30.{front}.")
 
 
