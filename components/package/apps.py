@@ -12,7 +12,14 @@ import pulumi
 from .. import next_app as _next_app
 from .. import python_api as _python_api
 from .convert import absolute_build, dependencies, model, runtime_values
-from .inputs import DatabaseConnectionArgs, ImageBuildArgs, RedisConnectionArgs, ResourcesArgs, RuntimeArgs
+from .inputs import (
+    DatabaseConnectionArgs,
+    ImageBuildArgs,
+    RedisConnectionArgs,
+    ResourcesArgs,
+    RuntimeArgs,
+    UpstreamArgs,
+)
 
 
 class PythonApiArgs(TypedDict):
@@ -69,6 +76,9 @@ class PythonApi(_python_api.PythonApi):
     """Docker name of the running container."""
     releases: pulumi.Output[list[str]]
     """Release tags kept on the Docker host, newest first."""
+    # the library holds an Upstream model here; the provider sends its fields (provider.Provider.get_state)
+    upstream: pulumi.Output[UpstreamArgs]  # type: ignore[assignment]
+    """This container for a ReverseProxy's upstreams, by this component's alias: the proxy switches to a replacement."""
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         values = {
@@ -120,6 +130,9 @@ class NextApp(_next_app.NextApp):
     """Docker name of the running container."""
     releases: pulumi.Output[list[str]]
     """Release tags kept on the Docker host, newest first."""
+    # the library holds an Upstream model here; the provider sends its fields (provider.Provider.get_state)
+    upstream: pulumi.Output[UpstreamArgs]  # type: ignore[assignment]
+    """This container for a ReverseProxy's upstreams, by this component's alias: the proxy switches to a replacement."""
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         values = {

@@ -7,7 +7,7 @@ import pulumi
 from .. import networks as _networks
 from .. import reverse_proxy as _reverse_proxy
 from .convert import absolute_build, dependencies, model, runtime_values
-from .inputs import ImageBuildArgs, ProxyRouteArgs, ResourcesArgs, RuntimeArgs
+from .inputs import ImageBuildArgs, ProxyRouteArgs, ResourcesArgs, RuntimeArgs, UpstreamArgs
 
 
 class StackNetworksArgs(TypedDict):
@@ -43,6 +43,8 @@ class ReverseProxyArgs(TypedDict):
     """Frontend network name."""
     routes: list[ProxyRouteArgs]
     """Path prefixes and their upstreams (at least one)."""
+    upstreams: NotRequired[dict[str, pulumi.Input[UpstreamArgs]]]
+    """Container a route's upstreamHost stands for now, e.g. {api: ${api.upstream}}: replacements switch the proxy explicitly."""
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     nginx_version: NotRequired[str]

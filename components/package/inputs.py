@@ -106,6 +106,15 @@ class ProxyRouteArgs(TypedDict):
     """Pass Upgrade/Connection for websockets (default true)."""
 
 
+class UpstreamArgs(TypedDict):
+    """The container a route's network alias stands for now: a PythonApi's or NextApp's upstream output."""
+
+    host: pulumi.Input[str]
+    """Container name (Docker's DNS resolves it, also after a restart)."""
+    address: pulumi.Input[str]
+    """IPv4 address on the proxy's network when it was deployed (nginx's backup until it resolves the name)."""
+
+
 class PostgresBackupArgs(TypedDict):
     """Scheduled pg_dump of every database into a backup volume."""
 

@@ -1,4 +1,4 @@
-"""The component provider, with Pulumi's integer inputs repaired.
+"""The component provider, with Pulumi's mapping of integer inputs, object inputs and model outputs repaired.
 
 ``ComponentProvider.map_input_properties`` (pulumi 3.260.0, ``pulumi/provider/experimental/component.py``)
 means to turn integer inputs, which arrive as floats, into ints, but (1) calls ``int(value)`` on an
@@ -7,13 +7,25 @@ means to turn integer inputs, which arrive as floats, into ints, but (1) calls `
 overwrites the converted value with the float, so ``6379`` reached the library as ``6379.0``.
 Integer inputs are set aside, the rest mapped as upstream does, and each put back as an ``int``
 (``output.apply(int)`` for an output).
+
+An object given whole as another resource's output (``upstreams: {api: ${api.upstream}}`` in YAML)
+arrives as one ``Output`` of a dict (``pulumi/provider/server.py``, ``ProviderServicer._select_value``
+keeps deserialized output values as they are), which ``map_input_properties`` maps as if it were empty:
+it reads fields only from a ``dict`` (examples/yaml-package's preview failed "Missing required input
+'upstreams.api.host'"). Such an object is split into one output per field.
+
+``get_state`` reads each output with ``getattr`` and maps an object output's fields with ``.get``
+(``map_complex_output``); the library holds some as its models (``AppService.upstream``, an
+``Upstream``), which are read as the dict of their fields.
 """
 
-from typing import Any
+import functools
+from typing import Any, cast
 
 import pulumi
-from pulumi.provider.experimental.analyzer import PropertyDefinition, PropertyType
+from pulumi.provider.experimental.analyzer import ComponentDefinition, PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
+from pydantic import BaseModel
 
 
 class Provider(ComponentProvider):
@@ -27,6 +39,9 @@ class Provider(ComponentProvider):
     ) -> Any:
         if not isinstance(inputs, dict):
             return super().map_input_properties(inputs, properties, mapping, component_name, property_path)
+        inputs = {
+            key: self._split_objects(value, properties[key]) if key in properties else value for key, value in inputs.items()
+        }
         integers = {
             key: value
             for key, value in inputs.items()
@@ -37,6 +52,38 @@ class Provider(ComponentProvider):
         for key, value in integers.items():
             mapped[mapping[key]] = value.apply(int) if isinstance(value, pulumi.Output) else _integer(value, key)
         return mapped
+
+    def _split_objects(self, value: Any, prop: PropertyDefinition) -> Any:
+        """``value`` with each object of a named type that is one output made into a dict of field outputs."""
+        if prop.ref:
+            return self._split(value, prop)
+        if isinstance(value, dict) and prop.additional_properties is not None and prop.additional_properties.ref:
+            return {key: self._split(item, prop.additional_properties) for key, item in value.items()}
+        return value
+
+    def _split(self, value: Any, prop: PropertyDefinition) -> Any:
+        type_def = self.get_type_definition(prop)
+        if not isinstance(value, pulumi.Output) or type_def is None or type_def.enum:
+            return value
+        return {field: value.apply(functools.partial(_field, field=field)) for field in type_def.properties}
+
+    def get_state(self, instance: pulumi.ComponentResource, component_def: ComponentDefinition) -> dict[str, Any]:
+        return super().get_state(cast(pulumi.ComponentResource, _ModelsAsDicts(instance)), component_def)
+
+
+class _ModelsAsDicts:
+    """A component whose attributes that are the library's models read as the dicts of their fields."""
+
+    def __init__(self, component: pulumi.ComponentResource) -> None:
+        self._component = component
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._component, name)
+        return dict(value) if isinstance(value, BaseModel) else value
+
+
+def _field(given: Any, *, field: str) -> Any:
+    return given.get(field) if isinstance(given, dict) else None
 
 
 def _integer(value: Any, key: str) -> int:

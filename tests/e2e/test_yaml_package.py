@@ -2,15 +2,18 @@
 
 examples/yaml-package runs through the real CLI, the YAML language host and the Python component
 provider (components/package) onto the engine: ``pulumi up`` (preview first), the API answers through
-the proxy, a second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a
-unique name and a host port in 45000-45999 (yaml_program.YamlStack).
+the proxy, which names the API's container (its ``upstreams`` from the API's ``upstream`` output), so a
+replaced API container is switched to with no failed request, a second preview proposes nothing,
+``pulumi destroy`` leaves no container. One stack with a unique name and a host port in 45000-45999
+(yaml_program.YamlStack).
 """
 
+import json
 import random
 import time
 
 import pytest
-from stack import http, wait_until
+from stack import COMPONENT_LABEL, RequestLoop, docker_exec, http, wait_until
 from yaml_program import YamlStack
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +53,47 @@ def test_the_api_answers_through_the_proxy_with_database_and_redis(deployed):
 
     body = wait_until(ready, 60, "the API ready through the proxy")
     assert '"database":{"ok":true' in body and '"redis":{"ok":true}' in body
+
+
+def api_and_proxy(deployed) -> tuple[dict, dict]:
+    """The running API and proxy containers (Docker's container list entries)."""
+    running = [c for c in deployed.containers() if c["State"] == "running"]
+    (api,) = [c for c in running if c["Labels"].get(COMPONENT_LABEL) == "api"]
+    (proxy,) = [c for c in running if c["Labels"].get(COMPONENT_LABEL) == "proxy"]
+    return api, proxy
+
+
+def assert_the_proxy_names(api: dict, proxy: dict) -> None:
+    (frontend,) = set(api["NetworkSettings"]["Networks"]) & set(proxy["NetworkSettings"]["Networks"])
+    name, address = api["Names"][0].lstrip("/"), api["NetworkSettings"]["Networks"][frontend]["IPAddress"]
+    site = docker_exec(proxy["Id"], "cat", "/etc/nginx/site/site.conf").stdout
+    assert f"server {name}:8000 resolve max_fails=0;\n    server {address}:8000 backup max_fails=0;" in site, site
+
+
+def test_the_proxy_names_the_api_container_with_its_frontend_address_as_backup(deployed):
+    assert_the_proxy_names(*api_and_proxy(deployed))
+
+
+def test_a_replaced_api_container_is_switched_to_without_a_failed_request(deployed):
+    """``pulumi up --replace`` of the API's container: the new one is created first, the proxy's site names
+    it and nginx reloads in place, and only then is the old one deleted."""
+    resources = json.loads(deployed.pulumi("stack", "export").stdout)["deployment"]["resources"]
+    (urn,) = [r["urn"] for r in resources if r["type"] == "docker:index/container:Container" and r["urn"].endswith("::api")]
+    old, _ = api_and_proxy(deployed)
+    with RequestLoop([deployed.outputs["apiReadyUrl"]]) as loop:
+        time.sleep(1)
+        start = time.monotonic()
+        up = deployed.pulumi("up", "--yes", "--replace", urn)
+        took = time.monotonic() - start
+        time.sleep(3)
+    print(f"\nyaml-package: replacing the API took {took:.0f} s; requests: {loop.total}, failed: {len(loop.failures)}")
+    for failure in loop.failures[:20]:
+        print("  ", failure)
+    new, proxy = api_and_proxy(deployed)
+    assert new["Id"] != old["Id"], up.stdout
+    assert_the_proxy_names(new, proxy)
+    assert loop.total > 20
+    assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
 
 
 def test_the_database_url_output_stays_secret(deployed):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pulumi
 import pytest
+import yaml
 from pulumi.provider.experimental.analyzer import Analyzer
 
 from standard_stack import package
@@ -151,3 +153,115 @@ def test_the_whole_stack_names_a_refused_setting_under_settings_in_camel_case():
 def test_the_whole_stack_refuses_a_relative_source_root():
     with pytest.raises(PackageInputError, match=r"sourceRoot '\.\./\.\.' must be an absolute path"):
         run(lambda: StandardStack("shop", {"settings": DEV_SETTINGS, "source_root": "../.."}))
+
+
+# a PythonApi and a ReverseProxy as a YAML program's resources reach the provider: inputs in the schema's names
+API_INPUTS = {
+    "build": API["build"],
+    "database": API["database"],
+    "redis": API["redis"],
+    "frontendNetwork": "front",
+    "backendNetwork": "back",
+}
+PROXY_INPUTS = {
+    "build": {"context": "/src/images/proxy"},
+    "network": "front",
+    "routes": [{"pathPrefix": "/api/", "upstreamHost": "api", "upstreamPort": 8000.0, "stripPrefix": True}],
+}
+PROXY = {
+    "build": {"context": "/src/images/proxy"},
+    "network": "front",
+    "routes": [{"path_prefix": "/api/", "upstream_host": "api", "upstream_port": 8000}],
+}
+
+
+def construct(name, component, inputs):
+    """The provider's Construct of one component (what the engine calls for a YAML program's resource)."""
+    return Provider(list(package.COMPONENTS), package.NAME, None, package.VERSION).construct(
+        name, f"standard-stack:index:{component}", inputs, pulumi.ResourceOptions()
+    )
+
+
+def site_config(mocks):
+    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
+    return {u["file"]: u["content"] for u in loader.plain("uploads")}["/etc/nginx/site/site.conf"]
+
+
+def test_the_apps_upstream_output_is_the_type_the_proxys_upstreams_input_takes_from_another_resource():
+    components = schema()
+    taken = components["ReverseProxy"].inputs["upstreams"].additional_properties
+    assert components["PythonApi"].outputs["upstream"].ref == taken.ref == components["NextApp"].outputs["upstream"].ref
+    assert not taken.plain  # ${api.upstream} is another resource's output
+
+
+WEB_INPUTS = {
+    "build": {"context": "/src/images/web"},
+    "network": "front",
+    "apiUrl": "http://api:8000",
+    "publicUrl": "http://localhost",
+}
+
+
+@pytest.mark.parametrize(("name", "component", "inputs"), [("api", "PythonApi", API_INPUTS), ("web", "NextApp", WEB_INPUTS)])
+def test_an_apps_upstream_output_names_its_container_and_its_address_on_the_frontend_network(name, component, inputs):
+    def body():
+        pulumi.export("upstream", construct(name, component, inputs).state["upstream"])
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=body)
+    (container,) = [r for r in run.mocks.of_type(CONTAINER) if r.name == name]
+    front = [n["name"] for n in container.plain("networksAdvanced")].index("front")
+    upstream = run.values["upstream"]
+    assert upstream["host"] == f"{name}-mock"  # the name Docker reports for the running container (the mock's)
+    assert upstream["address"].startswith(f"172.30.{front}.")
+
+
+def test_the_proxy_names_the_container_an_upstream_given_as_another_resources_output_stands_for_with_its_address_as_backup():
+    def body():
+        upstream = pulumi.Output.from_input({"host": "standard-stack-test-api-4f2a9c1", "address": "172.18.0.5"})
+        construct("proxy", "ReverseProxy", {**PROXY_INPUTS, "upstreams": {"api": upstream}})
+
+    mocks = run(body)
+    assert (
+        "server standard-stack-test-api-4f2a9c1:8000 resolve max_fails=0;\n    server 172.18.0.5:8000 backup max_fails=0;"
+        in site_config(mocks)
+    )
+
+
+def test_the_proxy_without_upstreams_routes_by_the_alias():
+    mocks = run(lambda: construct("proxy", "ReverseProxy", PROXY_INPUTS))
+    assert "server api:8000 resolve max_fails=0;\n    keepalive 32;" in site_config(mocks)
+
+
+def test_an_upstream_without_its_address_is_refused_naming_the_input():
+    with pytest.raises(PackageInputError, match=r"ReverseProxy 'proxy': upstreams\.api\.address: Field required"):
+        run(lambda: ReverseProxy("proxy", {**PROXY, "upstreams": {"api": {"host": "api-1"}}}))  # type: ignore[typeddict-item]
+
+
+@pytest.mark.parametrize("example", ["yaml-package", "yaml-stack"])
+def test_a_yaml_example_gives_its_components_only_inputs_and_reads_only_outputs_the_schema_has(example):
+    program = yaml.safe_load((REPO / "examples" / example / "Pulumi.yaml").read_text())
+    components = schema()
+    types = {
+        name: r["type"].rsplit(":", 1)[-1] for name, r in program["resources"].items() if r["type"].startswith("standard-stack:")
+    }
+    for name, component in types.items():
+        given = set(program["resources"][name].get("properties", {}))
+        assert given <= set(components[component].inputs), f"{name}: {sorted(given - set(components[component].inputs))}"
+    read = set(re.findall(r"\$\{(\w+)\.(\w+)", json.dumps(program)))
+    unknown = [f"{name}.{output}" for name, output in read if name in types and output not in components[types[name]].outputs]
+    assert unknown == []
+
+
+def test_an_upstream_not_known_yet_in_a_preview_leaves_the_site_unknown_instead_of_refusing_it():
+    def body():
+        loop = asyncio.get_event_loop()
+        value, known, secret = loop.create_future(), loop.create_future(), loop.create_future()
+        value.set_result(None), known.set_result(False), secret.set_result(False)
+        upstream = pulumi.Output(set(), value, known, secret)  # the API is still to be created
+        construct("proxy", "ReverseProxy", {**PROXY_INPUTS, "upstreams": {"api": upstream}})
+
+    mocks = RecordingMocks()
+    run_program(mocks, {}, stack="test", program=body, preview=True)
+    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
+    (site,) = [u for u in loader.inputs["uploads"] if u["file"] == "/etc/nginx/site/site.conf"]
+    assert isinstance(site["content"], pulumi.output.Unknown)
