@@ -21,10 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 from deploy import PROJECT, Deployment  # noqa: E402
+from lab_env import DOCKER, REGISTRY, SOCKET  # noqa: E402
 
-DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
-SOCKET = f"unix://{os.environ.get('SWARM_LAB_SOCKET_DIR', '/tmp/swarm-lab')}/docker.sock"
-REGISTRY = f"127.0.0.1:{os.environ.get('SWARM_LAB_REGISTRY_PORT', '46500')}"
 HTTP_PORT = int(os.environ.get("SWARM_STACK_PORT", "45080"))
 # the versions this machine's host engine holds (tests/e2e/overrides.yaml): no node reaches Docker Hub
 VERSIONS = {"postgres": "15", "redis": "7.0", "python": "3.11", "node": "22", "nginx": "1.30"}

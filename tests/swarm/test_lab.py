@@ -23,15 +23,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from lab_env import ADDRESS, DOCKER, NODE_PORT, SOCKET
+from lab_env import REGISTRY as HOST_REGISTRY
 from lab_timings import TIMINGS
 
 pytestmark = pytest.mark.swarm
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 MANAGER, WORKERS = "swarm-lab-manager", ("swarm-lab-worker1", "swarm-lab-worker2")
 NODES = (MANAGER, *WORKERS)
-PORT = int(os.environ.get("SWARM_LAB_PORT", "46080"))  # node i's port 8080 on 127.0.0.1:PORT+i
 REGISTRY = "swarm-lab-registry:5000"
 WEB = f"{REGISTRY}/lab/web"
 PROBE = (Path(__file__).parent / "probe.sh").read_text()
@@ -198,8 +198,7 @@ def test_up_again_changes_nothing(cluster: None) -> None:
 
 
 def test_pushed_tags_are_listed_by_the_registry(pushed: None) -> None:
-    port = os.environ.get("SWARM_LAB_REGISTRY_PORT", "46500")
-    tags = json.loads(http_get(f"http://127.0.0.1:{port}/v2/lab/web/tags/list"))["tags"]
+    tags = json.loads(http_get(f"http://{HOST_REGISTRY}/v2/lab/web/tags/list"))["tags"]
     assert sorted(tags) == ["1", "2"]
 
 
@@ -215,15 +214,14 @@ def test_every_replica_answers_http_across_the_overlay(web: str) -> None:
 def test_a_host_mode_port_answers_from_the_host_on_every_node(pushed: None) -> None:
     create_service("lab-edge", "--mode", "global", "--publish", "mode=host,published=8080,target=8080")
     wait_until("lab-edge on 3 nodes", lambda: len(running_tasks("lab-edge")) == 3, 120)
-    answers = [http_get(f"http://127.0.0.1:{PORT + i}/cgi-bin/id") for i in range(3)]
+    answers = [http_get(f"http://{ADDRESS}:{NODE_PORT + i}/cgi-bin/id") for i in range(3)]
     assert [a.split()[-1].rsplit("-", 1)[0] for a in answers] == list(NODES), answers
 
 
 def test_an_image_pushed_from_the_host_runs_on_every_node_under_the_same_name(pushed: None, tmp_path: Path) -> None:
-    """The host engine pushes to 127.0.0.1:<registry port> and every node pulls that same name (each
+    """The host engine pushes to <lab address>:<registry port> and every node pulls that same name (each
     node forwards it to the registry): what a Pulumi program building on the host will need."""
-    port = os.environ.get("SWARM_LAB_REGISTRY_PORT", "46500")
-    image = f"127.0.0.1:{port}/lab/host-web:1"
+    image = f"{HOST_REGISTRY}/lab/host-web:1"
     for source in (Path(__file__).parent / "web").iterdir():
         shutil.copy(source, tmp_path)
     busybox = run(DOCKER, "run", "--rm", "--entrypoint", "base64", "swarm-lab-node", "/bin/busybox")
@@ -338,9 +336,8 @@ def test_a_stopped_worker_s_tasks_move_to_the_other_nodes(web: str) -> None:
 
 
 def registry_digest(repository: str, tag: str) -> str:
-    port = os.environ.get("SWARM_LAB_REGISTRY_PORT", "46500")
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v2/{repository}/manifests/{tag}",
+        f"http://{HOST_REGISTRY}/v2/{repository}/manifests/{tag}",
         method="HEAD",
         headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
     )
@@ -374,7 +371,7 @@ def test_the_real_provider_deploys_a_service_that_previews_clean_when_pinned_by_
         return result.stdout
 
     pulumi("stack", "init", f"swarm-lab-{uuid.uuid4().hex[:8]}")
-    pulumi("config", "set", "dockerHost", f"unix://{os.environ.get('SWARM_LAB_SOCKET_DIR', '/tmp/swarm-lab')}/docker.sock")
+    pulumi("config", "set", "dockerHost", SOCKET)
     pulumi("config", "set", "--secret", "password", uuid.uuid4().hex)
     pulumi("config", "set", "image", f"{WEB}:1@{registry_digest('lab/web', '1')}")
     try:
