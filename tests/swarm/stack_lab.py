@@ -4,7 +4,8 @@
 secrets, the binaries of .tools/bin) whose stack file is the lab's: the manager's engine, the lab
 registry, the official images mirrored into it, the data services and the proxy pinned by node
 labels. ``prepare_lab`` does what an operator does once per cluster (mirror, load build bases,
-label nodes). Run by hand: ``.venv/bin/python tests/swarm/stack_lab.py up|down [stack]``.
+label nodes). Run by hand: ``.venv/bin/python tests/swarm/stack_lab.py up|preview|down [stack]``;
+``stack_lab.py images`` lists the images the host engine must hold.
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ if __name__ == "__main__":
     import time
 
     action, stack = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "swarm1")
+    if action == "images":  # what the host engine must hold first (scripts/test's swarm tier: scripts/base-images)
+        print(*MIRRORED, *BUILD_BASES)
+        sys.exit(0)
     tmp = Path(f"/tmp/swarm-stack-{stack}")
     if action == "up" and not tmp.exists():
         tmp.mkdir()
