@@ -2,6 +2,9 @@
 
 On ``runtime.target == "swarm"`` both are attachable overlays spanning the nodes: services join them
 by id (``frontend_id``, ``backend_id``), and the one-off jobs, plain containers on the manager, by name.
+The backend carries database and Redis passwords between nodes, so its overlay is encrypted unless
+``backend_encrypted`` is false (a kernel without ESP/AES-GCM drops encrypted traffic between nodes);
+unencrypted, it is named ``<project>-<stack>-backend-unencrypted``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,31 @@ import pulumi_docker as docker
 
 from ._wiring import Runtime, StrictModel, network_labels
 
+# Docker's overlay driver encrypts a network that has this option at all, whatever its value
+# (moby libnetwork drivers/overlay, CreateNetwork: `if _, ok := optMap[secureOption]; ok`), so "off"
+# omits it; the value is the docker CLI's for a bare `--opt encrypted`.
+ENCRYPTED = {"encrypted": ""}
+# The provider reads a network's options back from the engine (terraform-provider-docker
+# internal/provider/resource_docker_network_funcs.go, resourceDockerNetworkReadRefreshFunc:
+# d.Set("options", retNetwork.Options)), and Swarm adds the VXLAN id it allocated. ``options`` is
+# Optional+Computed+ForceNew in its schema (resource_docker_network.go): unset, the read-back is kept;
+# set, the extra key reads as a removal that replaces the network on every preview (terraform-plugin-sdk
+# schemaMap.diffMap). The bridge drops diff entries under an ignoreChanges path (pulumi-terraform-bridge
+# pkg/tfbridge/diff.go, computeIgnoreChanges, paths spelled as visitPropertyValue spells them), so only
+# that key is ignored.
+VXLAN_ID = 'options.["com.docker.network.driver.overlay.vxlanid_list"]'
+# Unset options are no diff either (Optional+Computed), so turning encryption off would change nothing
+# on a deployed network (measured on the lab: "5 unchanged"). An unencrypted backend on swarm has a name
+# of its own instead: a new name replaces the network (ForceNew), and must, since Swarm refuses a second
+# network of the same name ("network with name ... already exists") and Pulumi creates the replacement
+# before it deletes the old one, which the services still use until they move to the new one.
+UNENCRYPTED_SUFFIX = "-unencrypted"
+
 
 class StackNetworksArgs(StrictModel):
     runtime: Runtime
     backend_internal: bool = True
+    backend_encrypted: bool = True  # target swarm only
 
 
 class StackNetworks(pulumi.ComponentResource):
@@ -28,11 +52,10 @@ class StackNetworks(pulumi.ComponentResource):
         runtime = args.runtime
         # Docker names: the first StackNetworks of a stack keeps the plain names; others add their own.
         scope = runtime.prefix if name == "networks" else f"{runtime.prefix}-{name}"
-        # Not encrypted (``--opt encrypted``) yet: it needs ESP/GCM in every node's kernel, which the lab
-        # lacks (tests/swarm/README.md), and the provider reads driver options back (the overlay's
-        # vxlanid_list among them; resource_docker_network_funcs.go, resourceDockerNetworkReadRefreshFunc),
-        # a diff to prove against a real Swarm first, since ``options`` forces a replacement.
-        driver = {"driver": "overlay", "attachable": True} if runtime.target == "swarm" else {"driver": "bridge"}
+        swarm = runtime.target == "swarm"
+        driver = {"driver": "overlay", "attachable": True} if swarm else {"driver": "bridge"}
+        encrypted = swarm and args.backend_encrypted
+        backend_name = f"{scope}-backend" + (UNENCRYPTED_SUFFIX if swarm and not encrypted else "")
         # Child names carry the component's name so two StackNetworks can live in one program; the
         # aliases keep stacks deployed under the old names ("frontend", "backend") from replacing them.
         self.frontend_network = docker.Network(
@@ -44,11 +67,14 @@ class StackNetworks(pulumi.ComponentResource):
         )
         self.backend_network = docker.Network(
             f"{name}-backend",
-            name=f"{scope}-backend",
+            name=backend_name,
             **driver,
             internal=args.backend_internal,
+            options=ENCRYPTED if encrypted else None,
             labels=network_labels(runtime, "backend"),
-            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name="backend")]),
+            opts=pulumi.ResourceOptions(
+                parent=self, aliases=[pulumi.Alias(name="backend")], ignore_changes=[VXLAN_ID] if encrypted else None
+            ),
         )
         self.frontend = self.frontend_network.name
         self.backend = self.backend_network.name

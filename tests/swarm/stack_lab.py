@@ -75,7 +75,8 @@ def stack_config(stack: str, **extra: Any) -> dict[str, Any]:
         "restart": "unless-stopped",
         "protectData": False,
         "generatePasswords": True,
-        "networks": {"backendInternal": True},
+        # the lab's kernel lacks ESP/AES-GCM: an encrypted overlay drops traffic between nodes (README.md)
+        "networks": {"backendInternal": True, "backendEncrypted": False},
         "postgres": {"version": VERSIONS["postgres"], "resources": {"memory": "512Mi", "cpus": "1"}},
         "redis": {"version": VERSIONS["redis"], "maxmemory": "64Mi", "resources": {"memory": "128Mi", "cpus": "0.5"}},
         "api": {"pythonVersion": VERSIONS["python"], "workers": 1, "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
