@@ -393,6 +393,11 @@ def test_the_real_provider_deploys_a_service_that_previews_clean_when_pinned_by_
         pulumi("destroy", "--yes", "--skip-preview")
 
 
+def summary(stdout: str) -> str:
+    """Pulumi's ``Resources:`` block onwards, for the CI log (scripts/test runs this tier with -rP)."""
+    return stdout[stdout.find("Resources:") :] if "Resources:" in stdout else stdout
+
+
 Deployed = tuple[Callable[..., str], str]  # the pulumi command of a deployed project, and a name it deployed
 
 
@@ -405,7 +410,7 @@ def encrypted_backend(cluster: None, tmp_path_factory: pytest.TempPathFactory) -
     pulumi("stack", "init", stack)
     pulumi("config", "set", "dockerHost", SOCKET)
     try:
-        print(pulumi("up", "--yes", "--skip-preview"))  # its Resources: summary, in the log with -rP
+        print(summary(pulumi("up", "--yes", "--skip-preview")))
         yield pulumi, f"swarm-lab-{stack}-backend"
     finally:
         pulumi("destroy", "--yes", "--skip-preview")
@@ -426,7 +431,7 @@ def test_the_stacks_backend_overlay_is_created_with_dockers_encrypted_option(enc
 def test_a_preview_after_up_proposes_no_changes_to_the_encrypted_overlay(encrypted_backend: Deployed) -> None:
     """The provider reads the options back with Swarm's VXLAN id added: ignored, it is no diff (components/networks.py)."""
     pulumi, _ = encrypted_backend
-    print(pulumi("preview", "--expect-no-changes"))
+    print(summary(pulumi("preview", "--expect-no-changes")))
 
 
 def test_turning_encryption_off_replaces_the_backend_by_an_unencrypted_network_of_its_own_name(
@@ -438,8 +443,8 @@ def test_turning_encryption_off_replaces_the_backend_by_an_unencrypted_network_o
     preview = json.loads(pulumi("preview", "--json"))
     changed = {step["urn"].rsplit("::", 1)[1]: step["op"] for step in preview["steps"] if step["op"] != "same"}
     assert changed == {"networks-backend": "replace"}, changed
-    print(pulumi("up", "--yes", "--skip-preview"))
+    print(summary(pulumi("up", "--yes", "--skip-preview")))
     options = json.loads(on(MANAGER, "network", "inspect", f"{backend}-unencrypted", "--format", "{{json .Options}}"))
     assert "encrypted" not in options, options
     assert on(MANAGER, "network", "ls", "-q", "--filter", f"name=^{backend}$").strip() == ""
-    pulumi("preview", "--expect-no-changes")
+    print(summary(pulumi("preview", "--expect-no-changes")))
