@@ -31,9 +31,14 @@ ENCRYPTED = {"encrypted": ""}
 VXLAN_ID = 'options.["com.docker.network.driver.overlay.vxlanid_list"]'
 # Unset options are no diff either (Optional+Computed), so turning encryption off would change nothing
 # on a deployed network (measured on the lab: "5 unchanged"). An unencrypted backend on swarm has a name
-# of its own instead: a new name replaces the network (ForceNew), and must, since Swarm refuses a second
-# network of the same name ("network with name ... already exists") and Pulumi creates the replacement
-# before it deletes the old one, which the services still use until they move to the new one.
+# of its own instead, so the setting's change replaces the network (name is ForceNew), created first
+# (Swarm refuses two networks of one name, "network with name ... already exists"), then the services
+# move to it (a network id is ForceNew in a service's task spec: they are replaced), then the old one
+# goes. Created first only when said so: a fixed name on an auto-namable resource makes the bridge ask
+# for delete-first (pulumi-terraform-bridge pkg/tfbridge/schema.go, nameRequiresDeleteBeforeReplace;
+# tools/pulumi-resource-docker sets autonaming), and Swarm refuses to delete a network a service uses
+# ("network ... is in use by service"); the engine lets the resource option decide (pulumi
+# pkg/resource/deploy/step_generator.go: goal.DeleteBeforeReplace over the provider's answer).
 UNENCRYPTED_SUFFIX = "-unencrypted"
 
 
@@ -73,7 +78,10 @@ class StackNetworks(pulumi.ComponentResource):
             options=ENCRYPTED if encrypted else None,
             labels=network_labels(runtime, "backend"),
             opts=pulumi.ResourceOptions(
-                parent=self, aliases=[pulumi.Alias(name="backend")], ignore_changes=[VXLAN_ID] if encrypted else None
+                parent=self,
+                aliases=[pulumi.Alias(name="backend")],
+                ignore_changes=[VXLAN_ID] if encrypted else None,
+                delete_before_replace=False if swarm else None,
             ),
         )
         self.frontend = self.frontend_network.name

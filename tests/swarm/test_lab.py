@@ -402,9 +402,10 @@ Deployed = tuple[Callable[..., str], str]  # the pulumi command of a deployed pr
 
 
 @pytest.fixture(scope="module")
-def encrypted_backend(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+def encrypted_backend(pushed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     """The stack's own StackNetworks (tests/swarm/pulumi_networks) on the manager with target swarm and the
-    default networks.backendEncrypted, by the real ``pulumi up``; destroyed after. Yields (pulumi, backend name)."""
+    default networks.backendEncrypted, and a service on the backend (debian:bookworm-slim, loaded by ``pushed``),
+    by the real ``pulumi up``; destroyed after. Yields (pulumi, backend name)."""
     pulumi = pulumi_project("pulumi_networks", tmp_path_factory.mktemp("networks"))
     stack = f"net{uuid.uuid4().hex[:6]}"
     pulumi("stack", "init", stack)
@@ -434,17 +435,20 @@ def test_a_preview_after_up_proposes_no_changes_to_the_encrypted_overlay(encrypt
     print(summary(pulumi("preview", "--expect-no-changes")))
 
 
-def test_turning_encryption_off_replaces_the_backend_by_an_unencrypted_network_of_its_own_name(
-    encrypted_backend: Deployed,
-) -> None:
-    """Swarm refuses two networks of one name, and Pulumi creates a replacement first: the name changes too."""
+def test_turning_encryption_off_moves_the_service_to_an_unencrypted_backend_of_its_own_name(encrypted_backend: Deployed) -> None:
+    """Swarm refuses two networks of one name and deleting one a service uses: a new network first, the
+    service replaced onto it, the old network last (components/networks.py)."""
     pulumi, backend = encrypted_backend
     pulumi("config", "set", "backendEncrypted", "false")
     preview = json.loads(pulumi("preview", "--json"))
     changed = {step["urn"].rsplit("::", 1)[1]: step["op"] for step in preview["steps"] if step["op"] != "same"}
-    assert changed == {"networks-backend": "replace"}, changed
+    assert changed == {"networks-backend": "replace", "db": "replace"}, changed
     print(summary(pulumi("up", "--yes", "--skip-preview")))
-    options = json.loads(on(MANAGER, "network", "inspect", f"{backend}-unencrypted", "--format", "{{json .Options}}"))
-    assert "encrypted" not in options, options
+    unencrypted = json.loads(on(MANAGER, "network", "inspect", f"{backend}-unencrypted", "--format", "{{json .}}"))
+    assert "encrypted" not in unencrypted["Options"], unencrypted["Options"]
+    service = backend.removesuffix("-backend") + "-db"
+    joined = json.loads(on(MANAGER, "service", "inspect", service, "--format", "{{json .Spec.TaskTemplate.Networks}}"))
+    assert [n["Target"] for n in joined] == [unencrypted["Id"]]
+    wait_until(f"{service} running", lambda: len(running_tasks(service)) == 1, 60)
     assert on(MANAGER, "network", "ls", "-q", "--filter", f"name=^{backend}$").strip() == ""
     print(summary(pulumi("preview", "--expect-no-changes")))

@@ -364,6 +364,18 @@ def test_a_backend_not_encrypted_registers_no_driver_options_and_ignores_nothing
     assert run.options("networks-backend", NETWORK).ignore_changes == []
 
 
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_a_swarm_backend_is_replaced_create_first_so_services_can_move_to_the_new_one(encrypted):
+    """Explicit: the provider asks delete-first for a fixed name, and Swarm refuses to delete a network in use."""
+    options = run_networks_and_api(backend_encrypted=encrypted).options("networks-backend", NETWORK)
+    assert options.delete_before_replace_defined and options.delete_before_replace is False
+
+
+def test_host_networks_leave_the_replacement_order_to_the_provider():
+    options = run_networks_and_api(RUNTIME).options("networks-backend", NETWORK)
+    assert not options.delete_before_replace_defined
+
+
 def test_a_backend_not_encrypted_has_a_name_of_its_own_that_the_jobs_join():
     """A changed setting then replaces the network: Swarm refuses a second network of the same name."""
     mocks = run_networks_and_api(backend_encrypted=False).mocks
