@@ -57,17 +57,6 @@ def api_settings(replicas: int) -> dict[str, Any]:
     }
 
 
-def lab_up() -> None:
-    """`swarm-lab up`, retried while a TIME_WAIT socket still holds the registry port after a recent `down`."""
-    for _ in range(12):
-        proc = subprocess.run([str(LAB), "up"], capture_output=True, text=True, timeout=900)
-        if proc.returncode == 0 or "address already in use" not in proc.stdout + proc.stderr:
-            break
-        time.sleep(10)
-    if proc.returncode != 0:
-        raise RuntimeError(f"swarm-lab up failed:\n{proc.stdout}{proc.stderr}")
-
-
 def api_tasks(stack: str) -> list[tuple[str, str, str]]:
     """(node, desired state, current state) of every API task Swarm still lists, old ones included."""
     proc = subprocess.run(
@@ -154,7 +143,7 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     try:
         log("swarm-lab up")
-        lab_up()
+        subprocess.run([str(LAB), "up"], check=True, timeout=900)
         prepare_lab(name)
         deployment = StackOnLab(name, tmp, api=api_settings(counts[0]))
         log(f"first pulumi up of {name} (api.replicas={counts[0]})")

@@ -171,6 +171,12 @@ class NetworkSettings(Section):
     """Docker networks of the stack."""
 
     backend_internal: bool = Field(True, description="Backend network has no egress and no published ports (data services).")
+    backend_encrypted: bool = Field(
+        True,
+        description="target: swarm: the backend overlay's traffic between nodes is encrypted (IPsec; every node's kernel "
+        "needs ESP and AES-GCM); false where it lacks them (the network is then <project>-<stack>-backend-unencrypted, "
+        "and a change replaces it). Ignored on target: host (a bridge stays on its host).",
+    )
 
 
 class StackSettings(Section):

@@ -80,7 +80,13 @@ class StandardStack(pulumi.ComponentResource):
             )
 
         networks = StackNetworks(
-            "networks", StackNetworksArgs(runtime=runtime, backend_internal=cfg.networks.backend_internal), opts=child
+            "networks",
+            StackNetworksArgs(
+                runtime=runtime,
+                backend_internal=cfg.networks.backend_internal,
+                backend_encrypted=cfg.networks.backend_encrypted,
+            ),
+            opts=child,
         )
         pg = cfg.postgres
         postgres = PostgresService(

@@ -17,6 +17,8 @@ class StackNetworksArgs(TypedDict):
     """Settings shared by every container of the stack (project and stack name the networks)."""
     backend_internal: NotRequired[bool]
     """Backend without egress (default true)."""
+    backend_encrypted: NotRequired[bool]
+    """On target swarm: the backend overlay encrypted between nodes (default true; needs ESP and AES-GCM)."""
 
 
 class StackNetworks(_networks.StackNetworks):

@@ -92,6 +92,7 @@ class Options:
     protect: bool
     retain_on_delete: bool
     aliases: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(MockMonitor):
@@ -113,6 +114,7 @@ class RecordingMonitor(MockMonitor):
             protect=request.protect,
             retain_on_delete=request.retainOnDelete,
             aliases=[str(a) for a in request.aliasURNs] + [str(a) for a in getattr(request, "aliases", [])],
+            ignore_changes=list(request.ignoreChanges),
         )
         return super().RegisterResource(request)
 

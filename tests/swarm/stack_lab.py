@@ -4,7 +4,8 @@
 secrets, the binaries of .tools/bin) whose stack file is the lab's: the manager's engine, the lab
 registry, the official images mirrored into it, the data services and the proxy pinned by node
 labels. ``prepare_lab`` does what an operator does once per cluster (mirror, load build bases,
-label nodes). Run by hand: ``.venv/bin/python tests/swarm/stack_lab.py up|down [stack]``.
+label nodes). Run by hand: ``.venv/bin/python tests/swarm/stack_lab.py up|preview|down [stack]``;
+``stack_lab.py images`` lists the images the host engine must hold.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
 from deploy import PROJECT, Deployment  # noqa: E402
+from lab_env import DOCKER, REGISTRY, SOCKET  # noqa: E402
 
-DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
-SOCKET = f"unix://{os.environ.get('SWARM_LAB_SOCKET_DIR', '/tmp/swarm-lab')}/docker.sock"
-REGISTRY = f"127.0.0.1:{os.environ.get('SWARM_LAB_REGISTRY_PORT', '46500')}"
 HTTP_PORT = int(os.environ.get("SWARM_STACK_PORT", "45080"))
 # the versions this machine's host engine holds (tests/e2e/overrides.yaml): no node reaches Docker Hub
 VERSIONS = {"postgres": "15", "redis": "7.0", "python": "3.11", "node": "22", "nginx": "1.30"}
@@ -76,7 +75,8 @@ def stack_config(stack: str, **extra: Any) -> dict[str, Any]:
         "restart": "unless-stopped",
         "protectData": False,
         "generatePasswords": True,
-        "networks": {"backendInternal": True},
+        # the lab's kernel lacks ESP/AES-GCM: an encrypted overlay drops traffic between nodes (README.md)
+        "networks": {"backendInternal": True, "backendEncrypted": False},
         "postgres": {"version": VERSIONS["postgres"], "resources": {"memory": "512Mi", "cpus": "1"}},
         "redis": {"version": VERSIONS["redis"], "maxmemory": "64Mi", "resources": {"memory": "128Mi", "cpus": "0.5"}},
         "api": {"pythonVersion": VERSIONS["python"], "workers": 1, "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
@@ -128,6 +128,9 @@ if __name__ == "__main__":
     import time
 
     action, stack = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "swarm1")
+    if action == "images":  # what the host engine must hold first (scripts/test's swarm tier: scripts/base-images)
+        print(*MIRRORED, *BUILD_BASES)
+        sys.exit(0)
     tmp = Path(f"/tmp/swarm-stack-{stack}")
     if action == "up" and not tmp.exists():
         tmp.mkdir()

@@ -113,22 +113,11 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def lab_up(lab: str) -> None:
-    """`swarm-lab up`, again while the registry's port is held: right after a `down` (test_lab.py's) a
-    TIME_WAIT socket on 127.0.0.1:46500 refuses the bind for up to a minute ("address already in use")."""
-    for _ in range(12):
-        proc = subprocess.run([lab, "up"], capture_output=True, text=True, timeout=900)
-        if proc.returncode == 0 or "address already in use" not in proc.stdout + proc.stderr:
-            break
-        time.sleep(10)
-    assert proc.returncode == 0, f"swarm-lab up:\n{proc.stdout}{proc.stderr}"
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackOnLab]:
     assert (ROOT / ".tools/bin/pulumi").exists(), "needs the built CLI and providers in .tools/bin (scripts/build-tools)"
     lab = str(ROOT / "scripts/swarm-lab")
-    lab_up(lab)
+    subprocess.run([lab, "up"], check=True, timeout=900)
     name = f"sw{uuid.uuid4().hex[:6]}"
     deployment = None
     try:

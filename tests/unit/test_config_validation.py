@@ -404,6 +404,16 @@ def test_swarm_refuses_a_loopback_proxy_address_it_cannot_honour():
     assert "standard-stack:proxy.bindAddress (127.0.0.1) must be 0.0.0.0 with target: swarm" in message
 
 
+def test_the_backend_overlay_is_encrypted_unless_turned_off():
+    assert parse(SWARM).networks.backend_encrypted is True
+    assert parse(with_(SWARM, "networks.backendEncrypted", False)).networks.backend_encrypted is False
+
+
+def test_a_backend_encrypted_that_is_not_a_boolean_is_refused_naming_the_setting():
+    message = refusal(with_(SWARM, "networks.backendEncrypted", "ipsec"))
+    assert "standard-stack:networks.backendEncrypted" in message and "valid boolean" in message and "ipsec" in message
+
+
 def test_swarm_refuses_acme_until_it_is_ported():
     raw = with_(with_(with_(SWARM, "proxy.tls", True), "proxy.serverName", "shop.example"), "proxy.acme.enabled", True)
     assert "standard-stack:proxy.acme.enabled must be false with target: swarm (not ported yet)" in refusal(raw)
