@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import subprocess
 import threading
@@ -117,8 +118,13 @@ class BackgroundLoop:
         raise NotImplementedError
 
 
+# The web page answers 200 even when its server-side calls to the API fail (it renders the failure:
+# images/web/src/app/page.tsx ItemList, status-panel.tsx): what a user would see as broken.
+PAGE_FAILURE = re.compile(r'data-testid="(items|api-status)" data-state="(unavailable|unreachable|error)"')
+
+
 class RequestLoop(BackgroundLoop):
-    """Hit URLs in a loop from a thread; count failures (non-2xx or connection errors)."""
+    """Hit URLs in a loop from a thread; count failures (non-2xx, connection errors, a page reporting the API failed)."""
 
     def __init__(self, urls: Sequence[str], interval: float = 0.1):
         self.urls, self.interval = list(urls), interval
@@ -131,9 +137,11 @@ class RequestLoop(BackgroundLoop):
             for url in self.urls:
                 self.total += 1
                 try:
-                    status, _, _ = http("GET", url, timeout=10)
+                    status, _, body = http("GET", url, timeout=10)
                     if not 200 <= status < 300:
                         self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}")
+                    elif failed := PAGE_FAILURE.search(body):
+                        self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}, page: {failed.group(0)}")
                 except Exception as exc:
                     self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {exc}")
             self._stop.wait(self.interval)
