@@ -9,16 +9,15 @@ Measured with a plain ``file://`` URL on the same program: 13 of 89 concurrent r
 """
 
 import json
-import os
 import re
 import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+from scratch import BIN, cli_env
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = REPO / ".tools" / "bin"
 NEEDED = ("pulumi", "pulumi-language-yaml", "pulumi-resource-random")
 RESOURCES = 60  # each deploy replaces all of them: ~240 checkpoint writes per `pulumi up`
 
@@ -59,13 +58,7 @@ def test_reading_the_stack_while_pulumi_up_writes_it_never_fails(tmp_path: Path)
     project.mkdir()
     state.mkdir()
     (project / "Pulumi.yaml").write_text(program())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")} | {
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PULUMI_HOME": str(tmp_path / "home"),
-        "PULUMI_BACKEND_URL": f"file://{state}?{documented_backend_query()}",
-        "PULUMI_CONFIG_PASSPHRASE": "backend-race",
-        "PULUMI_SKIP_UPDATE_CHECK": "1",
-    }
+    env = cli_env(tmp_path / "home", f"file://{state}?{documented_backend_query()}", "backend-race")
     assert pulumi(project, env, "stack", "init", "race").returncode == 0
     assert pulumi(project, env, "up", "--yes", "--skip-preview", "-c", "run=0").returncode == 0
 

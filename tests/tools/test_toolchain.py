@@ -10,7 +10,6 @@ binaries in .tools/bin. When they are missing every test fails (run scripts/buil
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -18,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scratch import BIN, cli_env
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = REPO / ".tools" / "bin"
 CLI_VERSION = "v3.260.0"
 PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
 
@@ -58,13 +56,7 @@ class Cli:
     def __init__(self, tmp: Path) -> None:
         self.project = tmp / "project"
         self.home = tmp / "pulumi-home"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")} | {
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PULUMI_HOME": str(self.home),
-            "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "toolchain-test",
-            "PULUMI_SKIP_UPDATE_CHECK": "1",
-        }
+        self.env = cli_env(self.home, f"file://{tmp / 'state'}", "toolchain-test")
         (tmp / "state").mkdir()
 
     def run(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

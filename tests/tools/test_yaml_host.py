@@ -7,15 +7,14 @@ anything missing fails the test with what to do.
 """
 
 import json
-import os
 import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scratch import BIN, cli_env
 
-BIN = Path(__file__).resolve().parents[2] / ".tools" / "bin"
 NEEDED = ("pulumi", "pulumi-language-yaml", "pulumi-resource-random")
 
 PROGRAM = textwrap.dedent(
@@ -43,13 +42,7 @@ class Yaml:
         self.project.mkdir()
         (self.project / "Pulumi.yaml").write_text(PROGRAM)
         (tmp / "state").mkdir()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")} | {
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PULUMI_HOME": str(tmp / "home"),
-            "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "yaml-host-test",
-            "PULUMI_SKIP_UPDATE_CHECK": "1",
-        }
+        self.env = cli_env(tmp / "home", f"file://{tmp / 'state'}", "yaml-host-test")
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
