@@ -8,6 +8,7 @@ first on PATH for the CLI only; nothing here imitates the engine or a provider.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -311,8 +312,13 @@ def claim_stack(stack: str) -> None:
 def _claim_file(stack: str) -> Path:
     """Where a test run records that it deploys ``stack`` on this engine (outside any temporary directory)."""
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    engine = engine_api.get_json("/info")["ID"].replace(":", "")
-    return state / PROJECT / "e2e-claims" / engine / f"{stack}.json"
+    return state / PROJECT / "e2e-claims" / _engine_id() / f"{stack}.json"
+
+
+@functools.cache
+def _engine_id() -> str:
+    """The engine's ID, asked once per run (every claim and every teardown needs it)."""
+    return str(engine_api.get_json("/info")["ID"]).replace(":", "")
 
 
 def _read_claim(path: Path) -> dict[str, Any] | None:
