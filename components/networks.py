@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import pulumi
 import pulumi_docker as docker
+from pydantic import Field
 
-from ._wiring import Runtime, StrictModel, network_labels
+from ._wiring import CamelModel, Runtime, network_labels
 
 # Docker's overlay driver encrypts a network that has this option at all, whatever its value
 # (moby libnetwork drivers/overlay, CreateNetwork: `if _, ok := optMap[secureOption]; ok`), so "off"
@@ -42,10 +43,20 @@ VXLAN_ID = 'options.["com.docker.network.driver.overlay.vxlanid_list"]'
 UNENCRYPTED_SUFFIX = "-unencrypted"
 
 
-class StackNetworksArgs(StrictModel):
+class NetworkOptions(CamelModel):
+    """What a stack chooses about its networks; the stack file's ``networks`` section is this model."""
+
+    backend_internal: bool = Field(True, description="Backend network has no egress and no published ports (data services).")
+    backend_encrypted: bool = Field(
+        True,
+        description="target: swarm: the backend overlay's traffic between nodes is encrypted (IPsec; every node's kernel "
+        "needs ESP and AES-GCM); false where it lacks them (the network is then <project>-<stack>-backend-unencrypted, "
+        "and a change replaces it). Ignored on target: host (a bridge stays on its host).",
+    )
+
+
+class StackNetworksArgs(NetworkOptions):
     runtime: Runtime
-    backend_internal: bool = True
-    backend_encrypted: bool = True  # target swarm only
 
 
 class StackNetworks(pulumi.ComponentResource):

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Target
+from .networks import NetworkOptions
 from .nginx import BodySize, ServerName
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
@@ -167,18 +168,6 @@ class ProxySettings(Section):
     resources: Resources = Resources()
 
 
-class NetworkSettings(Section):
-    """Docker networks of the stack."""
-
-    backend_internal: bool = Field(True, description="Backend network has no egress and no published ports (data services).")
-    backend_encrypted: bool = Field(
-        True,
-        description="target: swarm: the backend overlay's traffic between nodes is encrypted (IPsec; every node's kernel "
-        "needs ESP and AES-GCM); false where it lacks them (the network is then <project>-<stack>-backend-unencrypted, "
-        "and a change replaces it). Ignored on target: host (a bridge stays on its host).",
-    )
-
-
 class StackSettings(Section):
     """Everything a stack file may say. Defaults are safe for production; dev loosens them explicitly."""
 
@@ -211,7 +200,7 @@ class StackSettings(Section):
     releases_kept: int = Field(
         5, ge=1, le=100, description="Releases of the API and of the web app kept on the Docker host (the running one included)."
     )
-    networks: NetworkSettings = NetworkSettings()
+    networks: NetworkOptions = Field(NetworkOptions(), description="Docker networks of the stack.")
     postgres: PostgresSettings = PostgresSettings()
     redis: RedisSettings = RedisSettings()
     api: ApiSettings = ApiSettings()
