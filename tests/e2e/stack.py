@@ -50,6 +50,13 @@ def proxy_upstream_errors(stack: str, limit: int = 20) -> list[str]:
     return [line for line in logs.stderr.splitlines() if "upstream" in line][-limit:]
 
 
+def web_api_retries(stack: str) -> list[str]:
+    """The web app's log lines for a GET to the API sent again after a closed connection (images/web/src/lib/api.ts)."""
+    web = service_containers(stack)["web"]
+    logs = subprocess.run([engine_api.DOCKER_CLI, "logs", web["Id"]], capture_output=True, text=True)
+    return [line for line in (logs.stdout + logs.stderr).splitlines() if "sending it again" in line]
+
+
 def http(
     method: str, url: str, body: dict | None = None, timeout: float = 10, headers: dict | None = None
 ) -> tuple[int, dict, str]:
@@ -123,6 +130,13 @@ class BackgroundLoop:
 PAGE_FAILURE = re.compile(r'data-testid="(items|api-status)" data-state="(unavailable|unreachable|error)"')
 
 
+def page_reason(body: str, start: int) -> str:
+    """The text a person reads after a failure marker (tags and React's comment markers dropped)."""
+    start = body.find(">", start) + 1  # the marker's tag ends here
+    text = re.sub(r"<[^>]*>", "", body[start : start + 1500])
+    return " ".join(text.split())[:240]
+
+
 class RequestLoop(BackgroundLoop):
     """Hit URLs in a loop from a thread; count failures (non-2xx, connection errors, a page reporting the API failed)."""
 
@@ -141,7 +155,8 @@ class RequestLoop(BackgroundLoop):
                     if not 200 <= status < 300:
                         self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}")
                     elif failed := PAGE_FAILURE.search(body):
-                        self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}, page: {failed.group(0)}")
+                        reason = page_reason(body, failed.end())
+                        self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {status}, page: {failed.group(0)}: {reason}")
                 except Exception as exc:
                     self.failures.append(f"{time.strftime('%H:%M:%S')} {url} -> {exc}")
             self._stop.wait(self.interval)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 from deploy import DeployFailed, Deployment, claim_stack
-from stack import RequestLoop, api_swap_changes, http, service_containers
+from stack import RequestLoop, api_swap_changes, http, service_containers, web_api_retries
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +90,7 @@ def test_api_source_change_replaces_only_the_api_create_first_without_failed_req
     print(f"\nrequests during the re-deploy: {loop.total}, failed: {len(loop.failures)}")
     for failure in loop.failures[:20]:
         print("  ", failure)
+    print("web app requests to the API sent again:", *web_api_retries("dev"), sep="\n   ")
 
     # reads (the program's StackReference to its own previous outputs) change nothing
     changed = {name: action for name, action in second.actions.items() if action not in ("same", "read")}

@@ -88,22 +88,47 @@ interface CallInit {
   body?: string
 }
 
+/**
+ * Connection-level failures after which a GET is sent once more, on a new connection. The common
+ * one is a pooled keep-alive connection that the API closed as the request went out (an API
+ * container stopping after a create-first replacement closes its idle connections), which undici
+ * fails rather than retries (lib/dispatcher/client-h1.js, the socket's close handler: "Fail head of
+ * pipeline"). Go's net/http retries the same cases for replayable requests (transport.go,
+ * persistConn.shouldRetryRequest). A GET is safe to repeat; a POST is not, and is never repeated.
+ */
+const RETRYABLE_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'])
+
+function isRetryable(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined
+  return cause?.code !== undefined && RETRYABLE_CODES.has(cause.code)
+}
+
 async function callApi(opts: ApiOptions, path: string, init: CallInit = {}): Promise<JsonResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  // One signal for the whole exchange, retry included: a server that sends headers and then stalls
+  // still times out, and a retry never stretches the deadline.
+  const signal = AbortSignal.timeout(timeoutMs)
+  const attempts = (init.method ?? 'GET') === 'GET' ? 2 : 1
   let response: Response
   let text: string
-  try {
-    // One signal for the whole exchange: a server that sends headers and then stalls still times out.
-    const signal = AbortSignal.timeout(timeoutMs)
-    response = await fetch(`${opts.baseUrl}${path}`, {
-      ...init,
-      cache: 'no-store',
-      signal,
-      headers: { accept: 'application/json', ...init.headers },
-    })
-    text = await response.text()
-  } catch (err) {
-    throw new ApiCallError(describeNetworkError(err, timeoutMs), true)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await fetch(`${opts.baseUrl}${path}`, {
+        ...init,
+        cache: 'no-store',
+        signal,
+        headers: { accept: 'application/json', ...init.headers },
+      })
+      text = await response.text()
+      break
+    } catch (err) {
+      if (attempt < attempts && !signal.aborted && isRetryable(err)) {
+        // One line in the container's log: how often a deploy's swap costs a repeated request.
+        console.warn(`api: GET ${path} failed (${describeNetworkError(err, timeoutMs)}); sending it again`)
+        continue
+      }
+      throw new ApiCallError(describeNetworkError(err, timeoutMs), true)
+    }
   }
   let body: unknown = undefined
   if (text.length > 0) {

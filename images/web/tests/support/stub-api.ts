@@ -62,6 +62,17 @@ export function manyItems(count: number): Array<{ id: number; name: string; desc
 /** Accepts the request and never answers: the shape of a hung upstream. */
 export const never: Handler = () => {}
 
+/** Closes the connection without answering: a keep-alive connection the API closed as the request arrived. */
+export const hangUp: Handler = (req) => {
+  req.socket.destroy()
+}
+
+/** Hangs up on the first request, then answers every later one with `then`. */
+export function hangUpOnce(then: Handler): Handler {
+  let calls = 0
+  return (req, res, body) => (calls++ === 0 ? hangUp(req, res, body) : then(req, res, body))
+}
+
 /** Sends the status line and headers, then stalls before the body. */
 export const stallAfterHeaders: Handler = (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' })

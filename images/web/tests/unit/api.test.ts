@@ -7,6 +7,8 @@ import {
   READY_BODY,
   UNAVAILABLE_BODY,
   freePort,
+  hangUp,
+  hangUpOnce,
   json,
   manyItems,
   never,
@@ -100,6 +102,20 @@ describe('fetchReadiness', () => {
     })
   })
 
+  test('is ready when the API hangs up once and answers the repeated request', async () => {
+    const api = await stub({ 'GET /health/ready': hangUpOnce(json(200, READY_BODY)) })
+    const readiness = await fetchReadiness({ baseUrl: api.url })
+    assert.equal(readiness.state, 'ready')
+    assert.equal(api.requests.length, 2)
+  })
+
+  test('is unreachable after the second hang-up: a GET is sent at most twice', async () => {
+    const api = await stub({ 'GET /health/ready': hangUp })
+    const readiness = await fetchReadiness({ baseUrl: api.url })
+    assert.deepEqual(readiness, { state: 'unreachable', reason: 'network error (UND_ERR_SOCKET)' })
+    assert.equal(api.requests.length, 2)
+  })
+
   test('asks for JSON at {baseUrl}/health/ready', async () => {
     const api = await stub({ 'GET /health/ready': json(200, READY_BODY) })
     await fetchReadiness({ baseUrl: api.url })
@@ -185,6 +201,14 @@ describe('fetchItems', () => {
     })
   })
 
+  test('lists the items when the API hangs up once and answers the repeated request', async () => {
+    const api = await stub({ 'GET /items': hangUpOnce(pagedItems(ITEMS)) })
+    const result = await fetchItems({ baseUrl: api.url })
+    assert.ok(result.ok, JSON.stringify(result))
+    assert.equal(result.total, 2)
+    assert.equal(api.requests.length, 2)
+  })
+
   test('fails with the API detail on an error status', async () => {
     const api = await stub({ 'GET /items': json(500, { detail: 'database is down' }) })
     assert.deepEqual(await fetchItems({ baseUrl: api.url }), { ok: false, reason: 'HTTP 500: database is down' })
@@ -221,6 +245,17 @@ describe('createItem', () => {
       reason: 'HTTP 422: Extra inputs are not permitted',
       fieldErrors: {},
     })
+  })
+
+  test('never posts twice: a hang-up fails the creation with its reason', async () => {
+    const created = { id: 7, name: 'new', description: null, created_at: '2024-05-03T12:00:00Z' }
+    const api = await stub({ 'POST /items': hangUpOnce(json(201, created)) })
+    assert.deepEqual(await createItem({ baseUrl: api.url }, { name: 'new', description: null }), {
+      ok: false,
+      reason: 'network error (UND_ERR_SOCKET)',
+      fieldErrors: {},
+    })
+    assert.equal(api.requests.length, 1)
   })
 
   test('fails with the reason when nothing listens', async () => {
