@@ -1,10 +1,10 @@
-"""Upgrading a stack deployed before StandardStack: the components move under it and nothing is replaced.
+"""Upgrading a stack deployed before StandardStack: the components move under it and no resource is lost or deleted.
 
 The dev stack is deployed from the last commit whose program registered the components at the stack's
 root (``BEFORE``), under its own stack name (`upgr`) and ports (450xx), then switched to this tree's
-program on the same state. The aliases to the root stack keep every URN: the preview creates and deletes
-nothing but StandardStack itself, leaves the data services and volumes alone, and the stack's outputs keep
-their names and values.
+program on the same state. The aliases to the root stack keep every URN: the preview deletes nothing,
+creates nothing but StandardStack itself and the new release image of an app whose sources changed since,
+leaves the data services and volumes alone, and the stack's outputs keep their names and values.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ OVERRIDES = {
     "postgres": {"hostPort": 45432},
     "redis": {"hostPort": 45479},
 }
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 CHANGES = {"create", "delete", "replace", "create-replacement", "delete-replaced"}
 
 
@@ -59,13 +60,24 @@ def upgraded(toolchain, tmp_path_factory):
         run.teardown()
 
 
-def test_the_upgrade_creates_only_the_new_component_and_deletes_nothing(upgraded):
+def apps_with_new_release(before: dict, after: dict) -> set[str]:
+    """Apps whose image sources changed since ``BEFORE``: release tags are content digests, so theirs is new."""
+    return {app for app, tags in after["releases"].items() if tags[0] != before["releases"][app][0]}
+
+
+def test_the_upgrade_creates_only_the_new_component_and_new_releases_and_deletes_nothing(upgraded):
     """Every old URN is matched by an alias: a lost one would show as a create of the new URN and a delete
-    of the old. (A replacement of an existing URN is a matched resource whose inputs changed since
-    ``BEFORE``, e.g. the proxy's site after a rendering change: its loader and reload job are replaced.)"""
-    _, preview, _ = upgraded
-    created_or_deleted = [(name, typ, op) for name, typ, op in preview.steps if op in ("create", "delete")]
-    assert created_or_deleted == [("stack", "standard-stack:index:StandardStack", "create")], preview.stdout[-4000:]
+    of the old. Besides StandardStack, only the release image of an app whose sources changed since
+    ``BEFORE`` is new (the old release stays on the host for rollback). (A replacement of an existing URN is
+    a matched resource whose inputs changed, e.g. that app's container, or the proxy's site after a
+    rendering change: its loader and reload job are replaced.)"""
+    before, preview, after = upgraded
+    assert isinstance(after, dict), after
+    deleted = [(name, typ, op) for name, typ, op in preview.steps if op == "delete"]
+    assert deleted == [], preview.stdout[-4000:]
+    created = sorted((name, typ) for name, typ, op in preview.steps if op == "create")
+    releases = [(f"{app}-release-{after['releases'][app][0]}", REMOTE_IMAGE) for app in apps_with_new_release(before, after)]
+    assert created == sorted([("stack", "standard-stack:index:StandardStack"), *releases]), preview.stdout[-4000:]
 
 
 def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
@@ -79,9 +91,18 @@ def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
 
 
 def test_the_stack_outputs_keep_their_names_and_values(upgraded):
+    """Names and values stay; an app with a new release (its sources changed since ``BEFORE``) lists it first,
+    the old one still kept, and names its new container. Image tags are content digests, so an image whose
+    sources changed (the proxy's baked site did) has a new tag."""
     before, _, after = upgraded
     assert isinstance(after, dict), after
-    # image tags are content digests: an image whose sources changed since BEFORE (the proxy's baked
-    # site did) has a new tag; names and every other value stay
-    assert {k: v for k, v in after.items() if k != "images"} == {k: v for k, v in before.items() if k != "images"}
+    changed = apps_with_new_release(before, after)
+    per_app = ("images", "containers", "releases")
+    assert {k: v for k, v in after.items() if k not in per_app} == {k: v for k, v in before.items() if k not in per_app}
     assert after["images"].keys() == before["images"].keys()
+    assert after["containers"].keys() == before["containers"].keys()
+    for app, tags in after["releases"].items():
+        kept = tags[1:] if app in changed else tags
+        assert kept == before["releases"][app], (app, tags)
+    unchanged = {app: name for app, name in after["containers"].items() if app not in changed}
+    assert unchanged == {app: name for app, name in before["containers"].items() if app not in changed}
