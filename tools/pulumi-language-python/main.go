@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/blang/semver"
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/contract"
@@ -688,49 +690,30 @@ func (h *host) GetProgramDependencies(ctx context.Context, req *pulumirpc.GetPro
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
 
-// RunPlugin runs a Python plugin, such as a policy pack, from its directory (official RunPlugin):
-// `python <dir> <args...>` runs the directory's __main__.py with the pack's virtualenv ("venv"
-// unless PulumiPolicy.yaml names one); a directory without __main__.py but with a buildable
-// pyproject.toml runs as `python -m pulumi.run.plugin <project name> <args...>`. Output streams back
-// to the engine and the exit code is sent last.
+// RunPlugin runs a Python plugin as the official host's RunPlugin does (pulumi/pulumi v3.260.0,
+// sdk/python/cmd/pulumi-language-python/main.go). A policy pack (kind "analyzer") runs as
+// `python -u -m pulumi.policy <args...> <pack dir>` from the pack's directory, in the Python its
+// PulumiPolicy.yaml names (no "venv" default: packs may use the ambient Python), with PULUMI_STACK,
+// PULUMI_PROJECT, PULUMI_ORGANIZATION, PULUMI_DRY_RUN and PULUMI_CONFIG taken from the engine's
+// ConfigureStack call through sdk/v3's PolicyProxy. Other plugins run in their virtualenv ("venv"
+// by default) from the engine's working directory: `python <dir> <args...>`, or
+// `python -m pulumi.run.plugin <project name> <args...>` for a buildable package without
+// __main__.py. Output streams back to the engine and the exit code is sent last.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
 	opts, err := parseOptions(req.GetInfo())
 	if err != nil {
 		return err
 	}
-	if pipWithoutVenv(opts) {
+	if !isPolicyPack && pipWithoutVenv(opts) {
 		opts.Virtualenv = "venv"
 	}
 	tc, err := toolchain.ResolveToolchain(opts)
 	if err != nil {
 		return err
 	}
-	if err := tc.ValidateVenv(server.Context()); err != nil {
-		return err
-	}
-
-	var cmd *exec.Cmd
-	_, statErr := os.Stat(filepath.Join(opts.Root, "__main__.py"))
-	switch {
-	case statErr == nil:
-		cmd, err = tc.Command(server.Context(), append([]string{req.GetInfo().GetProgramDirectory()}, req.GetArgs()...)...)
-	case os.IsNotExist(statErr):
-		buildable, berr := toolchain.IsBuildablePackage(opts.Root)
-		if berr != nil {
-			return fmt.Errorf("checking if plugin is a buildable package: %w", berr)
-		}
-		if !buildable {
-			return errors.New("plugin is not runnable, it provides neither __main__.py nor a buildable pyproject.toml")
-		}
-		pyproject, perr := toolchain.LoadPyproject(opts.Root)
-		if perr != nil {
-			return fmt.Errorf("loading pyproject: %w", perr)
-		}
-		cmd, err = tc.ModuleCommand(server.Context(), "pulumi.run.plugin",
-			append([]string{pyproject.Project.Name}, req.GetArgs()...)...)
-	default:
-		return fmt.Errorf("looking for __main__.py: %w", statErr)
-	}
+	cmd, err := pluginCommand(ctx, tc, opts.Root, req)
 	if err != nil {
 		return err
 	}
@@ -741,9 +724,41 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	}
 	defer closer.Close()
 	cmd.Dir = req.GetPwd()
+	var proxy *sdk.PolicyProxy
+	if isPolicyPack {
+		// Packs have always run from their own directory; the pack learns its stack from the
+		// environment, which the engine only tells a policy plugin (ConfigureStack): the proxy takes
+		// that call, then hands the connection over to the pack once it has started.
+		cmd.Dir = req.GetInfo().GetProgramDirectory()
+		if proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout); err != nil {
+			return fmt.Errorf("could not start policy pack proxy: %w", err)
+		}
+		stack, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("could not get stack configuration: %w", err)
+		}
+		env, err := policyPackEnv(stack)
+		if err != nil {
+			return err
+		}
+		cmd.Env = append(cmd.Env, env...)
+	}
 	cmd.Env = append(cmd.Env, req.GetEnv()...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Run(); err != nil {
+
+	run := cmd.Run
+	if proxy != nil {
+		run = func() error {
+			if err := cmd.Start(); err != nil {
+				return err
+			}
+			if err := proxy.Attach(ctx, cmd); err != nil {
+				return fmt.Errorf("could not attach policy pack proxy: %w", err)
+			}
+			return nil
+		}
+	}
+	if err := run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok {
@@ -756,4 +771,71 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		return fmt.Errorf("problem executing plugin program (could not run language executor): %w", err)
 	}
 	return closer.Close()
+}
+
+// pluginCommand is the official host's choice of command line: a directory without __main__.py
+// runs through pulumi.run.plugin when the plugin's Pulumi SDK has it; otherwise a policy pack runs
+// through pulumi.policy with the pack directory last, and any other plugin as `python <dir>`.
+func pluginCommand(ctx context.Context, tc toolchain.Toolchain, root string, req *pulumirpc.RunPluginRequest,
+) (*exec.Cmd, error) {
+	_, statErr := os.Stat(filepath.Join(root, "__main__.py"))
+	if statErr != nil && !os.IsNotExist(statErr) {
+		return nil, fmt.Errorf("looking for __main__.py: %w", statErr)
+	}
+	hasMainPy := statErr == nil
+	hasPluginRunModule := true
+	check, err := tc.Command(ctx, "-c", "import pulumi.run.plugin")
+	if err != nil {
+		return nil, err
+	}
+	if out, err := check.CombinedOutput(); err != nil && strings.Contains(string(out), "ModuleNotFoundError") {
+		hasPluginRunModule = false
+	}
+	programDir := req.GetInfo().GetProgramDirectory()
+	switch {
+	case hasPluginRunModule && !hasMainPy:
+		buildable, err := toolchain.IsBuildablePackage(root)
+		if err != nil {
+			return nil, fmt.Errorf("checking if plugin is a buildable package: %w", err)
+		}
+		if !buildable {
+			return nil, errors.New("plugin is not runnable, it provides neither __main__.py nor a buildable pyproject.toml")
+		}
+		pyproject, err := toolchain.LoadPyproject(root)
+		if err != nil {
+			return nil, fmt.Errorf("loading pyproject: %w", err)
+		}
+		return tc.ModuleCommand(ctx, "pulumi.run.plugin", append([]string{pyproject.Project.Name}, req.GetArgs()...)...)
+	case req.GetKind() == string(apitype.AnalyzerPlugin):
+		args := append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...)
+		return tc.Command(ctx, append(args, programDir)...)
+	default:
+		return tc.Command(ctx, append([]string{programDir}, req.GetArgs()...)...)
+	}
+}
+
+// policyPackEnv is what pulumi-policy's entry point reads to configure the Pulumi runtime: the
+// variables the official host sets from the engine's ConfigureStack request (empty values left out).
+func policyPackEnv(stack *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+	if stack == nil {
+		return nil, nil
+	}
+	var env []string
+	add := func(key, value string) {
+		if value != "" {
+			env = append(env, key+"="+value)
+		}
+	}
+	add("PULUMI_ORGANIZATION", stack.GetOrganization())
+	add("PULUMI_PROJECT", stack.GetProject())
+	add("PULUMI_STACK", stack.GetStack())
+	add("PULUMI_DRY_RUN", strconv.FormatBool(stack.GetDryRun()))
+	if stack.Config != nil {
+		config, err := json.Marshal(stack.GetConfig())
+		if err != nil {
+			return nil, fmt.Errorf("could not marshal stack configuration: %w", err)
+		}
+		add(configEnvVar, string(config))
+	}
+	return env, nil
 }
