@@ -194,15 +194,17 @@ class DataService(pulumi.ComponentResource):
         files_revision: pulumi.Input[str],
         volumes: Sequence[docker.ContainerVolumeArgs],
         depends_on: Sequence[pulumi.Resource],
+        extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
         **kwargs: Any,
     ) -> docker.Container:
-        """``<name>-password-rotation``: runs ``script`` with bash once per new password file (its revision is a label)."""
+        """``<name>-password-rotation``: runs ``script`` with bash once per new password file (its revision is a
+        label) or per change of ``extra_labels``."""
         return one_shot_job(
             f"{name}-password-rotation",
             runtime=self._settings.runtime,
             service=f"{name}-password-rotation",
             component=f"{self.kind}-rotation",
-            extra_labels={"dev.standard-stack.files-revision": files_revision},
+            extra_labels={"dev.standard-stack.files-revision": files_revision, **(extra_labels or {})},
             image=self.image.image_id,
             entrypoints=["bash", "-c"],
             command=[script],

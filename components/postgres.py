@@ -1,9 +1,13 @@
 """PostgreSQL on a named volume, reachable only on the backend network, password delivered as a file.
 
+The app's role is an ordinary role that owns its database, never a superuser: the official image
+makes ``POSTGRES_USER`` the bootstrap superuser, so a one-shot job (files/pg-roles.sh) renames that one
+to ``postgres`` (reachable over the server's unix socket only, no password) and gives the app a new
+role of its name. SQL injection in an app then stays inside its own database (no ``COPY ... TO PROGRAM``).
+
 On ``runtime.target == "swarm"`` (``_data_service``) the password is a Docker secret and ``init_sql``
-Docker configs; the task itself sets the role's password from the secret at every start (a new
-password is a new secret, so the task restarts stop-first on it), and turns healthy only once it has.
-Backups are not ported to swarm yet.
+Docker configs; the task itself runs pg-roles.sh at every start (a new password is a new secret, so
+the task restarts stop-first on it), and turns healthy only once it has. Backups are not ported to swarm yet.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 
 import pulumi
 import pulumi_docker as docker
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from . import versions
 from ._data_service import DataService
@@ -34,6 +38,11 @@ BACKUP_DIR = f"{BACKUP_HOME}/backups"
 BACKUP_SCRIPTS = "/opt/pg-backup"
 BACKUP_COPY_PATH = "/mnt/backup-copy"
 BACKUP_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-backup.sh"
+ROLES_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-roles.sh"
+ROLES_PATH = "/opt/pg-roles/pg-roles.sh"  # where a swarm task finds it (a Docker config)
+ADMIN_ROLE = "postgres"
+"""The superuser (the renamed bootstrap one): socket only, no password; for operators and backups."""
+RESERVED_ROLES = (ADMIN_ROLE, "standard_stack_provision")
 
 
 class PostgresBackupArgs(StrictModel):
@@ -65,6 +74,13 @@ class PostgresServiceArgs(StrictModel):
         description="Name in the data and backup volumes' Docker names; default the resource name. When renaming the "
         "resource, keep the old name here and alias the old resource (ResourceOptions(aliases=[Alias(name=old)])).",
     )
+
+    @field_validator("user")
+    @classmethod
+    def _not_an_admin_role(cls, user: str) -> str:
+        if user in RESERVED_ROLES or user.startswith("pg_"):
+            raise ValueError(f"user {user!r} is reserved (superuser or PostgreSQL's pg_ roles); use an ordinary name, e.g. 'app'")
+        return user
 
 
 class PostgresService(DataService):
@@ -164,8 +180,9 @@ class PostgresService(DataService):
         """Depend on these to start only once the server is healthy and holds the current password."""
 
         if args.backup is not None:
+            # after the roles job: the superuser it connects as is ADMIN_ROLE from then on
             self.backup = PostgresBackup(
-                name, args, image=image.image_id, secrets=secrets, depends_on=[self.container], parent=self
+                name, args, image=image.image_id, socket=self._socket_mount(), depends_on=self.ready, parent=self
             )
         self._publish_postgres(name, args)
 
@@ -185,36 +202,35 @@ class PostgresService(DataService):
         )
 
     def _on_swarm(self, name: str, args: PostgresServiceArgs) -> docker.Service:
-        """One task on the labelled node; the password applied by the task itself.
+        """One task on the labelled node; the roles and the password applied by the task itself.
 
         The official entrypoint reads ``POSTGRES_PASSWORD_FILE`` on an empty data directory only, and
         no one-off job on the manager can reach a socket on another node. So the task's command starts
         a helper, detached (its parent exits at once, so docker-init, PID 1, reaps it, never the
-        postmaster), that waits for the server on the local socket (trust in the official pg_hba.conf),
-        sets the role's password from the secret file (psql reads it itself: it is in no argument),
-        and marks ``/tmp/password-applied``; then the entrypoint replaces the shell, so the server is
-        docker-init's child and gets the stop signal (SIGINT, fast shutdown) from it. The health check
-        requires the mark: Swarm counts a task running, and ``pulumi up`` converged, only once healthy
-        (``_swarm.task_healthcheck``), so the API starts after the password is in the role.
+        postmaster), that waits for the real server (TCP on loopback: the entrypoint's temporary
+        server during initialisation listens on the socket only), runs pg-roles.sh (a Docker config)
+        over the local socket, as on the host, and marks ``/tmp/password-applied``; then the
+        entrypoint replaces the shell, so the server is docker-init's child and gets the stop signal
+        (SIGINT, fast shutdown) from it. The health check requires the mark: Swarm counts a task
+        running, and ``pulumi up`` converged, only once healthy (``_swarm.task_healthcheck``), so the
+        API starts after the app's role is ordinary and holds the password.
         """
         script = (
             "set -eu\n"
             "apply() {\n"
             "  for attempt in $(seq 1 120); do\n"
-            f'    if psql -X -q -h {SOCKET_PATH} -U "$POSTGRES_USER" -d "$POSTGRES_DB" -v role="$POSTGRES_USER" <<\'SQL\'\n'
-            "\\set ON_ERROR_STOP on\n"
-            f"\\set pw `cat {SECRETS_PATH}/postgres_password`\n"
-            "ALTER ROLE :\"role\" PASSWORD :'pw';\n"
-            "SQL\n"
-            '    then touch /tmp/password-applied; echo "password of role $POSTGRES_USER set from the secret"; return 0; fi\n'
+            f'    if pg_isready -q -h 127.0.0.1 -p {PORT} && PGHOST={SOCKET_PATH} PGDATABASE="$POSTGRES_DB" '
+            f'APP_ROLE="$POSTGRES_USER" PASSWORD_FILE="$POSTGRES_PASSWORD_FILE" bash {ROLES_PATH}\n'
+            "    then touch /tmp/password-applied; return 0; fi\n"
             "    sleep 1\n"
             "  done\n"
-            '  echo "could not set the password of role $POSTGRES_USER" >&2\n'
+            '  echo "could not provision the roles of $POSTGRES_USER" >&2\n'
             "}\n"
             "( apply & )\n"
             "exec docker-entrypoint.sh postgres\n"
         )
         files = {f"/docker-entrypoint-initdb.d/{file}": sql for file, sql in args.init_sql.items()}
+        files[ROLES_PATH] = ROLES_SCRIPT.read_text()
         ready = f"pg_isready -h 127.0.0.1 -p {PORT} -U {args.user} -d {args.database} && test -f /tmp/password-applied"
         return self._swarm_server(
             name,
@@ -238,28 +254,27 @@ class PostgresService(DataService):
         return docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH)
 
     def _password_rotation(self, name: str, args: PostgresServiceArgs, *, secrets: FileBundle) -> docker.Container:
-        """A one-shot job that sets the owner role's password to the current password file.
+        """A one-shot job (files/pg-roles.sh) that makes the app's role ordinary and sets its password from the file.
 
         It runs on every deploy whose password file changed (its label carries the file bundle's
-        revision), after the healthy server and before anything that depends on ``ready`` (the API):
-        the running database takes the new password in place, no restart, and the old one is
-        refused from then on. It connects over the shared socket directory, no network at all; psql
-        reads the password from the file itself (backquote expansion), so it is in no argument.
+        revision) and whenever the server container is new (its id is a label: a new data directory
+        has the bootstrap superuser again), after the healthy server and before anything that depends
+        on ``ready`` (the API): the running database takes the new password in place, no restart, and
+        the old one is refused from then on. It connects as a superuser over the shared socket
+        directory, no network at all; psql reads the password from the file itself, so it is in no
+        argument, and its session never logs a statement.
         """
-        script = (
-            "set -euo pipefail\n"
-            f'psql -X -q -h {SOCKET_PATH} -U "$PGUSER" -d "$PGDATABASE" -v role="$PGUSER" <<\'SQL\'\n'
-            "\\set ON_ERROR_STOP on\n"
-            f"\\set pw `cat {SECRETS_PATH}/postgres_password`\n"
-            "ALTER ROLE :\"role\" PASSWORD :'pw';\n"
-            "SQL\n"
-            'echo "password of role $PGUSER set from the current password file"\n'
-        )
         return self._rotation_job(
             name,
-            script=script,
+            script=ROLES_SCRIPT.read_text(),
             files_revision=secrets.revision,
-            envs=[f"PGUSER={args.user}", f"PGDATABASE={args.database}"],
+            extra_labels={"dev.standard-stack.server": self.container.id},
+            envs=[
+                f"PGHOST={SOCKET_PATH}",
+                f"PGDATABASE={args.database}",
+                f"APP_ROLE={args.user}",
+                f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+            ],
             network_mode="none",
             volumes=[self._socket_mount(), secrets.mount()],
             depends_on=[self.container, secrets.loader],
@@ -270,9 +285,11 @@ class PostgresBackup:
     """The backup volume and the long-running backup container of one PostgresService.
 
     The container is the server's own image (pg_dump matches the server's major version), runs as
-    the postgres user on a read-only root with no capabilities, only on the backend network, with
-    no published port. It reads the server's password file from the server's secrets volume at each
-    run, so a rotated password needs no new container.
+    the postgres user on a read-only root with no capabilities and no network at all. It connects
+    over the server's socket directory as the superuser (``ADMIN_ROLE``, trust for local
+    connections): it must read every database, whoever owns it, and restore roles' ownership. So it
+    holds no password (no password file, no pgpass a hostile database name could send elsewhere),
+    and a rotated password changes nothing here.
     """
 
     def __init__(
@@ -281,7 +298,7 @@ class PostgresBackup:
         args: PostgresServiceArgs,
         *,
         image: pulumi.Input[str],
-        secrets: FileBundle,
+        socket: docker.ContainerVolumeArgs,
         depends_on: list[pulumi.Resource],
         parent: pulumi.Resource,
     ) -> None:
@@ -307,7 +324,7 @@ class PostgresBackup:
         )
         mounts = [
             docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=BACKUP_HOME),
-            secrets.mount(),
+            socket,
             self.scripts.mount(),
         ]
         if backup.copy_to:
@@ -322,14 +339,14 @@ class PostgresBackup:
             image=image,
             resources=backup.resources,
             health=healthcheck(["CMD", "bash", script, "check"], start_period="30s"),
-            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+            networks=[],
+            network_mode="none",
             entrypoints=["bash", script],
             command=["loop"],
             envs=[
-                f"PGHOST={args.alias}",
+                f"PGHOST={SOCKET_PATH}",
                 f"PGPORT={PORT}",
-                f"PGUSER={args.user}",
-                f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+                f"PGUSER={ADMIN_ROLE}",
                 f"BACKUP_DIR={BACKUP_DIR}",
                 f"BACKUP_INTERVAL_SECONDS={interval}",
                 f"BACKUP_KEEP_COUNT={backup.keep_count}",

@@ -85,12 +85,35 @@ def test_the_backup_container_runs_the_first_backup_at_start_and_reports_healthy
     assert re.search(r"pg-backup: ok database=app size=\d+ duration=[\d.]+s file=/var/lib/postgresql/backups/app-", logs), logs
 
 
-def test_the_backup_container_runs_non_root_read_only_only_on_the_backend_network(ds):
+def test_the_backup_container_runs_non_root_read_only_without_a_network(ds):
     info = backup_container()
     assert info["Config"]["User"] == "999:0"
     assert info["HostConfig"]["ReadonlyRootfs"] is True and info["HostConfig"]["CapDrop"] == ["ALL"]
     assert not info["HostConfig"]["PortBindings"]
-    assert list(info["NetworkSettings"]["Networks"]) == [f"standard-stack-{STACK}-backend"]
+    assert info["HostConfig"]["NetworkMode"] == "none"
+
+
+def test_the_backup_container_holds_no_password(ds):
+    """It reaches the server over its socket as the superuser: no password file, no pgpass to leak."""
+    info = backup_container()
+    assert "/run/secrets" not in {m["Destination"] for m in info["Mounts"]}
+    assert not any(e.startswith(("PGPASSWORD", "PASSWORD_FILE", "PGPASSFILE")) for e in info["Config"]["Env"])
+    found = docker_exec(info["Id"], "bash", "-c", 'ls /tmp; grep -rl -- "$1" /tmp /var/lib/postgresql || true', "_", "pgpass")
+    assert "pgpass" not in found.stdout, found.stdout
+
+
+def test_the_apps_role_is_an_ordinary_role_that_owns_its_database(ds):
+    pg = service_containers(STACK)["postgres"]["Id"]
+    query = (
+        "select r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, d.datdba::regrole::text"
+        " from pg_roles r, pg_database d where r.rolname = 'app' and d.datname = 'app'"
+    )
+    seen = docker_exec(pg, "psql", "-U", "postgres", "-d", "app", "-Atc", query)
+    assert seen.stdout.strip() == "f|f|f|f|f|app", seen.stdout + seen.stderr
+    admin = docker_exec(
+        pg, "psql", "-U", "postgres", "-d", "app", "-Atc", "select rolpassword is null from pg_authid where oid = 10"
+    )
+    assert admin.stdout.strip() == "t"  # the superuser has no password: the socket is its only way in
 
 
 def test_restore_drill_brings_items_back_after_the_data_volume_is_lost(ds, copy_dir):
@@ -139,6 +162,60 @@ def test_restore_refuses_an_unknown_backup_name_and_leaves_the_api_running(ds):
     assert service_containers(STACK)["api"]["State"]["Running"] is True
 
 
+HOSTILE = "host=127.0.0.1 port=9 dbname=app"  # a connection string if read as one: a port no one listens on
+ESCAPE = "../escape"  # the backup volume's root, outside backups/, is writable
+
+
+def psql_admin(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    pg = service_containers(STACK)["postgres"]["Id"]
+    cmd = [engine_api.DOCKER_CLI, "exec", "-i", pg, "psql", "-X", "-U", "postgres", "-v", "ON_ERROR_STOP=1", *args]
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def hostile_databases(ds):
+    """Databases named like a connection string and like a path, each holding one marker row."""
+    for name in (HOSTILE, ESCAPE):
+        made = psql_admin("-d", "postgres", "-v", f"name={name}", stdin='CREATE DATABASE :"name";\n')
+        assert made.returncode == 0, made.stderr
+        filled = psql_admin(
+            "-d", f"dbname='{name}'", "-c", f"create table marker(v text); insert into marker values ('in {name}')"
+        )
+        assert filled.returncode == 0, filled.stderr
+    yield
+    for name in (HOSTILE, ESCAPE):
+        psql_admin("-d", "postgres", "-v", f"name={name}", stdin='DROP DATABASE IF EXISTS :"name" WITH (FORCE);\n')
+
+
+def test_databases_named_like_a_connection_string_or_a_path_are_backed_up_under_safe_file_names(ds, hostile_databases):
+    taken = script("backup-postgres", STACK)
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    for name, safe in ((HOSTILE, "host%3D127.0.0.1%20port%3D9%20dbname%3Dapp"), (ESCAPE, "%2E.%2Fescape")):
+        assert re.search(rf"pg-backup: ok database={re.escape(safe)} size=\d+ ", taken.stdout), taken.stdout
+        dump = re.search(rf"{re.escape(safe)}-\d{{8}}T\d{{6}}Z\.dump", taken.stdout).group(0)
+        # the dump is that database's own content: its name was never read as a connection string
+        listing = docker_exec(
+            backup_container()["Id"], "pg_restore", "--data-only", "-f", "-", f"/var/lib/postgresql/backups/{dump}"
+        )
+        assert f"in {name}" in listing.stdout, listing.stdout + listing.stderr
+    outside = docker_exec(
+        backup_container()["Id"], "bash", "-c", "ls /tmp /var/lib/postgresql /var/lib /var 2>&1 | grep -c escape || true"
+    )
+    assert outside.stdout.strip() == "0", "a database's name wrote outside the backup directory"
+
+
+def test_a_database_named_like_a_connection_string_is_restored_into_itself(ds, hostile_databases):
+    taken = script("backup-postgres", STACK)
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    dump = re.search(r"host%3D127\.0\.0\.1%20port%3D9%20dbname%3Dapp-\d{8}T\d{6}Z\.dump", taken.stdout).group(0)
+    emptied = psql_admin("-d", f"dbname='{HOSTILE}'", "-c", "delete from marker")
+    assert emptied.returncode == 0, emptied.stderr
+    restored = script("restore-postgres", STACK, dump)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    marker = psql_admin("-d", f"dbname='{HOSTILE}'", "-Atc", "select v from marker")
+    assert marker.stdout.strip() == f"in {HOSTILE}", marker.stdout + marker.stderr
+
+
 def test_a_failing_backup_is_not_silent(ds):
     postgres = service_containers(STACK)["postgres"]
     assert engine_api.cli("stop", postgres["Id"]).returncode == 0
@@ -178,9 +255,14 @@ def current_password(ds, output: str) -> str:
 
 
 def postgres_login(password: str) -> subprocess.CompletedProcess:
-    """A password login over the backend network, from the backup container (it has psql)."""
+    """A password login over the backend network (the server's own address, never loopback, which the
+    official pg_hba.conf trusts), from the server container (it has psql)."""
     return docker_exec(
-        backup_container()["Id"], "psql", f"postgresql://app:{password}@postgres:5432/app", "-Atc", "select 'login ok'"
+        service_containers(STACK)["postgres"]["Id"],
+        "psql",
+        f"postgresql://app:{password}@postgres:5432/app",
+        "-Atc",
+        "select 'login ok'",
     )
 
 
@@ -193,13 +275,20 @@ def rotate(ds, key: str, loop_urls: list[str]):
     return new, outcome, loop
 
 
+ROTATED: dict[str, str] = {}
+
+
 def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_starts(ds):
     base = ds.first.outputs["url"]
     item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")
     old = current_password(ds, "database_url")
     server = service_containers(STACK)["postgres"]["Id"]
+    # every statement and every failing statement logged, as an operator chasing a problem might set it
+    logging = psql_admin("-d", "postgres", stdin=LOG_EVERYTHING)
+    assert logging.returncode == 0, logging.stderr
 
     new, outcome, loop = rotate(ds, "postgresPassword", [f"{base}/api/items/{item_id}", f"{base}/api/health/ready"])
+    ROTATED["postgres"] = new
 
     assert outcome.actions["postgres-password-rotation"] == "replace"
     assert service_containers(STACK)["postgres"]["Id"] == server  # the database kept running
@@ -211,6 +300,25 @@ def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_
     assert loop.total > 20
     assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
     ds.expect_no_changes()
+
+
+LOG_EVERYTHING = """
+ALTER SYSTEM SET log_statement = 'all';
+ALTER SYSTEM SET log_min_error_statement = 'debug5';
+ALTER SYSTEM SET log_min_duration_statement = 0;
+SELECT pg_reload_conf();
+"""
+
+
+def test_the_rotated_postgres_password_never_reaches_the_servers_log(ds):
+    new = ROTATED["postgres"]
+    server = service_containers(STACK)["postgres"]["Id"]
+    logged = psql_admin("-d", "postgres", "-c", "select 'log marker ' || 'seen'")
+    assert logged.returncode == 0
+    logs = engine_api.container_logs(server)
+    assert "statement: select 'log marker '" in logs, "control failed: the server does not log statements"
+    assert new not in logs
+    psql_admin("-d", "postgres", stdin="ALTER SYSTEM RESET ALL;\nSELECT pg_reload_conf();\n")
 
 
 def test_rotating_the_redis_password_sets_it_in_the_running_server_and_refuses_the_old_one(ds):

@@ -150,6 +150,21 @@ def test_only_the_proxy_publishes_ports(prod):
             assert published == {}, info["Name"]
 
 
+def test_the_api_connects_as_an_ordinary_role_that_owns_its_database(prod):
+    """SQL injection in the app must not become a shell in the database container (COPY ... TO PROGRAM)."""
+    pg = service_containers("prod")["postgres"]["Id"]
+    user = urlsplit(prod.outputs()["database_url"]).username  # the role the API's DATABASE_URL names
+    query = (
+        "select r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, d.datdba::regrole::text"
+        f" from pg_roles r, pg_database d where r.rolname = '{user}' and d.datname = 'app'"
+    )
+    seen = docker_exec(pg, "psql", "-U", "postgres", "-d", "app", "-Atc", query)
+    assert seen.stdout.strip() == f"f|f|f|f|f|{user}", seen.stdout + seen.stderr
+    password = prod.secret_values["postgresPassword"]
+    copy = docker_exec(pg, "psql", f"postgresql://app:{password}@postgres:5432/app", "-c", "copy (select 1) to program 'id'")
+    assert copy.returncode != 0 and "must be superuser or have privileges of the pg_execute_server_program role" in copy.stderr
+
+
 def test_postgres_cannot_reach_outside_its_internal_network(prod):
     services = service_containers("prod")
     pg, proxy = services["postgres"], services["proxy"]

@@ -12,6 +12,7 @@ from tests.support.program import CONTAINER, RecordingMocks, run_program, run_st
 from tests.support.stacks import PROD_SECRETS, REPO, stack_config
 
 VOLUME = "docker:index/volume:Volume"
+PG_ROLES = REPO / "components" / "files" / "pg-roles.sh"
 RUNTIME = Runtime(project="shop", stack="test")
 DEV = {k.split(":", 1)[1]: v for k, v in stack_config(REPO / "Pulumi.dev.yaml").items()}
 
@@ -66,9 +67,13 @@ def test_backup_container_has_limits_from_the_stack_file(prod):
     assert (backup.plain("memory"), backup.plain("memoryReservation"), backup.plain("cpus")) == (256, 64, "0.5")
 
 
-def test_backup_container_is_only_on_the_backend_network(prod):
-    networks = [n["name"] for n in containers(prod)["postgres-backup"].plain("networksAdvanced")]
-    assert networks == [containers(prod)["postgres"].plain("networksAdvanced")[0]["name"]]
+def test_backup_container_has_no_network_and_reaches_the_server_over_its_socket(prod):
+    backup = containers(prod)["postgres-backup"]
+    assert backup.plain("networkMode") == "none"
+    assert not backup.plain("networksAdvanced")
+    mounts = {v["containerPath"]: v for v in backup.plain("volumes")}
+    assert mounts["/var/run/postgresql"]["volumeName"] == "standard-stack-prod-postgres-socket"
+    assert (env_of(backup)["PGHOST"], env_of(backup)["PGUSER"]) == ("/var/run/postgresql", "postgres")
 
 
 def test_backup_container_runs_the_script_from_its_file_bundle_on_the_configured_schedule(prod):
@@ -77,7 +82,6 @@ def test_backup_container_runs_the_script_from_its_file_bundle_on_the_configured
     assert backup.plain("command") == ["loop"]
     env = env_of(backup)
     assert (env["BACKUP_INTERVAL_SECONDS"], env["BACKUP_KEEP_COUNT"], env["BACKUP_KEEP_DAYS"]) == ("86400", "14", "30")
-    assert env["PASSWORD_FILE"] == "/run/secrets/postgres_password"
     script = containers(prod)["postgres-backup-files-loader"].plain("uploads")
     assert [u["file"] for u in script] == ["/opt/pg-backup/pg-backup.sh"]
     assert "pg_dump --format=custom" in script[0]["content"]
@@ -88,13 +92,12 @@ def test_backup_health_check_is_the_scripts_freshness_check(prod):
     assert tests == ["CMD", "bash", "/opt/pg-backup/pg-backup.sh", "check"]
 
 
-def test_backup_reads_the_password_from_the_servers_secrets_volume_never_from_env(prod):
+def test_backup_holds_no_password_in_env_or_files(prod):
     backup = containers(prod)["postgres-backup"]
     assert not backup.is_secret("envs")
     assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(backup.plain("envs"))
-    mounts = {v["containerPath"]: v for v in backup.plain("volumes")}
-    assert mounts["/run/secrets"]["volumeName"] == "standard-stack-prod-postgres-secrets-files"
-    assert mounts["/run/secrets"]["readOnly"] is True
+    assert not [e for e in backup.plain("envs") if e.startswith(("PGPASS", "PASSWORD_FILE"))]
+    assert "/run/secrets" not in {v["containerPath"] for v in backup.plain("volumes")}
 
 
 def test_backup_volume_is_protected_and_retained_in_prod(prod):
@@ -120,8 +123,42 @@ def test_backup_copy_to_a_host_directory_is_a_bind_mount_and_a_setting_of_the_sc
     assert "BACKUP_COPY_DIR=/mnt/backup-copy" in backup.plain("envs")
 
 
-def test_backup_waits_for_a_healthy_postgres(prod):
+def test_backup_waits_for_a_healthy_postgres_and_its_roles(prod):
     assert prod.depends_on("postgres-backup", "postgres")
+    assert prod.depends_on("postgres-backup", "postgres-password-rotation")  # the superuser is `postgres` from then on
+
+
+def test_the_roles_job_connects_over_the_socket_with_no_network_and_reads_the_password_file(prod):
+    job = containers(prod)["postgres-password-rotation"]
+    assert job.plain("networkMode") == "none"
+    assert env_of(job) == {
+        "PGHOST": "/var/run/postgresql",
+        "PGDATABASE": "app",
+        "APP_ROLE": "app",
+        "PASSWORD_FILE": "/run/secrets/postgres_password",
+    }
+    script = job.plain("command")[0]
+    assert "RENAME TO" in script and "NOSUPERUSER" in script  # files/pg-roles.sh
+    assert PROD_SECRETS["standard-stack:postgresPassword"] not in script
+
+
+def test_the_roles_job_runs_again_for_a_new_server_container(prod):
+    """A new server may have a new data directory, whose app role is the bootstrap superuser again."""
+    labels = labels_of(containers(prod)["postgres-password-rotation"])
+    assert labels["dev.standard-stack.server"] == "postgres-id"  # the mocks give each resource the id <name>-id
+
+
+def test_the_roles_job_never_logs_its_statements():
+    """The ALTER ROLE ... PASSWORD must not reach the server's log, whatever log_statement says."""
+    options = PG_ROLES.read_text().split('PGOPTIONS="', 1)[1].split('"', 1)[0]
+    for setting in ("log_statement=none", "log_min_error_statement=panic", "log_min_duration_statement=-1"):
+        assert f"-c {setting}" in options
+
+
+@pytest.mark.parametrize("user", ["postgres", "standard_stack_provision", "pg_monitor"])
+def test_a_reserved_role_name_for_the_app_is_refused(user):
+    with pytest.raises(ValueError, match=f"user '{user}' is reserved"):
+        PostgresServiceArgs(runtime=RUNTIME, network="n", user=user)
 
 
 @pytest.mark.parametrize(
@@ -166,8 +203,8 @@ def test_password_rotation_job_runs_over_the_shared_socket_with_no_network(prod)
 def test_password_rotation_alters_the_owner_role_from_the_password_file_never_from_arguments(prod):
     job = containers(prod)["postgres-password-rotation"]
     script = job.plain("command")[0]
-    assert "\\set pw `cat /run/secrets/postgres_password`" in script and "ALTER ROLE :\"role\" PASSWORD :'pw';" in script
-    assert "PGUSER=app" in job.plain("envs")
+    assert '\\set pw `cat "$PASSWORD_FILE"`' in script and "PASSWORD :'pw';" in script
+    assert "APP_ROLE=app" in job.plain("envs")
     for key in ("command", "envs", "labels", "entrypoints"):
         assert not job.is_secret(key)
         assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(job.plain(key))

@@ -502,7 +502,13 @@ def test_postgres_on_swarm_registers_its_image_a_password_secret_and_one_service
             ("PostgresService", "postgres", [], False),
             ("RemoteImage", "postgres-image", [], False),
             ("Secret", "postgres-secret-postgres-password", [], False),
-            ("Service", "postgres", sorted(["postgres-image", "postgres-secret-postgres-password"]), True),
+            ("ServiceConfig", "postgres-config-pg-roles.sh", [], False),
+            (
+                "Service",
+                "postgres",
+                sorted(["postgres-image", "postgres-secret-postgres-password", "postgres-config-pg-roles.sh"]),
+                True,
+            ),
         ]
     )
 
@@ -559,11 +565,16 @@ def test_postgres_reads_its_password_from_a_docker_secret_never_from_the_environ
     assert secret.is_secret("data") and base64.b64decode(secret.plain("data")) == b"pw-1"
 
 
-def test_the_postgres_task_sets_the_roles_password_from_the_secret_and_is_healthy_only_after():
-    spec = run_data("postgres")[1].named("postgres", SERVICE).plain("taskSpec")["containerSpec"]
+def test_the_postgres_task_makes_the_app_role_ordinary_with_the_secret_password_and_is_healthy_only_after():
+    _, mocks = run_data("postgres")
+    spec = mocks.named("postgres", SERVICE).plain("taskSpec")["containerSpec"]
     command, script = spec["commands"][:2], spec["commands"][2]
     assert command == ["bash", "-c"]
-    assert "ALTER ROLE" in script and "cat /run/secrets/postgres_password" in script
+    roles = base64.b64decode(mocks.named("postgres-config-pg-roles.sh", CONFIG).plain("data")).decode()
+    assert "NOSUPERUSER" in roles and "RENAME TO" in roles  # files/pg-roles.sh, as on the host
+    assert 'PASSWORD_FILE="$POSTGRES_PASSWORD_FILE" bash /opt/pg-roles/pg-roles.sh' in script
+    # the real server (TCP), not the entrypoint's socket-only one while it initialises the data directory
+    assert script.index("pg_isready -q -h 127.0.0.1") < script.index("bash /opt/pg-roles/pg-roles.sh")
     assert script.index("( apply & )") < script.index("exec docker-entrypoint.sh postgres")
     assert spec["healthcheck"]["tests"][-1].endswith("&& test -f /tmp/password-applied")
     assert (spec["init"], spec["stopSignal"]) == (True, "SIGINT")
@@ -574,7 +585,7 @@ def test_postgres_init_sql_is_docker_configs_in_the_entrypoints_directory():
     config = mocks.named("postgres-config-01-schema.sql", CONFIG)
     assert base64.b64decode(config.plain("data")) == b"CREATE TABLE t (id int);"
     refs = mocks.named("postgres", SERVICE).plain("taskSpec")["containerSpec"]["configs"]
-    assert refs == [
+    assert [r for r in refs if r["fileName"] != "/opt/pg-roles/pg-roles.sh"] == [
         {
             "configId": "postgres-config-01-schema.sql-id",
             "fileName": "/docker-entrypoint-initdb.d/01_schema.sql",
