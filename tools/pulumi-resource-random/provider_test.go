@@ -4,180 +4,183 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	pf "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfbridge"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
-func mustStruct(t *testing.T, m resource.PropertyMap) *pulumirpc.CheckRequest {
+const passwordToken = "random:index/randomPassword:RandomPassword"
+const passwordURN = "urn:pulumi:test::test::" + passwordToken + "::db"
+
+type discardLogs struct{}
+
+func (discardLogs) Log(context.Context, diag.Severity, resource.URN, string) error       { return nil }
+func (discardLogs) LogStatus(context.Context, diag.Severity, resource.URN, string) error { return nil }
+
+// server is the provider as the engine talks to it, configured as pulumi up configures it.
+func server(t *testing.T) pulumirpc.ResourceProviderServer {
+	t.Helper()
+	info := providerInfo(Version)
+	meta, err := metadata(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := pf.NewProviderServer(context.Background(), discardLogs{}, info, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Configure(context.Background(), &pulumirpc.ConfigureRequest{
+		Args: &structpb.Struct{}, AcceptSecrets: true, AcceptResources: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func wire(t *testing.T, m resource.PropertyMap) *structpb.Struct {
 	t.Helper()
 	s, err := plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pulumirpc.CheckRequest{Type: passwordToken, News: s}
+	return s
 }
 
-func TestGeneratedStringHasTheRequestedLengthAndOnlyEnabledClasses(t *testing.T) {
-	for i := 0; i < 50; i++ {
-		s, err := generate(stringParams{Length: 32, Upper: true, Lower: true, Numeric: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(s) != 32 {
-			t.Fatalf("length %d, want 32", len(s))
-		}
-		if strings.ContainsAny(s, defaultSpecialChars) {
-			t.Fatalf("%q has a special character with special=false", s)
-		}
-	}
-}
-
-func TestGeneratedStringMeetsEveryMinimum(t *testing.T) {
-	p := stringParams{Length: 8, Lower: true, MinUpper: 2, MinNumeric: 2, MinSpecial: 2, OverrideSpecial: "_"}
-	for i := 0; i < 50; i++ {
-		s, err := generate(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		count := func(set string) int {
-			n := 0
-			for _, c := range s {
-				if strings.ContainsRune(set, c) {
-					n++
-				}
-			}
-			return n
-		}
-		if count(upperChars) < 2 || count(numericChars) < 2 || count("_") < 2 {
-			t.Fatalf("%q misses a minimum", s)
-		}
-	}
-}
-
-func TestCheckAppliesTerraformDefaults(t *testing.T) {
-	out, failures := checkInputs(resource.PropertyMap{"length": resource.NewProperty(16.0)})
-	if len(failures) != 0 {
-		t.Fatal(failures)
-	}
-	for _, k := range []string{"special", "upper", "lower", "number", "numeric"} {
-		if v := out[resource.PropertyKey(k)]; !v.IsBool() || !v.BoolValue() {
-			t.Errorf("%s = %v, want true", k, v)
-		}
-	}
-	if v := out["minSpecial"]; !v.IsNumber() || v.NumberValue() != 0 {
-		t.Errorf("minSpecial = %v, want 0", v)
-	}
-}
-
-func TestCheckMirrorsDeprecatedNumberIntoNumeric(t *testing.T) {
-	out, _ := checkInputs(resource.PropertyMap{"length": resource.NewProperty(4.0), "number": resource.NewProperty(false)})
-	if out["numeric"].BoolValue() {
-		t.Fatal("numeric should follow number=false")
-	}
-}
-
-func TestCheckRefusesLengthBelowTheSumOfMinimums(t *testing.T) {
-	p := &provider{}
-	resp, err := p.Check(context.Background(), mustStruct(t, resource.PropertyMap{
-		"length": resource.NewProperty(3.0), "minUpper": resource.NewProperty(2.0), "minLower": resource.NewProperty(2.0),
-	}))
+func props(t *testing.T, s *structpb.Struct) resource.PropertyMap {
+	t.Helper()
+	m, err := plugin.UnmarshalProperties(s, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Failures) != 1 || resp.Failures[0].Property != "length" || !strings.Contains(resp.Failures[0].Reason, "(4)") {
-		t.Fatalf("failures = %v", resp.Failures)
-	}
+	return m
 }
 
-func TestCheckRefusesAnUnknownProperty(t *testing.T) {
-	_, failures := checkInputs(resource.PropertyMap{"length": resource.NewProperty(3.0), "lenght": resource.NewProperty(3.0)})
-	if len(failures) != 1 || failures[0].property != "lenght" {
-		t.Fatalf("failures = %v", failures)
-	}
-}
-
-func diff(t *testing.T, olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
+func check(t *testing.T, srv pulumirpc.ResourceProviderServer, news resource.PropertyMap) *pulumirpc.CheckResponse {
 	t.Helper()
-	o, _ := plugin.MarshalProperties(olds, plugin.MarshalOptions{KeepUnknowns: true})
-	n, _ := plugin.MarshalProperties(news, plugin.MarshalOptions{KeepUnknowns: true})
-	resp, err := (&provider{}).Diff(context.Background(), &pulumirpc.DiffRequest{OldInputs: o, News: n, Type: passwordToken})
+	resp, err := srv.Check(context.Background(), &pulumirpc.CheckRequest{Urn: passwordURN, Type: passwordToken, News: wire(t, news)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp
 }
 
-func TestSameInputsAreNoChange(t *testing.T) {
-	in, _ := checkInputs(resource.PropertyMap{"length": resource.NewProperty(32.0), "special": resource.NewProperty(false)})
-	if r := diff(t, in, in); r.Changes != pulumirpc.DiffResponse_DIFF_NONE {
-		t.Fatalf("changes = %v", r.Changes)
-	}
-}
+// password is a created RandomPassword: its checked inputs and its outputs.
+type password struct{ inputs, outputs *structpb.Struct }
 
-func TestEveryInputChangeReplaces(t *testing.T) {
-	old, _ := checkInputs(resource.PropertyMap{"length": resource.NewProperty(32.0)})
-	for _, change := range []resource.PropertyMap{
-		{"length": resource.NewProperty(31.0)},
-		{"special": resource.NewProperty(false)},
-		{"keepers": resource.NewProperty(resource.PropertyMap{"k": resource.NewProperty("v")})},
-	} {
-		news := old.Copy()
-		for k, v := range change {
-			news[k] = v
-		}
-		r := diff(t, old, news)
-		if r.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(r.Replaces) != 1 {
-			t.Fatalf("%v: changes=%v replaces=%v", change, r.Changes, r.Replaces)
-		}
+func create(t *testing.T, srv pulumirpc.ResourceProviderServer, news resource.PropertyMap) password {
+	t.Helper()
+	checked := check(t, srv, news)
+	if len(checked.Failures) > 0 {
+		t.Fatalf("check failures: %v", checked.Failures)
 	}
-}
-
-func TestPasswordResultAndHashAreSecretAndTheHashMatches(t *testing.T) {
-	p := &provider{acceptSecrets: true}
-	in, _ := checkInputs(resource.PropertyMap{"length": resource.NewProperty(20.0)})
-	s, _ := plugin.MarshalProperties(in, plugin.MarshalOptions{})
-	resp, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Type: passwordToken, Properties: s})
+	resp, err := srv.Create(context.Background(), &pulumirpc.CreateRequest{Urn: passwordURN, Type: passwordToken, Properties: checked.Inputs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Id != "none" {
-		t.Fatalf("id = %q, want none", resp.Id)
+	return password{inputs: checked.Inputs, outputs: resp.Properties}
+}
+
+func (p password) result(t *testing.T) string {
+	t.Helper()
+	v := props(t, p.outputs)["result"]
+	if v.IsSecret() {
+		v = v.SecretValue().Element
 	}
-	out, _ := plugin.UnmarshalProperties(resp.Properties, plugin.MarshalOptions{KeepSecrets: true})
+	return v.StringValue()
+}
+
+func diff(t *testing.T, srv pulumirpc.ResourceProviderServer, old password, news resource.PropertyMap) *pulumirpc.DiffResponse {
+	t.Helper()
+	checked := check(t, srv, news)
+	resp, err := srv.Diff(context.Background(), &pulumirpc.DiffRequest{
+		Urn: passwordURN, Type: passwordToken, Id: "none", Olds: old.outputs, OldInputs: old.inputs, News: checked.Inputs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func length(n float64) resource.PropertyMap {
+	return resource.PropertyMap{"length": resource.NewProperty(n)}
+}
+
+func with(m resource.PropertyMap, key resource.PropertyKey, v resource.PropertyValue) resource.PropertyMap {
+	out := m.Copy()
+	out[key] = v
+	return out
+}
+
+func TestAPasswordHasTheRequestedLengthAndIsSecretWithAMatchingBcryptHash(t *testing.T) {
+	srv := server(t)
+	p := create(t, srv, length(24))
+	out := props(t, p.outputs)
 	if !out["result"].IsSecret() || !out["bcryptHash"].IsSecret() {
-		t.Fatal("result and bcryptHash must be secrets")
+		t.Fatalf("result and bcryptHash must be secrets: %v", out)
 	}
-	pw := out["result"].SecretValue().Element.StringValue()
 	hash := out["bcryptHash"].SecretValue().Element.StringValue()
-	if len(pw) != 20 || bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) != nil {
-		t.Fatalf("result %q does not match its hash", pw)
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(p.result(t))); err != nil || len(p.result(t)) != 24 {
+		t.Fatalf("result %d characters, hash check %v", len(p.result(t)), err)
 	}
 }
 
-func TestReadReturnsTheStateUnchanged(t *testing.T) {
-	p := &provider{acceptSecrets: true}
-	state := resource.PropertyMap{"length": resource.NewProperty(3.0), "result": resource.MakeSecret(resource.NewProperty("abc"))}
-	s, _ := plugin.MarshalProperties(state, plugin.MarshalOptions{KeepSecrets: true})
-	resp, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "none", Type: passwordToken, Properties: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := plugin.UnmarshalProperties(resp.Properties, plugin.MarshalOptions{KeepSecrets: true})
-	if !got.DeepEquals(state) || resp.Id != "none" {
-		t.Fatalf("read changed the state: %v", got)
+func TestKeepersGoingFromAbsentToEmptyDoNotReplaceThePassword(t *testing.T) {
+	srv := server(t)
+	p := create(t, srv, length(16))
+	r := diff(t, srv, p, with(length(16), "keepers", resource.NewProperty(resource.PropertyMap{})))
+	if len(r.Replaces) != 0 {
+		t.Fatalf("replaces %v, want none", r.Replaces)
 	}
 }
 
-func TestImportTakesTheIdAsTheResult(t *testing.T) {
-	resp, err := (&provider{}).Read(context.Background(), &pulumirpc.ReadRequest{Id: "s3cret", Type: stringToken})
-	if err != nil {
-		t.Fatal(err)
+func TestChangedKeepersReplaceThePassword(t *testing.T) {
+	srv := server(t)
+	p := create(t, srv, with(length(16), "keepers", resource.NewProperty(resource.PropertyMap{"k": resource.NewProperty("1")})))
+	r := diff(t, srv, p, with(length(16), "keepers", resource.NewProperty(resource.PropertyMap{"k": resource.NewProperty("2")})))
+	if len(r.Replaces) == 0 {
+		t.Fatal("a changed keeper must replace the password")
 	}
-	got, _ := plugin.UnmarshalProperties(resp.Properties, plugin.MarshalOptions{})
-	if resp.Id != "s3cret" || got["result"].StringValue() != "s3cret" || got["length"].NumberValue() != 6 {
-		t.Fatalf("import: id=%q props=%v", resp.Id, got)
+}
+
+func TestOverrideSpecialGoingFromEmptyToUnsetDoesNotReplaceThePassword(t *testing.T) {
+	srv := server(t)
+	p := create(t, srv, with(length(16), "overrideSpecial", resource.NewProperty("")))
+	r := diff(t, srv, p, length(16))
+	if len(r.Replaces) != 0 {
+		t.Fatalf("replaces %v, want none", r.Replaces)
+	}
+}
+
+func TestAnEmptyCharacterSetIsRefusedEvenWhenTheMinimumsFillTheLength(t *testing.T) {
+	srv := server(t)
+	no := resource.NewProperty(false)
+	news := with(length(4), "minUpper", resource.NewProperty(4.0))
+	for _, k := range []resource.PropertyKey{"upper", "lower", "numeric", "special"} {
+		news = with(news, k, no)
+	}
+	checked := check(t, srv, news)
+	if len(checked.Failures) > 0 {
+		return // refused by Check
+	}
+	_, err := srv.Create(context.Background(), &pulumirpc.CreateRequest{Urn: passwordURN, Type: passwordToken, Properties: checked.Inputs})
+	if err == nil {
+		t.Fatal("a password with upper, lower, numeric and special all false must be refused")
+	}
+}
+
+func TestAMultiByteOverrideSpecialGivesWholeCharacters(t *testing.T) {
+	srv := server(t)
+	no := resource.NewProperty(false)
+	news := with(with(with(length(40), "upper", no), "lower", no), "numeric", no)
+	p := create(t, srv, with(news, "overrideSpecial", resource.NewProperty("äöü€")))
+	got := p.result(t)
+	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 40 || strings.Trim(got, "äöü€") != "" {
+		t.Fatalf("result %q: want 40 characters from äöü€", got)
 	}
 }
