@@ -27,8 +27,14 @@ kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4, wrappe
   validateStringIsBase64Encoded), auto-named the same way: a changed config (the nginx site) is a
   new Docker config under a new name, so the service spec changes and its tasks roll.
 - Hardening: capabilities are dropped as on the host (``cap_drop``/``cap_add`` in the container
-  spec), but the provider's container spec has no ``no-new-privileges`` (its ``privileges`` block
-  holds credential_spec and se_linux_context only), so Swarm tasks lack that one flag.
+  spec), and tasks run as the same non-root users on read-only roots (the policy pack's service-*
+  rules check it). No-new-privileges cannot be set per service here: the provider's container spec
+  has no field for it (resource_docker_service.go: its ``privileges`` block holds credential_spec
+  and se_linux_context only), and Swarm itself takes ``ContainerSpec.Privileges.NoNewPrivileges``
+  only from API 1.44, Engine 25 (moby api/server/router/swarm/helpers.go, adjustForAPIVersion, clears
+  it for older clients; Engine 20.10 speaks 1.41). The daemon has it as a default (Engine 20.10 too)
+  that applies to Swarm tasks too (dockerd ``--no-new-privileges``, ``"no-new-privileges": true`` in
+  daemon.json: daemon_unix.go, parseSecurityOpt), so that is how a Swarm node gets it.
 """
 
 from __future__ import annotations

@@ -305,6 +305,10 @@ def data_volume(
     )
 
 
+LOADER_USER = "65534:65534"
+"""nobody: a FileBundle loader only runs ``true``; the daemon writes its files."""
+
+
 class FileBundle:
     """Files (secrets, rendered config) delivered to a service through a named volume.
 
@@ -313,6 +317,11 @@ class FileBundle:
     receives the uploads into a named volume, and the service mounts that volume read-only.
     Files are root-owned 0440: services read them through group 0. ``revision`` (the loader's
     id) goes into the service's labels, so changed files replace the service.
+
+    The daemon unpacks the uploads (the archive's owner and mode, ``CopyToContainer``), not the
+    loader's process, so the loader runs as nobody with no capability, no privilege gain and no
+    network. Its root cannot be read-only: the provider uploads to ``/`` (resource_docker_container_funcs.go,
+    ``dstPath := "/"``), and the daemon refuses any upload to a read-only root outside a volume.
     """
 
     def __init__(
@@ -343,7 +352,8 @@ class FileBundle:
             f"{name}-files-loader",
             image=image,
             entrypoints=["true"],
-            user="0:0",
+            user=LOADER_USER,
+            **hardening(),
             must_run=False,
             attach=True,
             restart="no",

@@ -26,6 +26,14 @@ from .containers import (
 )
 from .data import validate_data_networks_internal, validate_protected_data_volume
 from .images import validate_pinned_image
+from .services import (
+    validate_service_env_secrets,
+    validate_service_hardening,
+    validate_service_health_check,
+    validate_service_non_root,
+    validate_service_prod_limits,
+    validate_service_published_ports,
+)
 
 PACK_NAME = "standard-stack"
 MANDATORY = EnforcementLevel.MANDATORY
@@ -86,6 +94,43 @@ POLICIES: list[Policy] = [
         name="container-env-no-secrets",
         description="No container environment variable carries a secret.",
         validate=validate_env_secrets,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="service-health-check",
+        description="Every Swarm service's tasks have a health check.",
+        validate=validate_service_health_check,
+        enforcement_level=ADVISORY,
+    ),
+    ResourceValidationPolicy(
+        name="service-non-root",
+        description="Swarm services of the stack's kinds run their tasks as a non-root user.",
+        validate=validate_service_non_root,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="service-hardening",
+        description="Swarm tasks run on a read-only root filesystem with every capability dropped.",
+        validate=validate_service_hardening,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="service-prod-limits",
+        description="In prod every Swarm service has memory and CPU limits and a restart policy.",
+        validate=validate_service_prod_limits,
+        enforcement_level=ADVISORY,
+        config_schema=_schema(),
+    ),
+    ResourceValidationPolicy(
+        name="service-published-ports",
+        description="Only the reverse proxy's Swarm service publishes ports.",
+        validate=validate_service_published_ports,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="service-env-no-secrets",
+        description="No Swarm service's environment carries a secret.",
+        validate=validate_service_env_secrets,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

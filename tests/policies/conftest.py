@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.program import REPO, RecordingMocks, run_stack
+from tests.support.program import REPO, RecordingMocks, run_program, run_stack
 from tests.support.stacks import PROD_SECRETS
 
 sys.path.insert(0, str(REPO / "policies"))
@@ -81,6 +81,23 @@ def dev_view() -> list[EngineResource]:
 @pytest.fixture(scope="session")
 def prod_view() -> list[EngineResource]:
     return engine_view(run_stack("prod", secrets=PROD_SECRETS, mocks=RecordingMocks()))
+
+
+@pytest.fixture(scope="session")
+def swarm_view() -> list[EngineResource]:
+    """The real program with the dev stack file made a swarm stack: services instead of containers."""
+    from tests.unit.test_swarm import run_swarm_stack
+
+    return engine_view(run_swarm_stack())
+
+
+@pytest.fixture(scope="session")
+def swarm_prod_view() -> list[EngineResource]:
+    """The swarm stack as a stack named prod (restarting, as Pulumi.prod.yaml): the prod-only rules apply."""
+    from tests.unit.test_config_validation import NAMESPACE, SWARM, with_
+
+    config = {f"{NAMESPACE}:{key}": value for key, value in with_(SWARM, "restart", "unless-stopped").items()}
+    return engine_view(run_program(RecordingMocks(), config, stack="prod"))
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,8 @@ The broken resources start from what the real dev or prod stack registers, chang
 
 from __future__ import annotations
 
+import copy
+
 from pulumi.runtime.rpc import wrap_rpc_secret
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
@@ -218,3 +220,82 @@ def test_protected_rule_leaves_dev_data_volumes_alone(dev_view):
     volume = find(dev_view, VOLUME, "redis-data")
     assert not volume.protect
     assert violations("prod-data-volumes-protected", [volume]) == []
+
+
+# service-* (docker.Service, runtime.target swarm): the container rules, for Swarm tasks
+
+SERVICE = "docker:index/service:Service"
+
+
+def with_container_spec(service: EngineResource, **changes) -> EngineResource:
+    """A copy of a Swarm service whose taskSpec.containerSpec has ``changes`` (``None`` removes a key)."""
+    task = copy.deepcopy(service.inputs["taskSpec"])
+    for key, value in changes.items():
+        if value is None:
+            task["containerSpec"].pop(key, None)
+        else:
+            task["containerSpec"][key] = value
+    return service.with_inputs(taskSpec=task)
+
+
+def test_service_non_root_rule_fires_on_an_api_service_running_as_root(swarm_view):
+    api = with_container_spec(find(swarm_view, SERVICE, "api"), user="0:0")
+    message = only(violations("service-non-root", [api]))
+    assert "Service 'api' (api) runs its tasks as root (user '0:0')" in message
+    assert "Fix: set taskSpec.containerSpec.user" in message
+
+
+def test_service_non_root_rule_fires_on_a_postgres_service_without_user(swarm_view):
+    postgres = with_container_spec(find(swarm_view, SERVICE, "postgres"), user=None)
+    assert "Service 'postgres' (postgres) sets no user" in only(violations("service-non-root", [postgres]))
+
+
+def test_service_hardening_rule_fires_on_a_writable_root(swarm_view):
+    web = with_container_spec(find(swarm_view, SERVICE, "web"), readOnly=False)
+    assert "Service 'web' (web) runs with a writable root filesystem" in only(violations("service-hardening", [web]))
+
+
+def test_service_hardening_rule_fires_on_default_capabilities(swarm_view):
+    proxy = with_container_spec(find(swarm_view, SERVICE, "proxy"), capDrops=None)
+    assert "Docker's default capabilities" in only(violations("service-hardening", [proxy]))
+
+
+def test_service_prod_limits_rule_fires_on_a_prod_service_without_a_memory_limit(swarm_prod_view):
+    redis = find(swarm_prod_view, SERVICE, "redis")
+    task = copy.deepcopy(redis.inputs["taskSpec"])
+    task["resources"]["limits"].pop("memoryBytes")
+    message = only(violations("service-prod-limits", [redis.with_inputs(taskSpec=task)]))
+    assert "Service 'redis' lacks in prod: a memory limit" in message
+
+
+def test_service_prod_limits_rule_ignores_dev(swarm_view):
+    redis = find(swarm_view, SERVICE, "redis")
+    task = copy.deepcopy(redis.inputs["taskSpec"])
+    task.pop("resources")
+    assert violations("service-prod-limits", [redis.with_inputs(taskSpec=task)]) == []
+
+
+def test_service_health_check_rule_fires_on_a_service_without_one(swarm_view):
+    api = with_container_spec(find(swarm_view, SERVICE, "api"), healthcheck=None)
+    assert "Service 'api' runs tasks without a health check" in only(violations("service-health-check", [api]))
+
+
+def test_service_published_ports_rule_fires_on_a_database_publishing_a_port(swarm_view):
+    postgres = find(swarm_view, SERVICE, "postgres")
+    exposed = postgres.with_inputs(endpointSpec={"mode": "dnsrr", "ports": [{"targetPort": 5432, "publishedPort": 5432}]})
+    assert "Service 'postgres' (postgres) publishes ports" in only(violations("service-published-ports", [exposed]))
+
+
+def test_service_env_rule_fires_on_a_literal_password(swarm_view):
+    api = find(swarm_view, SERVICE, "api")
+    env = {**api.inputs["taskSpec"]["containerSpec"]["env"], "POSTGRES_PASSWORD": "hunter2"}
+    message = only(violations("service-env-no-secrets", [with_container_spec(api, env=env)]))
+    assert "Service 'api' sets secret-looking environment variable POSTGRES_PASSWORD" in message
+    assert "hunter2" not in message
+
+
+def test_service_env_rule_fires_on_a_secret_value(swarm_view):
+    api = find(swarm_view, SERVICE, "api")
+    env = {**api.inputs["taskSpec"]["containerSpec"]["env"], "DATABASE_URL": wrap_rpc_secret("postgresql://app:pw@db/app")}
+    message = only(violations("service-env-no-secrets", [with_container_spec(api, env=env)]))
+    assert "carries a secret value in environment variable DATABASE_URL" in message and "pw@" not in message

@@ -71,3 +71,19 @@ def prod_acme_view():
 @pytest.mark.parametrize("rule", RULES)
 def test_prod_with_acme_has_no_violations(rule, prod_acme_view):
     assert violations(rule, prod_acme_view) == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_swarm_stack_has_no_violations(rule, swarm_view):
+    assert violations(rule, swarm_view) == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_swarm_stack_named_prod_has_no_violations(rule, swarm_prod_view):
+    assert violations(rule, swarm_prod_view) == []
+
+
+def test_the_swarm_stack_is_judged_by_the_service_rules(swarm_view):
+    """Not vacuous: the swarm stack registers services, and each service rule reads them."""
+    services = [r for r in swarm_view if r.typ == "docker:index/service:Service"]
+    assert sorted(r.name for r in services) == ["api", "postgres", "proxy", "redis", "web"]
