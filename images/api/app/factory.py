@@ -27,6 +27,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import http_error_handler, validation_error_handler
 from app.core.limits import BodySizeLimitMiddleware
+from app.core.slashes import TrailingSlashRedirectMiddleware
 
 log = logging.getLogger("app")
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
         lifespan=lifespan,
+        redirect_slashes=False,  # TrailingSlashRedirectMiddleware instead: see app.core.slashes
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(items.router)
+    app.add_middleware(TrailingSlashRedirectMiddleware, routes=app.router.routes)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     if settings.api_root_path:
         app.add_middleware(RootPathMiddleware, root_path=settings.api_root_path)

@@ -74,3 +74,37 @@ def test_python_m_app_serves_until_sigterm_then_exits_cleanly(migrated: Settings
     assert ready[0] == 200 and ready[1]["status"] == "ready"
     assert server.returncode == 0, output  # a drained stop is a success, not "killed by SIGTERM"
     assert "Finished server process" in output
+
+
+def test_trailing_slash_redirects_to_the_list_under_the_root_path(migrated: Settings) -> None:
+    client = app_client(migrated, api_root_path="/api")
+
+    response = client.get("/items/", params={"order": "desc"}, follow_redirects=False)  # proxy stripped /api
+
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/items?order=desc"
+
+
+def test_trailing_slash_redirect_never_reflects_the_host_header(migrated: Settings) -> None:
+    client = app_client(migrated, api_root_path="/api")
+
+    response = client.get("/items/", headers={"Host": "evil.example:@attacker.example"}, follow_redirects=False)
+
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/items"
+
+
+def test_trailing_slash_redirect_without_a_root_path_is_the_bare_route(migrated: Settings) -> None:
+    client = app_client(migrated)
+    item = client.post("/items", json={"name": "x"}).json()
+
+    response = client.get(f"/items/{item['id']}/", follow_redirects=False)
+
+    assert (response.status_code, response.headers["location"]) == (307, f"/items/{item['id']}")
+
+
+def test_a_trailing_slash_on_no_route_is_404_not_a_redirect(migrated: Settings) -> None:
+    client = app_client(migrated)
+
+    assert client.get("//evil.example/", follow_redirects=False).status_code == 404
+    assert client.get("/nothing/", follow_redirects=False).status_code == 404

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from fastapi.testclient import TestClient
 from pytest_postgresql.executor import PostgreSQLExecutor
 from pytest_redis.executor import RedisExecutor
@@ -47,7 +50,7 @@ def test_readiness_is_503_naming_redis_when_redis_is_down(client: TestClient, re
     body = response.json()
     assert response.status_code == 503
     assert body["status"] == "unavailable"
-    assert body["redis"]["ok"] is False and body["redis"]["error"]
+    assert body["redis"] == {"ok": False, "error": "redis unavailable"}
     assert body["database"]["ok"] is True
 
 
@@ -60,8 +63,23 @@ def test_readiness_is_503_naming_the_database_when_postgres_is_unreachable(
 
     body = response.json()
     assert response.status_code == 503
-    assert body["database"]["ok"] is False and body["database"]["error"]
+    assert body["database"] == {"ok": False, "error": "database unavailable"}
     assert body["redis"] == {"ok": True}
+
+
+def test_readiness_keeps_the_database_error_for_the_log_and_out_of_the_response(
+    settings: Settings, postgresql_proc: PostgreSQLExecutor, redis_proc: RedisExecutor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The driver's message names the server's address and the role: the client gets neither."""
+    role = "role_named_in_driver_errors"
+    unknown_role = settings_for(postgresql_proc, settings.postgres_db, redis_proc, postgres_user=role)
+    with caplog.at_level(logging.WARNING), TestClient(create_app(unknown_role)) as client:
+        response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    for secret in (role, postgresql_proc.host, str(postgresql_proc.port)):
+        assert secret not in response.text
+    assert role in caplog.text
 
 
 def test_item_reads_are_503_not_500_while_redis_is_down(client: TestClient, redis_proc: RedisExecutor) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Identity, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAME_MAX_LENGTH = 200
+# Characters, as PostgreSQL's char_length and pydantic's max_length count them. Bounds what one item
+# costs to store, send and hold in memory (a list page holds at most LIST_LIMIT_MAX of them).
+DESCRIPTION_MAX_LENGTH = 2000
+DESCRIPTION_LENGTH_CHECK = "items_description_length"
 
 
 class Base(DeclarativeBase):
@@ -18,6 +22,14 @@ class Item(Base):
     """One stored item."""
 
     __tablename__ = "items"
+    # Added NOT VALID by migration 0002: new rows are checked, rows stored before the limit are kept.
+    __table_args__ = (
+        CheckConstraint(
+            f"char_length(description) <= {DESCRIPTION_MAX_LENGTH}",
+            name=DESCRIPTION_LENGTH_CHECK,
+            postgresql_not_valid=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), nullable=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.models.item import NAME_MAX_LENGTH
+from app.models.item import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 
 
 def _without_nul(value: str) -> str:
@@ -28,7 +28,7 @@ class ItemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: StoredText = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    description: StoredText | None = None
+    description: Annotated[StoredText, Field(max_length=DESCRIPTION_MAX_LENGTH)] | None = None
 
 
 class ItemPublic(BaseModel):

@@ -48,12 +48,15 @@ def liveness() -> dict[str, str]:
 
 
 def _probe(name: str, check: Callable[[Any], dict[str, object]], target: Any) -> dict[str, object]:
-    """Run one dependency check, turning any failure into {"ok": false, "error": ...}."""
+    """Run one dependency check, turning any failure into {"ok": false, "error": "<name> unavailable"}.
+
+    The driver's message names internal addresses, ports and the role: it goes to the log only.
+    """
     try:
         return check(target)
     except Exception as error:
-        log.warning("readiness: %s unavailable: %s", name, error)
-        return {"ok": False, "error": f"{type(error).__name__}: {error}".strip()}
+        log.warning("readiness: %s unavailable: %s: %s", name, type(error).__name__, error)
+        return {"ok": False, "error": f"{name} unavailable"}
 
 
 @router.get(
