@@ -31,6 +31,21 @@ nginx adds its default only when the upstream sent none, and on its own response
 404/421/413/502/504, ``/healthz``). Its defaults are at least as strict as the web app's
 (``images/web/next.config.ts``). HSTS is nginx's alone, on TLS servers only.
 
+Host: on top of the server selection, each listener accepts exactly the Host forms its names make
+(``name``, ``name:<public port>``, ``name:<container port>``; the scheme's default port is never
+written) and answers 421 to anything else, so ``example.com:@evil.example`` or another port never
+reaches the apps. With TLS and a server name, the default server refuses the handshake of any
+other SNI name (``ssl_reject_handshake``): a scan of the address does not learn the domain.
+
+Abuse: short header and body timeouts (``client_header_timeout`` / ``client_body_timeout``),
+``limit_conn`` and ``limit_req`` per client address (429), and no request or response body is ever
+buffered to a file: the container's /tmp is a small tmpfs, and buffered bodies filled it (500 for
+every upload). Bodies stream to the apps as they arrive (``proxy_request_buffering off``) and
+responses are relayed as fast as the client reads them (``proxy_max_temp_file_size 0``).
+
+Client-sent headers that only the proxy or the framework itself may set (``X-Forwarded-Prefix``,
+Next.js' internal ``x-middleware-subrequest`` (CVE-2025-29927) and kin, ``Forwarded``) are cleared.
+
 Settings shared with the stack's config model have their rule here, once, as plain functions
 and pydantic types: :func:`validate_server_name` / :data:`ServerName` and
 :func:`validate_body_size` / :data:`BodySize`.
@@ -47,14 +62,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 __all__ = [
     "BODY_SIZE_FORM",
     "RESOLVE_MIN_VERSION",
+    "CLEARED_REQUEST_HEADERS",
+    "CSP_FORM",
+    "DEFAULT_CONTENT_SECURITY_POLICY",
     "SECURITY_HEADER_DEFAULTS",
     "SERVER_NAME_FORM",
     "BodySize",
+    "ContentSecurityPolicy",
     "ProxyRoute",
     "ProxySettings",
     "ServerName",
     "render_site_config",
     "validate_body_size",
+    "validate_content_security_policy",
     "validate_server_name",
 ]
 
@@ -182,9 +202,53 @@ SECURITY_HEADER_DEFAULTS: tuple[tuple[str, str], ...] = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
-    ("Content-Security-Policy", "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
+
+#: The proxy's Content-Security-Policy, sent on every response in addition to any policy the app
+#: sends: a browser enforces every policy it receives (CSP Level 3, 4.1 "multiple policies"), so an
+#: app can only tighten it, never loosen it. Next.js bootstraps pages with inline scripts and React
+#: sets inline styles; without per-request nonces (the app's own middleware would have to make them)
+#: 'unsafe-inline' is the price of a working page. What it still stops: scripts, styles, frames,
+#: fetches and form posts to any other origin, plugins, <base> rewrites and being framed.
+DEFAULT_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+CSP_FORM = (
+    "CSP directives separated by ';' (e.g. \"default-src 'self'; frame-ancestors 'none'\"), printable ASCII "
+    "without \" \\ $ { }, and with a default-src"
+)
+_CSP = re.compile(r"[\x20-\x7e]+")
+
+#: Request headers a client must never set: the proxy's own (X-Forwarded-Prefix on routes that strip
+#: no prefix, Forwarded which the apps might believe) and Next.js' internal ones, which the framework
+#: trusts when they arrive (x-middleware-subrequest skips the middleware: CVE-2025-29927).
+CLEARED_REQUEST_HEADERS: tuple[str, ...] = (
+    "Forwarded",
+    "X-Middleware-Subrequest",
+    "X-Middleware-Invoke",
+    "X-Invoke-Path",
+    "X-Invoke-Query",
+    "X-Invoke-Output",
+    "X-Invoke-Status",
+    "X-Invoke-Error",
+    "X-Now-Route-Matches",
+)
+
+
+def validate_content_security_policy(value: object) -> str:
+    """Return the policy or raise ValueError naming :data:`CSP_FORM` (it is written inside nginx quotes)."""
+    if not isinstance(value, str) or not _CSP.fullmatch(value) or any(c in value for c in '"\\${}'):
+        raise ValueError(f"must be {CSP_FORM}")
+    directives = {part.strip().split(" ")[0].lower() for part in value.split(";") if part.strip()}
+    if "default-src" not in directives:
+        raise ValueError(f"has no default-src; must be {CSP_FORM}")
+    return value
+
+
+ContentSecurityPolicy = Annotated[str, BeforeValidator(validate_content_security_policy)]
 
 
 class ProxyRoute(BaseModel):
@@ -259,6 +323,8 @@ class ProxySettings(BaseModel):
     routes: tuple[ProxyRoute, ...] = ()
     #: "_" answers any host name; a name makes other hosts get 421 (see the module docstring)
     server_name: ServerName = "_"
+    #: more names the site answers to (e.g. 127.0.0.1 beside localhost); redirects name server_name
+    server_aliases: tuple[ServerName, ...] = ()
     tls: bool = False
     http_port: Port = 8080
     https_port: Port = 8443
@@ -267,6 +333,14 @@ class ProxySettings(BaseModel):
     public_http_port: Port | None = None
     public_https_port: Port | None = None
     client_max_body_size: BodySize = "10m"
+    #: whole request header, and between two reads of a body: a slow client gets 408 (slowloris)
+    client_header_timeout: Seconds = 10
+    client_body_timeout: Seconds = 10
+    #: requests in progress per client address (limit_conn), and its request rate and burst (limit_req)
+    connections_per_client: Annotated[int, Field(ge=1, le=100000)] = 100
+    requests_per_second: Annotated[int, Field(ge=1, le=100000)] = 100
+    request_burst: Annotated[int, Field(ge=0, le=100000)] = 200
+    content_security_policy: ContentSecurityPolicy = DEFAULT_CONTENT_SECURITY_POLICY
     connect_timeout: Seconds = 5
     read_timeout: Seconds = 60
     send_timeout: Seconds = 60
@@ -313,6 +387,10 @@ class ProxySettings(BaseModel):
             raise ValueError(f"routes: path_prefix used more than once: {', '.join(duplicates)}")
         if self.tls and self.http_port == self.https_port:
             raise ValueError("http_port and https_port must differ when tls is on")
+        if self.server_aliases and self.server_name == "_":
+            raise ValueError("server_aliases need a server_name ('_' already answers any host name)")
+        if "_" in self.server_aliases:
+            raise ValueError("server_aliases: '_' is not a name (use server_name '_' to answer any host name)")
         return self
 
     @property
@@ -382,13 +460,75 @@ def _http_level(settings: ProxySettings) -> list[str]:
             '    default "";',
             "}",
         ]
-    bucket = _server_names_bucket_size(settings.server_name)
+    out += [
+        "# abuse limits (see the module docstring): timeouts at http level, because nginx reads a",
+        "# request's header under its listener's default server, before it knows the Host",
+        f"client_header_timeout {settings.client_header_timeout}s;",
+        f"client_body_timeout {settings.client_body_timeout}s;",
+        "reset_timedout_connection on;",
+        "limit_conn_zone $binary_remote_addr zone=per_client_connections:10m;",
+        f"limit_req_zone $binary_remote_addr zone=per_client_requests:10m rate={settings.requests_per_second}r/s;",
+        "limit_conn_status 429;",
+        "limit_req_status 429;",
+        "limit_conn_log_level warn;",
+        "limit_req_log_level warn;",
+    ]
+    out += _allowed_host_maps(settings)
+    bucket = _server_names_bucket_size(max([settings.server_name, *settings.server_aliases], key=len))
     if bucket:
         out += [
             "# long server name: nginx's default 64-byte bucket holds names up to 46 characters",
             f"server_names_hash_bucket_size {bucket};",
         ]
     out.append("")
+    return out
+
+
+def _public_port(settings: ProxySettings, *, https: bool) -> int:
+    if https:
+        return settings.public_https_port or settings.https_port
+    return settings.public_http_port or settings.http_port
+
+
+def _host_pattern(name: str) -> str:
+    """A regex for the name part of a Host header that ``name`` (a server_name) stands for."""
+    label = "[a-z0-9_-]+"
+    if name == "_":  # any DNS name or IP literal: the port and userinfo checks are what matter here
+        return rf"(?:{label}(?:\.{label})*|\[[0-9a-f:.]+\])"
+    if name.startswith("*."):
+        return rf"{label}(?:\.{label})*\.{re.escape(name[2:])}"
+    if name.startswith("."):
+        return rf"(?:{label}\.)*{re.escape(name[1:])}"
+    if name.endswith(".*"):
+        return rf"{re.escape(name[:-2])}(?:\.{label})+"
+    return re.escape(name)
+
+
+def _allowed_host_maps(settings: ProxySettings) -> list[str]:
+    """``$allowed_host_<port>``: 1 when the Host header has exactly a form the listener serves, else 0.
+
+    nginx validates only the name part of Host (ngx_http_request.c, ngx_http_validate_host: after
+    the first ':' anything but '/' passes), so ``example.com:@evil.example`` selected the site and
+    reached the apps. Allowed: a configured name alone (browsers omit the scheme's default port),
+    or followed by the listener's public port or its container port (requests from inside the
+    Docker network, e.g. an ACME server's HTTP-01 check) when that port is not the default. An
+    absent Host (HTTP/1.0) is fine: nginx then uses the server name.
+    """
+    out: list[str] = []
+    names = [settings.server_name, *settings.server_aliases]
+    for https in (False, True) if settings.tls else (False,):
+        inside = settings.https_port if https else settings.http_port
+        default = 443 if https else 80
+        ports = sorted({_public_port(settings, https=https), inside} - {default})
+        port_part = f"(?::(?:{'|'.join(map(str, ports))}))?" if ports else ""
+        hosts = "|".join(_host_pattern(name) for name in names)
+        out += [
+            f"map $http_host $allowed_host_{inside} {{",
+            "    default 0;",
+            "    ''      1;",
+            f"    ~*^(?:{hosts}){port_part}$ 1;",
+            "}",
+        ]
     return out
 
 
@@ -493,7 +633,8 @@ def _misdirected_server(settings: ProxySettings, *, https: bool) -> list[str]:
         "",
     ]
     if https:
-        body += [*_tls_lines(settings), ""]
+        # an SNI name the site does not have (or none: a scan by address) gets no certificate at all
+        body += ["ssl_reject_handshake on;", *_tls_lines(settings)[2:], ""]
     body += [*_security_headers(settings, https=https), ""]
     body += [*_healthz(), "", "location / {", "    return 421;", "}"]
     return _block(body)
@@ -515,13 +656,20 @@ def _redirect_authority(settings: ProxySettings) -> str:
 def _server(
     settings: ProxySettings, routes: list[ProxyRoute], names: dict[tuple[str, int], str], *, https: bool, redirect_only: bool
 ) -> list[str]:
+    inside = settings.https_port if https else settings.http_port
     body = [
         *_listen(settings, https=https, default=False),
-        f"server_name {settings.server_name};",
+        f"server_name {' '.join([settings.server_name, *settings.server_aliases])};",
         "server_tokens off;",
         # nginx's own redirects (/api -> /api/) must not carry the container's port or scheme
         "absolute_redirect off;",
         f"client_max_body_size {settings.client_max_body_size};",
+        f"limit_conn per_client_connections {settings.connections_per_client};",
+        f"limit_req zone=per_client_requests burst={settings.request_burst} nodelay;",
+        "# a Host with another port, a userinfo part or any other form: 421, never passed on",
+        f"if ($allowed_host_{inside} = 0) {{",
+        "    return 421;",
+        "}",
         "",
     ]
     if https:
@@ -562,6 +710,7 @@ def _security_headers(settings: ProxySettings, *, https: bool) -> list[str]:
     lines = [
         f"add_header {header} $fallback_{header.lower().replace('-', '_')} always;" for header, _ in SECURITY_HEADER_DEFAULTS
     ]
+    lines.append(f'add_header Content-Security-Policy "{settings.content_security_policy}" always;')
     if https:
         lines.append(f'add_header Strict-Transport-Security "max-age={settings.hsts_max_age}" always;')
     return lines
@@ -576,6 +725,10 @@ def _proxy_common(settings: ProxySettings, *, https: bool) -> list[str]:
         f"proxy_connect_timeout {settings.connect_timeout}s;",
         f"proxy_read_timeout {settings.read_timeout}s;",
         f"proxy_send_timeout {settings.send_timeout}s;",
+        # no body ever buffered to a file in the small /tmp tmpfs: request bodies stream to the app
+        # as they arrive (the app's own body limit applies), responses go as fast as the client reads
+        "proxy_request_buffering off;",
+        "proxy_max_temp_file_size 0;",
     ]
     if https:
         # HSTS is the TLS terminator's: an upstream's own (weaker or not) never reaches the client
@@ -596,9 +749,7 @@ def _proxy_common(settings: ProxySettings, *, https: bool) -> list[str]:
 
 
 def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: bool) -> list[str]:
-    public_port = (
-        (settings.public_https_port or settings.https_port) if https else (settings.public_http_port or settings.http_port)
-    )
+    public_port = _public_port(settings, https=https)
     lines = [f"location {route.path_prefix} {{"]
     inner = ["proxy_http_version 1.1;"]
     strip = route.strip_prefix and route.path_prefix != "/"
@@ -612,8 +763,9 @@ def _location(settings: ProxySettings, route: ProxyRoute, name: str, *, https: b
         target = f"${name}"
         if strip:
             inner.append(f"rewrite ^{re.escape(route.path_prefix)}(.*)$ /$1 break;")
-    if strip:
-        inner.append(f"proxy_set_header X-Forwarded-Prefix {route.path_prefix.rstrip('/')};")
+    prefix = route.path_prefix.rstrip("/") if strip else '""'
+    inner.append(f"proxy_set_header X-Forwarded-Prefix {prefix};")
+    inner += [f'proxy_set_header {header} "";' for header in CLEARED_REQUEST_HEADERS]
     inner += [
         f"proxy_pass {target};",
         "proxy_set_header Host $forwarded_authority;",

@@ -341,6 +341,14 @@ class StubDns:
 # --------------------------------------------------------------------------- HTTP client helpers
 
 
+class LoopbackHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 whatever the host name: the name is the SNI (and default Host), as a browser sends it."""
+
+    def connect(self) -> None:
+        raw = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
 @dataclass
 class Response:
     status: int
@@ -362,10 +370,11 @@ def request(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     tls_ca: Path | None = None,
+    sni: str = "localhost",
 ) -> Response:
     if tls_ca is not None:
         context = ssl.create_default_context(cafile=str(tls_ca))
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        conn: http.client.HTTPConnection = LoopbackHTTPSConnection(sni, port, context=context, timeout=10)
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:

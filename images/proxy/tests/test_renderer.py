@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from standard_stack.nginx import (
     BODY_SIZE_FORM,
+    DEFAULT_CONTENT_SECURITY_POLICY,
     RESOLVE_MIN_VERSION,
     SECURITY_HEADER_DEFAULTS,
     SERVER_NAME_FORM,
@@ -313,7 +314,8 @@ def test_variable_form_strips_prefix_with_a_rewrite():
 def test_route_without_strip_keeps_the_uri():
     route = API.model_copy(update={"strip_prefix": False})
     api = location_block(render(routes=(route,)), "/api/")
-    assert "rewrite" not in api and "X-Forwarded-Prefix" not in api
+    assert "rewrite" not in api
+    assert 'proxy_set_header X-Forwarded-Prefix "";' in api  # a client's own never reaches the app
 
 
 def test_regex_metacharacters_in_prefix_are_escaped_in_the_rewrite():
@@ -425,13 +427,14 @@ def _web_security_headers() -> dict[str, str]:
 
 def test_nginx_defaults_are_at_least_as_strict_as_the_web_app_s_headers():
     ours, web = dict(SECURITY_HEADER_DEFAULTS), _web_security_headers()
-    assert set(web) <= set(ours), "a header the web app sets has no nginx default"
+    assert set(web) - {"Content-Security-Policy"} <= set(ours), "a header the web app sets has no nginx default"
     assert ours["X-Frame-Options"] == "DENY"
     for key in ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
         assert ours[key] == web[key], key
     ours_pp = {d.strip() for d in ours["Permissions-Policy"].split(",")}
     assert {d.strip() for d in web["Permissions-Policy"].split(",")} <= ours_pp
-    ours_csp = {d.strip() for d in ours["Content-Security-Policy"].split(";")}
+    # the proxy's CSP is sent beside the app's (both enforced): it holds every directive the app's has
+    ours_csp = {d.strip() for d in DEFAULT_CONTENT_SECURITY_POLICY.split(";")}
     assert {d.strip() for d in web["Content-Security-Policy"].split(";")} <= ours_csp
 
 
@@ -465,12 +468,11 @@ def test_named_site_without_tls_also_refuses_other_hosts():
     assert "proxy_pass" in blocks[1]
 
 
-def test_https_default_server_speaks_tls_and_http2_with_the_same_certificate():
+def test_https_default_server_speaks_tls_and_http2():
     old = server_blocks(render(tls=True, server_name="example.com"))[2]
     assert "listen 8443 ssl http2 default_server;" in old
     new = server_blocks(render(tls=True, server_name="example.com", nginx_version=NEW))[2]
     assert "listen 8443 ssl default_server;\n    http2 on;" in new
-    assert "ssl_certificate /etc/nginx/site/tls/cert.pem;" in new
     assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in new
 
 
@@ -541,3 +543,59 @@ def test_baked_default_site_is_the_renderer_output_without_routes():
     from harness import IMAGE_DIR
 
     assert (IMAGE_DIR / "site" / "site.conf").read_text() == render_site_config(ProxySettings())
+
+
+# ----------------------------------------------------------------------------- abuse limits and policy
+
+
+def test_limits_and_timeouts_are_rendered_from_the_settings():
+    text = render(client_header_timeout=7, client_body_timeout=9, connections_per_client=11, requests_per_second=13, request_burst=17)
+    assert "client_header_timeout 7s;" in text and "client_body_timeout 9s;" in text
+    assert "limit_req_zone $binary_remote_addr zone=per_client_requests:10m rate=13r/s;" in text
+    main = server_blocks(text)[0]
+    assert "limit_conn per_client_connections 11;" in main
+    assert "limit_req zone=per_client_requests burst=17 nodelay;" in main
+
+
+def test_no_proxied_body_is_ever_buffered_to_a_file():
+    for text in (render(), render(nginx_version=RESOLVE_MIN_VERSION)):
+        assert "proxy_request_buffering off;" in text and "proxy_max_temp_file_size 0;" in text
+
+
+@pytest.mark.parametrize(
+    "field,value", [("connections_per_client", 0), ("requests_per_second", 0), ("request_burst", -1), ("client_header_timeout", 0)]
+)
+def test_limits_out_of_range_are_refused(field, value):
+    with pytest.raises(ValidationError, match=field):
+        ProxySettings(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "policy,why",
+    [
+        ("frame-ancestors 'none'", "has no default-src"),
+        ("default-src 'self' $evil", "without"),
+        ('default-src "self"', "without"),
+        ("default-src 'self';\nscript-src x", "without"),
+    ],
+)
+def test_a_content_security_policy_nginx_cannot_quote_or_without_default_src_is_refused(policy, why):
+    with pytest.raises(ValidationError, match=why):
+        ProxySettings(content_security_policy=policy)
+
+
+def test_the_default_csp_has_default_src_and_script_src():
+    directives = {d.strip().split(" ")[0] for d in DEFAULT_CONTENT_SECURITY_POLICY.split(";")}
+    assert {"default-src", "script-src", "frame-ancestors", "object-src", "base-uri", "form-action"} <= directives
+
+
+def test_server_aliases_need_a_server_name():
+    with pytest.raises(ValidationError, match="server_aliases need a server_name"):
+        ProxySettings(server_aliases=("127.0.0.1",))
+    with pytest.raises(ValidationError, match="not a name"):
+        ProxySettings(server_name="localhost", server_aliases=("_",))
+
+
+def test_the_unknown_name_default_server_has_no_certificate_and_rejects_the_handshake():
+    reject = server_blocks(render(tls=True, server_name="example.com"))[2]
+    assert "ssl_reject_handshake on;" in reject and "ssl_certificate" not in reject

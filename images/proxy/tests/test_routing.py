@@ -12,7 +12,14 @@ import harness
 import pytest
 from harness import StubDns, StubUpstream, free_port, request
 
-from standard_stack.nginx import RESOLVE_MIN_VERSION, SECURITY_HEADER_DEFAULTS, ProxyRoute, ProxySettings, render_site_config
+from standard_stack.nginx import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    RESOLVE_MIN_VERSION,
+    SECURITY_HEADER_DEFAULTS,
+    ProxyRoute,
+    ProxySettings,
+    render_site_config,
+)
 
 OLD, NEW = (1, 22, 1), RESOLVE_MIN_VERSION
 
@@ -144,11 +151,12 @@ def test_only_the_exact_healthz_is_nginx_s_own(plain_proxy, stubs):
 
 
 def test_forwarded_headers_reach_the_upstream_and_a_clients_own_forwarded_for_is_replaced(plain_proxy, stubs):
-    request(plain_proxy, "/api/items", headers={"Host": "shop.example:8080", "X-Forwarded-For": "203.0.113.9"})
+    authority = f"shop.example:{plain_proxy}"
+    request(plain_proxy, "/api/items", headers={"Host": authority, "X-Forwarded-For": "203.0.113.9"})
     headers = stubs["api"].seen[-1].headers
     # the authority as the client sent it, port included (Next.js server actions compare Origin with it)
-    assert headers["host"] == "shop.example:8080"
-    assert headers["x-forwarded-host"] == "shop.example:8080"
+    assert headers["host"] == authority
+    assert headers["x-forwarded-host"] == authority
     assert headers["x-forwarded-proto"] == "http"
     assert headers["x-forwarded-port"] == str(plain_proxy)
     assert headers["x-real-ip"] == "127.0.0.1"
@@ -161,13 +169,23 @@ NGINX_DEFAULTS = dict(SECURITY_HEADER_DEFAULTS)
 def assert_nginx_default_security_headers(response) -> None:
     for header, value in SECURITY_HEADER_DEFAULTS:
         assert response.header_values(header) == [value], (response.status, header)
+    assert response.header_values("Content-Security-Policy") == [DEFAULT_CONTENT_SECURITY_POLICY], response.status
 
 
 def test_the_app_s_own_security_headers_arrive_unchanged_and_once(plain_proxy):
     response = request(plain_proxy, "/page")
     assert response.json()["upstream"] == "web"
     for header, value in WEB_APP_HEADERS.items():
-        assert response.header_values(header) == [value], header
+        if header != "Content-Security-Policy":
+            assert response.header_values(header) == [value], header
+
+
+def test_the_app_s_own_csp_arrives_unchanged_beside_the_proxy_s_which_the_browser_enforces_too(plain_proxy):
+    response = request(plain_proxy, "/page")
+    assert response.header_values("Content-Security-Policy") == [
+        WEB_APP_HEADERS["Content-Security-Policy"],
+        DEFAULT_CONTENT_SECURITY_POLICY,
+    ]
 
 
 def test_nginx_fills_in_only_the_headers_the_app_did_not_send(plain_proxy):
@@ -246,7 +264,14 @@ def test_a_switch_to_a_new_container_fails_no_request_while_nginx_first_resolves
         def site(name: str, address: str) -> str:
             route = ProxyRoute(path_prefix="/", upstream_host=name, upstream_address=address, upstream_port=old.port)
             return render_site_config(
-                ProxySettings(routes=(route,), http_port=port, resolver=f"127.0.0.1:{dns.port}", nginx_version=version)
+                # requests back to back for 4 s: no rate limit in the way of what this test measures
+                ProxySettings(
+                    routes=(route,),
+                    http_port=port,
+                    resolver=f"127.0.0.1:{dns.port}",
+                    nginx_version=version,
+                    requests_per_second=100000,
+                )
             )
 
         proxy = proxy_factory(site("api-old", "127.0.0.2"), ports=[port])
