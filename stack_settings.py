@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from standard_stack import StandardStackArgs
 from standard_stack._wiring import Platform
-from standard_stack.nginx import BodySize, ServerName
+from standard_stack.nginx import BodySize, ContentSecurityPolicy, ServerName
 from standard_stack.settings import Port, ReleaseTag, StackSettings, Version
 from standard_stack.units import Memory
 
@@ -248,6 +248,7 @@ def _type_name(annotation: Any) -> str:
         Version: "version tag",
         ServerName: "host name (`example.com`, `*.example.com`, `_`)",
         BodySize: "nginx size (`512k`, `10m`, `1g`)",
+        ContentSecurityPolicy: "CSP (`default-src 'self'; ...`)",
         Platform: "platform (`linux/amd64`, `linux/arm64`)",
         ReleaseTag: "release tag (`dev-3f9a1c0b7d2e`)",
     }
@@ -261,6 +262,8 @@ def _type_name(annotation: Any) -> str:
         return f"{_type_name(next(a for a in args if a is not type(None)))} (optional)"
     if typing.get_origin(annotation) is dict:
         return "map of text"
+    if typing.get_origin(annotation) is list:
+        return f"list of {_type_name(args[0])}"
     if typing.get_origin(annotation) is typing.Annotated:
         return _type_name(args[0])
     return {"str": "text", "int": "integer", "bool": "boolean"}.get(getattr(annotation, "__name__", ""), str(annotation))

@@ -49,7 +49,15 @@ from ._wiring import (
     service_container,
 )
 from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
-from .nginx import BodySize, ProxyRoute, ProxySettings, ServerName, render_site_config
+from .nginx import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    BodySize,
+    ContentSecurityPolicy,
+    ProxyRoute,
+    ProxySettings,
+    ServerName,
+    render_site_config,
+)
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
@@ -84,7 +92,14 @@ class ReverseProxyArgs(StrictModel):
     acme: AcmeArgs | None = Field(None, description="Obtain and renew the certificate over ACME HTTP-01 (needs tls).")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
+    server_aliases: list[ServerName] = Field(default_factory=list, description="More names the site answers to.")
     client_max_body_size: BodySize = "10m"
+    client_header_timeout_seconds: int = Field(10, ge=1, le=300)
+    client_body_timeout_seconds: int = Field(10, ge=1, le=300)
+    connections_per_client: int = Field(100, ge=1, le=100000, description="limit_conn per client address.")
+    requests_per_second: int = Field(100, ge=1, le=100000, description="limit_req rate per client address.")
+    request_burst: int = Field(200, ge=0, le=100000, description="limit_req burst per client address.")
+    content_security_policy: ContentSecurityPolicy = DEFAULT_CONTENT_SECURITY_POLICY
     read_timeout_seconds: int = 60
     resources: Resources = Resources()
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list)
@@ -108,12 +123,19 @@ class ReverseProxy(pulumi.ComponentResource):
         settings = ProxySettings(
             routes=args.routes,
             server_name=args.server_name,
+            server_aliases=tuple(args.server_aliases),
             tls=args.tls,
             http_port=HTTP_PORT,
             https_port=HTTPS_PORT,
             public_http_port=args.http_port,
             public_https_port=args.https_port,
             client_max_body_size=args.client_max_body_size,
+            client_header_timeout=args.client_header_timeout_seconds,
+            client_body_timeout=args.client_body_timeout_seconds,
+            connections_per_client=args.connections_per_client,
+            requests_per_second=args.requests_per_second,
+            request_burst=args.request_burst,
+            content_security_policy=args.content_security_policy,
             read_timeout=args.read_timeout_seconds,
             send_timeout=args.read_timeout_seconds,
             nginx_version=_version_tuple(args.nginx_version),

@@ -16,7 +16,7 @@ from pydantic.alias_generators import to_camel
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Target
 from .networks import NetworkOptions
-from .nginx import BodySize, ServerName
+from .nginx import DEFAULT_CONTENT_SECURITY_POLICY, BodySize, ContentSecurityPolicy, ServerName
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
 from .units import Memory, to_bytes
@@ -159,10 +159,36 @@ class ProxySettings(Section):
     http_port: Port = Field(8080, description="Host port for HTTP.")
     https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
     tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
-    server_name: ServerName = Field(
-        "_", description="Host name the site answers to; other hosts get 421. '_' answers any host name."
+    server_name: ServerName | None = Field(
+        None,
+        description="Host name the site answers to; other hosts get 421 (and, with tls, other TLS names no handshake). "
+        "'_' answers any host name. Unset: localhost (and 127.0.0.1) in dev, '_' in prod.",
+    )
+    server_aliases: list[ServerName] = Field(
+        default_factory=list,
+        examples=[["www.example.com"], ["127.0.0.1"]],
+        description="More host names the site answers to, beside serverName (redirects name serverName).",
     )
     client_max_body_size: BodySize = Field("10m", description="Largest request body (nginx size; 0 = no limit).")
+    client_header_timeout_seconds: int = Field(
+        10, ge=1, le=300, description="Time a client has to send its whole request header; then 408 (slowloris)."
+    )
+    client_body_timeout_seconds: int = Field(
+        10, ge=1, le=300, description="Longest pause between two reads of a request body; then 408 (slow uploads)."
+    )
+    connections_per_client: int = Field(
+        100, ge=1, le=100000, description="Requests in progress at once per client address; more get 429."
+    )
+    requests_per_second: int = Field(100, ge=1, le=100000, description="Request rate per client address; beyond the burst 429.")
+    request_burst: int = Field(
+        200, ge=0, le=100000, description="Requests per client address allowed above the rate at once, served without delay."
+    )
+    content_security_policy: ContentSecurityPolicy | None = Field(
+        None,
+        examples=[DEFAULT_CONTENT_SECURITY_POLICY],
+        description="Content-Security-Policy the proxy sends on every response, beside the app's own (browsers enforce both). "
+        "Unset: default-src 'self' with inline scripts and styles allowed (Next.js needs them); 'unsafe-eval' added with hotReload.",
+    )
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     acme: AcmeSettings = Field(AcmeSettings(), description="Certificates over ACME (HTTP-01).")
     resources: Resources = Resources()
@@ -208,6 +234,24 @@ class StackSettings(Section):
     proxy: ProxySettings = ProxySettings()
 
     @property
+    def proxy_server_names(self) -> tuple[str, tuple[str, ...]]:
+        """The proxy's server name and aliases: unset, dev answers only to localhost and 127.0.0.1 (no DNS
+        rebinding to a dev stack from a web page), prod to any host name."""
+        name, aliases = self.proxy.server_name, tuple(self.proxy.server_aliases)
+        if name is None:
+            return ("localhost", ("127.0.0.1",)) if self.environment == "dev" else ("_", ())
+        return name, aliases
+
+    @property
+    def proxy_content_security_policy(self) -> str:
+        """The proxy's CSP: the one set, else the default (React and Next's dev server need eval under hotReload)."""
+        if self.proxy.content_security_policy is not None:
+            return self.proxy.content_security_policy
+        if self.hot_reload:
+            return DEFAULT_CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
+        return DEFAULT_CONTENT_SECURITY_POLICY
+
+    @property
     def postgres_backup_enabled(self) -> bool:
         """Backups are on in prod unless turned off, off in dev unless turned on."""
         enabled = self.postgres.backup.enabled
@@ -238,11 +282,16 @@ class StackSettings(Section):
             if not self.networks.backend_internal:
                 problems.append(("networks.backendInternal", "must be true in prod"))
         problems += self._target_rules()
+        if self.proxy.server_aliases and self.proxy.server_name in (None, "_"):
+            why = "needs proxy.serverName: one name redirects and certificates use ('_' already answers any host name)"
+            problems.append(("proxy.serverAliases", why))
+        if "_" in self.proxy.server_aliases:
+            problems.append(("proxy.serverAliases", "must not hold '_' (set proxy.serverName: '_' to answer any host name)"))
         acme = self.proxy.acme
         if acme.enabled:
             if not self.proxy.tls:
                 problems.append(("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
-            name = self.proxy.server_name
+            name, _ = self.proxy_server_names
             if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
                 why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
                 problems.append(("proxy.serverName", why))

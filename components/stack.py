@@ -205,7 +205,7 @@ class StandardStack(pulumi.ComponentResource):
                 tls_private_key=None if acme.enabled else args.tls_private_key,
                 tls_setting=args.tls_setting,
                 acme=AcmeArgs(
-                    domain=px.server_name,
+                    domain=cfg.proxy_server_names[0],
                     directory_url=acme_directory(acme.directory_url, acme.staging),
                     email=acme.email,
                     renew_before_days=acme.renew_before_days,
@@ -215,8 +215,15 @@ class StandardStack(pulumi.ComponentResource):
                 )
                 if acme.enabled
                 else None,
-                server_name=px.server_name,
+                server_name=cfg.proxy_server_names[0],
+                server_aliases=list(cfg.proxy_server_names[1]),
                 client_max_body_size=px.client_max_body_size,
+                client_header_timeout_seconds=px.client_header_timeout_seconds,
+                client_body_timeout_seconds=px.client_body_timeout_seconds,
+                connections_per_client=px.connections_per_client,
+                requests_per_second=px.requests_per_second,
+                request_burst=px.request_burst,
+                content_security_policy=cfg.proxy_content_security_policy,
                 read_timeout_seconds=px.read_timeout_seconds,
                 resources=px.resources,
                 # the site names the apps' current containers: the proxy follows them (and waits for them)
