@@ -228,9 +228,11 @@ def one_shot_job(
     opts: pulumi.ResourceOptions,
     component: str | None = None,
     extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
+    add_capabilities: Sequence[str] = (),
     **kwargs: Any,
 ) -> docker.Container:
-    """A job that runs once per change of its inputs and exits: never restarted, no capabilities, read-only root.
+    """A job that runs once per change of its inputs and exits: never restarted, no capabilities
+    (unless named), read-only root.
 
     ``attach`` makes the provider wait for the exit and ``logs`` keeps its output, so
     ``job_succeeded`` can fail the deploy with the job's own log.
@@ -244,7 +246,7 @@ def one_shot_job(
         restart="no",
         read_only=True,
         labels=labels(runtime, service, extra_labels, component=component),
-        **hardening(),
+        **hardening(add_capabilities=add_capabilities),
         **kwargs,
         opts=opts,
     )

@@ -1,15 +1,22 @@
 """Certificates for the reverse proxy over ACME HTTP-01, renewed beside it with no replacement.
 
-Three containers around one protected volume (``<stack>-<proxy>-acme-data``):
+Four containers around one protected volume (``<stack>-<proxy>-acme-data``):
 
-* ``<proxy>-acme-init`` (one-shot, before the proxy): the volume's layout and, while no certificate
-  has been issued, a self-signed placeholder, because nginx needs a certificate to start and must
-  run to answer the CA's challenge.
+* ``<proxy>-acme-init`` (one-shot, before the proxy): the volume's layout, owned by the ACME user and
+  readable by nginx's group, and, while no certificate has been issued, a self-signed placeholder,
+  because nginx needs a certificate to start and must run to answer the CA's challenge. It runs as
+  root with CHOWN, DAC_OVERRIDE and FOWNER only, to hand a volume an older version wrote as the
+  nginx user (101) over to the ACME user.
 * the proxy mounts the volume read-only at ``/etc/nginx/acme``: it serves ``current/`` and answers
   ``/.well-known/acme-challenge/`` over HTTP from ``webroot/``.
-* ``<proxy>-acme`` (long-running): certbot obtains the certificate, renews it before expiry, installs
-  it in ``current/`` and reloads nginx in place through the proxy's PID namespace (nginx-reload):
-  no new proxy container, no dropped connection.
+* ``<proxy>-acme`` (long-running): certbot obtains the certificate, renews it before expiry and
+  installs it in ``current/``. It runs as its own user (1101) in its own PID namespace: an nginx
+  worker (uid 101) can neither signal it nor reach its writable mount through ``/proc/<pid>/root``,
+  and cannot write the certificate, the key or the ACME account key (``certbot/`` is 0700).
+* ``<proxy>-acme-reload`` (long-running, no network, the volume read-only): in the proxy's PID
+  namespace as the nginx user, it watches ``current/installed`` and reloads nginx in place when the
+  client installs a certificate (nginx-reload --watch): no new proxy container, no dropped connection.
+  Sharing nginx's uid and PID namespace gives it nothing nginx's workers do not have already.
 
 The client is certbot (images/proxy/acme-client): the ACME client maintained with Let's Encrypt by
 the EFF, packaged with security support by Debian (the proxy image's base), with HTTP-01 webroot,
@@ -42,8 +49,14 @@ ACME_PATH = "/etc/nginx/acme"
 CERTIFICATE_PATH = f"{ACME_PATH}/current/fullchain.pem"
 KEY_PATH = f"{ACME_PATH}/current/privkey.pem"
 WEBROOT = f"{ACME_PATH}/webroot"
-CLIENT_USER = "101:0"  # the proxy's nginx user: reads what it writes, may signal nginx
+ACME_UID = 1101  # the images' acme user (images/proxy/Dockerfile): not nginx's 101
+CLIENT_USER = f"{ACME_UID}:0"  # group 0: nginx (101:0) reads the 0640 files it writes, and cannot change them
+INIT_USER = "0:0"  # with CHOWN, DAC_OVERRIDE, FOWNER only: takes over a volume written by uid 101
+INIT_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER")
+RELOADER_USER = "101:0"  # the nginx master's uid: signalling it needs no capability
+INSTALLED_MARKER = f"{ACME_PATH}/current/installed"
 CLIENT_RESOURCES = Resources(memory="192Mi", cpus=0.25)  # certbot is a short Python run twice a day
+RELOADER_RESOURCES = Resources(memory="32Mi", cpus=0.1)  # a shell loop reading one small file
 
 
 class AcmeArgs(StrictModel):
@@ -81,8 +94,9 @@ class AcmeCertificates:
             service=f"{service}-acme-init",
             image=image,
             command=["init"],
-            envs=[f"ACME_DOMAIN={args.domain}"],
-            user=CLIENT_USER,
+            envs=[f"ACME_DOMAIN={args.domain}", f"ACME_UID={ACME_UID}"],
+            user=INIT_USER,
+            add_capabilities=INIT_CAPABILITIES,
             network_mode="none",
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
             volumes=[self.mount(read_only=False)],
@@ -90,14 +104,20 @@ class AcmeCertificates:
         )
         self.before_proxy: list[pulumi.Resource] = [self.init]
         self.client: docker.Container | None = None
+        self.reloader: docker.Container | None = None
 
     def mount(self, *, read_only: bool) -> docker.ContainerVolumeArgs:
         return docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=ACME_PATH, read_only=read_only)
 
-    def start_client(self, proxy: docker.Container, parent: pulumi.Resource) -> docker.Container:
-        """The long-running client, in the proxy's PID namespace (it reloads nginx there)."""
+    def start_client(self, proxy: docker.Container, proxy_address: str, parent: pulumi.Resource) -> docker.Container:
+        """The long-running client in its own PID namespace, and the reloader in the proxy's.
+
+        ``proxy_address`` (``alias:port`` of the proxy's HTTPS listener) is where the client checks,
+        after an installation, that nginx serves the new certificate.
+        """
         args = self.args
         envs = [
+            f"ACME_PROXY_ADDRESS={proxy_address}",
             f"ACME_DOMAIN={args.domain}",
             f"ACME_DIRECTORY_URL={args.directory_url}",
             f"ACME_RENEW_BEFORE_DAYS={args.renew_before_days}",
@@ -118,12 +138,30 @@ class AcmeCertificates:
             command=["run"],
             envs=envs,
             user=CLIENT_USER,
+            read_only=True,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+            volumes=[self.mount(read_only=False)],
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy]),
+        )
+        self.reloader = service_container(
+            f"{self.name}-acme-reload",
+            runtime=self.runtime,
+            service=f"{self.service}-acme-reload",
+            component="proxy-acme",
+            image=self.image,
+            resources=RELOADER_RESOURCES,
+            health=healthcheck(["CMD", "test", "-r", INSTALLED_MARKER], start_period="5s"),
+            networks=[],
+            network_mode="none",
+            name=f"{self.runtime.prefix}-{self.name}-acme-reload",
+            entrypoints=["/usr/local/bin/nginx-reload"],
+            command=["--watch", INSTALLED_MARKER],
+            user=RELOADER_USER,
             pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
             # not PID 1 in the proxy's namespace: docker-init would be neither PID 1 nor needed
             init=False,
             read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            volumes=[self.mount(read_only=False)],
+            volumes=[self.mount(read_only=True)],
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy]),
         )
         return self.client

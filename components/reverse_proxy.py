@@ -3,6 +3,10 @@
 Routes are data (path prefix -> network alias and port). The rendered site config and the TLS
 key reach nginx through a read-only file volume, so the container root stays read-only.
 
+With ``acme`` the certificate is renewed beside the proxy (components/acme.py): the ACME client runs
+as its own user in its own PID namespace; a watcher in the proxy's namespace reloads nginx when the
+client installs a new certificate.
+
 Config changes reload nginx in place. A change of routes, headers, limits or certificates
 changes the files: the loader (FileBundle) writes them into the volume nginx already mounts, then a
 one-shot reload container that shares the proxy's PID namespace (``pid_mode container:<proxy>``,
@@ -229,7 +233,7 @@ class ReverseProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=[*before_proxy, *args.depends_on]),
         )
         if self.acme is not None:
-            self.acme.start_client(container, parent=self)
+            self.acme.start_client(container, proxy_address=f"{name}:{HTTPS_PORT}", parent=self)
         self.reload = reload_in_place(
             f"{name}-reload",
             runtime=runtime,

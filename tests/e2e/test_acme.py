@@ -167,15 +167,15 @@ def test_first_issuance_serves_a_certificate_that_verifies_to_pebbles_root(acme)
     acme.expect_no_changes()
 
 
-def test_the_account_key_and_certificates_are_on_a_volume_only_the_proxy_user_reads(acme):
+def test_the_account_key_and_certificates_are_on_a_volume_only_the_acme_user_writes(acme):
     client = service_containers(STACK)["proxy-acme"]
-    listing = docker_exec(client["Id"], "stat", "-c", "%n|%a %u", "/etc/nginx/acme", "/etc/nginx/acme/certbot",
+    listing = docker_exec(client["Id"], "stat", "-c", "%n|%a %u:%g", "/etc/nginx/acme", "/etc/nginx/acme/certbot",
                           "/etc/nginx/acme/current/privkey.pem")  # fmt: skip
     modes = dict(line.split("|", 1) for line in listing.stdout.splitlines())
-    assert modes == {
-        "/etc/nginx/acme": "750 101",
-        "/etc/nginx/acme/certbot": "700 101",
-        "/etc/nginx/acme/current/privkey.pem": "640 101",
+    assert modes == {  # the ACME user (1101) writes; nginx (101:0) reads the current pair through group 0
+        "/etc/nginx/acme": "750 1101:0",
+        "/etc/nginx/acme/certbot": "700 1101:0",
+        "/etc/nginx/acme/current/privkey.pem": "640 1101:0",
     }, listing.stdout + listing.stderr
     volume = next(m for m in client["Mounts"] if m["Destination"] == "/etc/nginx/acme")["Name"]
     resources = acme.stack.export_stack().deployment["resources"]
@@ -229,7 +229,18 @@ def test_a_renewal_before_the_window_changes_nothing(acme):
     assert served_certificate(cafile=root)[1] == before
 
 
-def test_the_acme_client_stops_cleanly_and_starts_again_in_the_proxy_pid_namespace(acme):
+def test_nginx_s_processes_see_neither_the_acme_client_nor_its_writable_volume(acme):
+    """A compromised nginx worker (uid 101) once reached the client's read-write mount through
+    /proc/<pid>/root: the client shared its uid and PID namespace."""
+    proxy = service_containers(STACK)["proxy"]["Id"]
+    processes = docker_exec(proxy, "sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done")
+    assert "nginx: master process" in processes.stdout, processes.stderr
+    assert "acme-client" not in processes.stdout and "certbot" not in processes.stdout, processes.stdout
+    client = service_containers(STACK)["proxy-acme"]
+    assert client["HostConfig"]["PidMode"] == "" and client["Config"]["User"] == "1101:0"
+
+
+def test_the_acme_client_stops_cleanly_and_starts_again_with_its_reloader_in_the_proxy_pid_namespace(acme):
     client = service_containers(STACK)["proxy-acme"]
     engine_api.post_json(f"/containers/{client['Id']}/stop", query={"t": 20}, timeout=60)
     assert engine_api.inspect("containers", client["Id"])["State"]["ExitCode"] == 0
@@ -239,8 +250,8 @@ def test_the_acme_client_stops_cleanly_and_starts_again_in_the_proxy_pid_namespa
         60,
         "the ACME client healthy again",
     )
-    proxy = service_containers(STACK)["proxy"]["Id"]
-    assert engine_api.inspect("containers", client["Id"])["HostConfig"]["PidMode"] == f"container:{proxy}"
+    services = service_containers(STACK)
+    assert services["proxy-acme-reload"]["HostConfig"]["PidMode"] == f"container:{services['proxy']['Id']}"
 
 
 def test_a_replaced_proxy_serves_the_issued_certificate_from_the_volume_with_its_client_beside_it(acme):
@@ -251,7 +262,7 @@ def test_a_replaced_proxy_serves_the_issued_certificate_from_the_volume_with_its
     assert "create-replacement" in outcome.ops_of("proxy")
     services = service_containers(STACK)
     assert services["proxy"]["Id"] != old_proxy
-    assert services["proxy-acme"]["HostConfig"]["PidMode"] == f"container:{services['proxy']['Id']}"
+    assert services["proxy-acme-reload"]["HostConfig"]["PidMode"] == f"container:{services['proxy']['Id']}"
     assert services["proxy-acme"]["State"]["Health"]["Status"] == "healthy"
     assert served_certificate(cafile=root)[1] == before  # no new issuance: the certificate was kept
     acme.expect_no_changes()

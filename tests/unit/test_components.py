@@ -478,13 +478,29 @@ def acme_proxy(**acme):
     return ReverseProxy("edge", proxy_args(tls=True, server_name="shop.example.com", acme=args))
 
 
-def test_acme_client_runs_beside_the_proxy_in_its_pid_namespace_as_the_nginx_user():
+def test_acme_client_runs_as_its_own_user_in_its_own_pid_namespace():
     _, mocks = run(lambda: acme_proxy(email="ops@example.com"))
     client = containers(mocks)["edge-acme"]
-    assert client.plain("pidMode") == "container:edge-id" and client.plain("user") == "101:0"
+    assert client.plain("pidMode") is None and client.plain("user") == "1101:0"
+    assert "ACME_PROXY_ADDRESS=edge:8443" in client.plain("envs")
     assert "ACME_DIRECTORY_URL=https://ca.internal/dir" in client.plain("envs")
     assert "ACME_DOMAIN=shop.example.com" in client.plain("envs") and "ACME_EMAIL=ops@example.com" in client.plain("envs")
     assert mocks.named("edge-acme-image").plain("build")["target"] == "acme"
+
+
+def test_acme_reloader_alone_shares_the_proxy_s_pid_namespace_without_network_or_write_access():
+    _, mocks = run(lambda: acme_proxy())
+    reloader = containers(mocks)["edge-acme-reload"]
+    assert reloader.plain("pidMode") == "container:edge-id" and reloader.plain("user") == "101:0"
+    assert reloader.plain("networkMode") == "none" and reloader.plain("command") == ["--watch", "/etc/nginx/acme/current/installed"]
+    assert [m["readOnly"] for m in reloader.plain("volumes")] == [True]
+
+
+def test_acme_init_takes_the_volume_over_as_root_with_three_capabilities_only():
+    _, mocks = run(lambda: acme_proxy())
+    init = containers(mocks)["edge-acme-init"]
+    assert init.plain("user") == "0:0"
+    assert init.plain("capabilities") == {"drops": ["ALL"], "adds": ["CHOWN", "DAC_OVERRIDE", "FOWNER"]}
 
 
 def test_acme_volume_is_protected_and_mounted_read_only_in_the_proxy():
