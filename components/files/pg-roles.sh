@@ -42,6 +42,13 @@ ensure_sql() {
 ALTER ROLE :"app" WITH LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw';
 \unset pw
 ALTER DATABASE :"db" OWNER TO :"app";
+SQL
+  objects_sql
+}
+
+# in the connected database: what the bootstrap superuser owns goes to the app's role
+objects_sql() {
+  cat <<'SQL'
 -- user objects only (oid >= 16384), not those that follow another object (indexes, a column's
 -- sequence, an extension's members): ALTER TABLE carries those along
 SELECT format('ALTER %s %s OWNER TO %I', kind, object, :'app')
@@ -77,8 +84,19 @@ SQL
     echo 'ALTER ROLE :"admin" PASSWORD NULL;'
     echo 'CREATE ROLE :"app";'
     ensure_sql
+    # the other databases the app's role created as the bootstrap superuser (init SQL: CREATE DATABASE ... OWNER app)
+    echo "SELECT format('ALTER DATABASE %I OWNER TO %I', datname, :'app') FROM pg_database"
+    echo "WHERE datdba = 10 AND datname NOT IN ('postgres', 'template0', 'template1') \gexec"
     echo 'COMMIT;'
   } | as "$HELPER"
+  local others name
+  # the databases the app's role owns now besides its own (names NUL-separated: any byte may be in one)
+  others=$(as "$ADMIN" -Atq0 -c "select datname from pg_database where datname <> current_database()
+    and datdba = (select datdba from pg_database where datname = current_database())" | base64 -w0)
+  while IFS= read -r -d '' name; do
+    echo "database $name: objects of the bootstrap superuser go to $APP_ROLE"
+    objects_sql | PGDATABASE=$name as "$ADMIN"  # from the environment, libpq never reads a name as a connection string
+  done < <(base64 -d <<<"$others")
   # sessions opened as the old app role are the bootstrap superuser's now: they reconnect as the new role
   as "$ADMIN" -At <<'SQL'
 DROP ROLE :"helper";
