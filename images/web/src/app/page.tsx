@@ -34,20 +34,15 @@ function ItemList({ result }: { result: ItemsResult }) {
     )
   }
   const shown = result.items.length
-  const total = result.complete ? `${result.total}` : `more than ${result.total}`
   return (
     <>
-      {shown < result.total || !result.complete ? (
-        <p className={`mb-2 text-sm ${MUTED}`}>
-          Showing the {shown} newest of {total} items.
-        </p>
-      ) : null}
+      {result.more ? <p className={`mb-2 text-sm ${MUTED}`}>Showing the {shown} newest items.</p> : null}
       <ul
         className="divide-y divide-slate-200 dark:divide-slate-800"
         data-testid="items"
         data-state="listed"
         data-count={shown}
-        data-total={result.total}
+        data-more={result.more}
       >
         {result.items.map((item) => (
           <li key={String(item.id)} data-testid="item" className="min-w-0 py-3">
@@ -70,6 +65,9 @@ export default async function HomePage() {
   await connection()
   const api = { baseUrl: apiInternalUrl() }
   const [readiness, items] = await Promise.all([fetchReadiness(api), fetchItems(api)])
+  // The page names no internal address; the log says which one failed.
+  if ('reason' in readiness) console.error(`web: API readiness from ${api.baseUrl}: ${readiness.reason}`)
+  if (!items.ok) console.error(`web: API item list from ${api.baseUrl}: ${items.reason}`)
   const site = publicUrl()
   // The web app's own liveness route; /api/* belongs to the API behind the reverse proxy.
   const health = `${site ?? ''}/health`
@@ -103,7 +101,7 @@ export default async function HomePage() {
           Proxy (grey) → web app (blue) and API (green) → PostgreSQL (indigo) and Redis (red).
         </figcaption>
       </figure>
-      <StatusPanel readiness={readiness} apiUrl={api.baseUrl} />
+      <StatusPanel readiness={readiness} />
       <section className={PANEL} aria-labelledby="items-heading">
         <h2 id="items-heading" className="mb-2 text-xl font-semibold">
           Items

@@ -31,7 +31,8 @@ function Dependency({ label, dep }: { label: string; dep: DependencyStatus }) {
   )
 }
 
-export function StatusPanel({ readiness, apiUrl }: { readiness: Readiness; apiUrl: string }) {
+/** Says why the API could not be asked, never where it is: its internal address is for the server log. */
+export function StatusPanel({ readiness }: { readiness: Readiness }) {
   return (
     <section
       className={`min-w-0 rounded-lg border border-l-8 border-slate-300 p-4 sm:p-5 dark:border-slate-700 ${EDGE[readiness.state]}`}
@@ -42,8 +43,8 @@ export function StatusPanel({ readiness, apiUrl }: { readiness: Readiness; apiUr
       <h2 className="mb-2 text-xl font-semibold">{HEADINGS[readiness.state]}</h2>
       {'reason' in readiness ? (
         <p className="wrap-anywhere">
-          Could not get the API&apos;s readiness from <code className="font-mono text-sm">{apiUrl}</code>:{' '}
-          {readiness.reason}. This page keeps working; reload it once the API is back.
+          Could not get the API&apos;s readiness: {readiness.reason}. This page keeps working; reload it once the API
+          is back.
         </p>
       ) : (
         <ul className="space-y-1">

@@ -37,13 +37,8 @@ export interface Item {
   visits?: number
 }
 
-/**
- * The newest items, newest first. `total` is how many the API listed; when `complete` is false the
- * walk stopped at its page cap and `total` is only a lower bound.
- */
-export type ItemsResult =
-  | { ok: true; items: Item[]; total: number; complete: boolean }
-  | { ok: false; reason: string }
+/** The newest items, newest first; `more` is true when the API holds older ones too. */
+export type ItemsResult = { ok: true; items: Item[]; more: boolean } | { ok: false; reason: string }
 
 /** The fields of the add-item form, as the API names them in 422 `loc` paths. */
 export type ItemField = 'name' | 'description'
@@ -52,20 +47,12 @@ export type FieldErrors = Partial<Record<ItemField, string>>
 export type CreateItemResult = { ok: true; item: Item } | { ok: false; reason: string; fieldErrors: FieldErrors }
 
 /**
- * How the item list is read. The API lists oldest first (`GET /items?offset=&limit=`, ordered by id,
- * limit at most 500: images/api/app/api/routes/items.py, list_items) and says nothing of the total,
- * so the newest items are on its last page: walk the pages, keeping the tail.
+ * How many of the newest items a page view shows. They are read in one call, newest first
+ * (`GET /items?order=desc&limit=`, one index range scan: images/api/app/api/routes/items.py,
+ * list_items), asking for one more than shown to learn whether older ones exist. The API
+ * counts nothing, so a page view costs the same whatever the table holds.
  */
-export interface ItemListing {
-  /** Page size asked for; the API's maximum, so that few calls are needed. */
-  pageSize: number
-  /** How many of the newest items to return. */
-  shown: number
-  /** Pages read at most (pageSize * maxPages items), so a huge table cannot stall the page. */
-  maxPages: number
-}
-
-export const DEFAULT_LISTING: ItemListing = { pageSize: 500, shown: 100, maxPages: 20 }
+export const ITEMS_SHOWN = 100
 
 /** A failure of one call, already phrased for a person; `unreachable` tells network from protocol. */
 class ApiCallError extends Error {
@@ -149,8 +136,9 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (cause?.code === 'ECONNREFUSED') return 'connection refused'
   if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host name not found'
   if (cause?.code) return `network error (${cause.code})`
-  if (cause?.message) return cause.message
-  return err instanceof Error ? err.message : String(err)
+  // Without a code the message is free text that may name internal hosts: the log gets it, the page does not.
+  console.error(`api: network error without a code: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`)
+  return 'network error'
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -228,22 +216,15 @@ export async function fetchReadiness(opts: ApiOptions): Promise<Readiness> {
   return { state: res.status === 200 ? 'ready' : 'unavailable', database, redis }
 }
 
-/** GET /items, page after page: the newest `shown` items, newest first, or why they could not be had. */
-export async function fetchItems(opts: ApiOptions, listing: ItemListing = DEFAULT_LISTING): Promise<ItemsResult> {
-  let newest: Item[] = []
-  let offset = 0
+/** GET /items newest first, in one call: the newest `shown` items, or why they could not be had. */
+export async function fetchItems(opts: ApiOptions, shown: number = ITEMS_SHOWN): Promise<ItemsResult> {
   try {
-    for (let page = 0; page < listing.maxPages; page++) {
-      const res = await callApi(opts, `/items?offset=${offset}&limit=${listing.pageSize}`)
-      if (res.status !== 200) return { ok: false, reason: describeRejection(res.status, res.body) }
-      if (!Array.isArray(res.body)) return { ok: false, reason: 'the item list is not a JSON array' }
-      const items = res.body.map(parseItem)
-      if (items.some((item) => item === null)) return { ok: false, reason: 'the item list has malformed entries' }
-      newest = newest.concat(items as Item[]).slice(-listing.shown)
-      offset += items.length
-      if (items.length < listing.pageSize) return { ok: true, items: newest.reverse(), total: offset, complete: true }
-    }
-    return { ok: true, items: newest.reverse(), total: offset, complete: false }
+    const res = await callApi(opts, `/items?order=desc&limit=${shown + 1}`)
+    if (res.status !== 200) return { ok: false, reason: describeRejection(res.status, res.body) }
+    if (!Array.isArray(res.body)) return { ok: false, reason: 'the item list is not a JSON array' }
+    const items = res.body.map(parseItem)
+    if (items.some((item) => item === null)) return { ok: false, reason: 'the item list has malformed entries' }
+    return { ok: true, items: (items as Item[]).slice(0, shown), more: items.length > shown }
   } catch (err) {
     return { ok: false, reason: failure(err) }
   }

@@ -94,6 +94,13 @@ describe('standalone server', () => {
     assert.match(element(html, 'items'), /data-state="unavailable"/)
   })
 
+  test('the page never shows the internal address of the API; the server log names it', async () => {
+    const { html } = await getHome()
+    assert.match(element(html, 'api-status'), /data-state="unreachable"/)
+    assert.doesNotMatch(html, new RegExp(`127\\.0\\.0\\.1:${apiPort}`))
+    assert.match(web.log(), new RegExp(`API readiness from http://127\\.0\\.0\\.1:${apiPort}: connection refused`))
+  })
+
   test('the home page shows readiness and the items, newest first, once the API answers', async () => {
     stub = await startStubApi(
       { 'GET /health/ready': json(200, READY_BODY), 'GET /items': pagedItems(ITEMS) },
@@ -116,21 +123,27 @@ describe('standalone server', () => {
     assert.match(html, /<time[^>]*dateTime="2024-05-02T12:00:00Z"/i)
   })
 
-  test('with more than 100 items the newest ones are listed, newest first', async () => {
+  test('with more than 10,000 items the newest 100 are listed, newest first, from one API call', async () => {
     assert.ok(stub)
-    stub.route('GET /items', pagedItems(manyItems(1234)))
+    stub.route('GET /items', pagedItems(manyItems(10_050)))
+    const before = stub.requests.length
     const { html } = await getHome()
+    const listCalls = stub.requests.slice(before).filter((r) => r.url.startsWith('/items'))
+    assert.deepEqual(
+      listCalls.map((r) => r.url),
+      ['/items?order=desc&limit=101'],
+    )
     assert.match(element(html, 'items'), /data-count="100"/)
-    assert.match(element(html, 'items'), /data-total="1234"/)
-    assert.match(textOf(html, 'item'), /item number 1234/)
-    assert.doesNotMatch(html, /item number 1134\b/)
-    assert.match(html.replace(/<!-- -->/g, ''), /100 newest of 1234 items/)
+    assert.match(element(html, 'items'), /data-more="true"/)
+    assert.match(textOf(html, 'item'), /item number 10050/)
+    assert.doesNotMatch(html, /item number 9950\b/)
+    assert.match(html.replace(/<!-- -->/g, ''), /Showing the 100 newest items\./)
     stub.route('GET /items', pagedItems(ITEMS))
   })
 
   test('an item added while more than 100 exist is listed first on the next page view', async () => {
     assert.ok(stub)
-    const items: Array<Record<string, unknown>> = manyItems(150)
+    const items: Array<{ id: number } & Record<string, unknown>> = manyItems(150)
     stub.route('GET /items', pagedItems(items))
     stub.route('POST /items', (req, res, body) => {
       const item = { id: items.length + 1, name: JSON.parse(body).name, description: null, created_at: '2024-06-01T00:00:00Z' }
@@ -141,7 +154,7 @@ describe('standalone server', () => {
     assert.equal(status, 200)
     const { html } = await getHome()
     assert.match(textOf(html, 'item'), /the newest item/)
-    assert.match(element(html, 'items'), /data-total="151"/)
+    assert.match(element(html, 'items'), /data-count="100"/)
     stub.route('GET /items', pagedItems(ITEMS))
   })
 

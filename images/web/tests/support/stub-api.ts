@@ -31,20 +31,31 @@ export function json(status: number, body: unknown): Handler {
   }
 }
 
+/** The API's largest page (images/api/app/api/routes/items.py, LIST_LIMIT_MAX). */
+export const API_LIST_LIMIT_MAX = 200
+
 /**
- * GET /items the way the API pages it (images/api/app/api/routes/items.py, list_items): oldest
- * first by id, `offset` >= 0 and 1 <= `limit` <= 500 (default 100), 422 outside those bounds.
+ * GET /items the way the API lists (images/api/app/api/routes/items.py, list_items): by id, `order`
+ * asc (default) or desc, cursors `before`/`after` (ids), `offset` >= 0, 1 <= `limit` <= 200
+ * (default 100), 422 outside those bounds. `items` must be in creation (id) order.
  */
-export function pagedItems(items: readonly unknown[]): Handler {
+export function pagedItems(items: ReadonlyArray<{ id: number }>): Handler {
   return (req, res, body) => {
     const query = new URL(req.url ?? '/', 'http://stub').searchParams
     const offset = Number(query.get('offset') ?? 0)
     const limit = Number(query.get('limit') ?? 100)
-    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1 || limit > 500) {
+    const order = query.get('order') ?? 'asc'
+    const before = query.has('before') ? Number(query.get('before')) : Infinity
+    const after = query.has('after') ? Number(query.get('after')) : -Infinity
+    const valid =
+      Number.isInteger(offset) && offset >= 0 && Number.isInteger(limit) && limit >= 1 && limit <= API_LIST_LIMIT_MAX
+    if (!valid || !['asc', 'desc'].includes(order) || Number.isNaN(before) || Number.isNaN(after)) {
       json(422, { detail: [{ loc: ['query', 'limit'], msg: 'out of range' }] })(req, res, body)
       return
     }
-    json(200, items.slice(offset, offset + limit))(req, res, body)
+    const selected = items.filter((item) => item.id < before && item.id > after)
+    if (order === 'desc') selected.reverse()
+    json(200, selected.slice(offset, offset + limit))(req, res, body)
   }
 }
 

@@ -1,7 +1,7 @@
 /** The API client against a real loopback HTTP server: every way the API can answer, or not. */
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { createItem, fetchItems, fetchReadiness } from '../../src/lib/api'
+import { ITEMS_SHOWN, createItem, fetchItems, fetchReadiness } from '../../src/lib/api'
 import {
   ITEMS,
   READY_BODY,
@@ -126,48 +126,37 @@ describe('fetchReadiness', () => {
 })
 
 describe('fetchItems', () => {
-  test('returns the listed items newest first, with their count', async () => {
+  test('returns the listed items newest first, and no more to show', async () => {
     const api = await stub({ 'GET /items': pagedItems(ITEMS) })
-    assert.deepEqual(await fetchItems({ baseUrl: api.url }), {
-      ok: true,
-      items: [...ITEMS].reverse(),
-      total: 2,
-      complete: true,
-    })
+    assert.deepEqual(await fetchItems({ baseUrl: api.url }), { ok: true, items: [...ITEMS].reverse(), more: false })
   })
 
-  test('asks for pages of 500 (the API maximum) from offset 0 until a short page', async () => {
-    const api = await stub({ 'GET /items': pagedItems(manyItems(1000)) })
+  test('asks once for the newest page: one more than shown, newest first', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(20_000)) })
     await fetchItems({ baseUrl: api.url })
     assert.deepEqual(
       api.requests.map((r) => r.url),
-      ['/items?offset=0&limit=500', '/items?offset=500&limit=500', '/items?offset=1000&limit=500'],
+      [`/items?order=desc&limit=${ITEMS_SHOWN + 1}`],
     )
   })
 
-  test('returns only the newest `shown` items when the API has more, across a page boundary', async () => {
-    const api = await stub({ 'GET /items': pagedItems(manyItems(25)) })
-    const result = await fetchItems({ baseUrl: api.url }, { pageSize: 10, shown: 7, maxPages: 10 })
+  test('returns the newest `shown` items and says there are more, however many the API holds', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(25_000)) })
+    const result = await fetchItems({ baseUrl: api.url }, 7)
     assert.ok(result.ok)
     assert.deepEqual(
       result.items.map((i) => i.id),
-      [25, 24, 23, 22, 21, 20, 19],
+      [25_000, 24_999, 24_998, 24_997, 24_996, 24_995, 24_994],
     )
-    assert.equal(result.total, 25)
-    assert.equal(result.complete, true)
+    assert.equal(result.more, true)
   })
 
-  test('stops at the page cap and says the list is incomplete', async () => {
-    const api = await stub({ 'GET /items': pagedItems(manyItems(50)) })
-    const result = await fetchItems({ baseUrl: api.url }, { pageSize: 10, shown: 3, maxPages: 2 })
+  test('says there are no more when the API holds exactly `shown` items', async () => {
+    const api = await stub({ 'GET /items': pagedItems(manyItems(7)) })
+    const result = await fetchItems({ baseUrl: api.url }, 7)
     assert.ok(result.ok)
-    assert.deepEqual(
-      result.items.map((i) => i.id),
-      [20, 19, 18],
-    )
-    assert.equal(result.total, 20)
-    assert.equal(result.complete, false)
-    assert.equal(api.requests.length, 2)
+    assert.equal(result.items.length, 7)
+    assert.equal(result.more, false)
   })
 
   test('fails with the reason when nothing listens', async () => {
@@ -205,7 +194,7 @@ describe('fetchItems', () => {
     const api = await stub({ 'GET /items': hangUpOnce(pagedItems(ITEMS)) })
     const result = await fetchItems({ baseUrl: api.url })
     assert.ok(result.ok, JSON.stringify(result))
-    assert.equal(result.total, 2)
+    assert.equal(result.items.length, 2)
     assert.equal(api.requests.length, 2)
   })
 
