@@ -45,6 +45,13 @@ ADMIN_ROLE = "postgres"
 RESERVED_ROLES = (ADMIN_ROLE, "standard_stack_provision")
 
 
+def ordinary_role(user: str) -> str:
+    """The app's role name, refused when it is the superuser's, the provisioning helper's or PostgreSQL's own (pg_*)."""
+    if user in RESERVED_ROLES or user.startswith("pg_"):
+        raise ValueError(f"user {user!r} is reserved (superuser or PostgreSQL's pg_ roles); use an ordinary name, e.g. 'app'")
+    return user
+
+
 class PostgresBackupArgs(StrictModel):
     """Scheduled ``pg_dump -Fc`` of every database into a backup volume (see files/pg-backup.sh)."""
 
@@ -78,9 +85,7 @@ class PostgresServiceArgs(StrictModel):
     @field_validator("user")
     @classmethod
     def _not_an_admin_role(cls, user: str) -> str:
-        if user in RESERVED_ROLES or user.startswith("pg_"):
-            raise ValueError(f"user {user!r} is reserved (superuser or PostgreSQL's pg_ roles); use an ordinary name, e.g. 'app'")
-        return user
+        return ordinary_role(user)
 
 
 class PostgresService(DataService):

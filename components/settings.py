@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Target
 from .networks import NetworkOptions
 from .nginx import DEFAULT_CONTENT_SECURITY_POLICY, BodySize, ContentSecurityPolicy, ServerName
+from .postgres import ordinary_role
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
 from .units import Memory, to_bytes
@@ -80,6 +81,11 @@ class PostgresSettings(Section):
     )
     resources: Resources = Resources()
     backup: PostgresBackupSettings = PostgresBackupSettings()
+
+    @field_validator("user")
+    @classmethod
+    def _ordinary_role(cls, user: str) -> str:
+        return ordinary_role(user)
 
 
 class RedisSettings(Section):

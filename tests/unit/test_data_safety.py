@@ -161,6 +161,12 @@ def test_a_reserved_role_name_for_the_app_is_refused(user):
         PostgresServiceArgs(runtime=RUNTIME, network="n", user=user)
 
 
+def test_a_reserved_role_name_in_the_stack_file_is_refused_naming_the_key():
+    with pytest.raises(ConfigError) as refused:
+        parse({**DEV, "postgres": {**DEV["postgres"], "user": "postgres"}}, source="Pulumi.test.yaml")
+    assert "standard-stack:postgres.user: user 'postgres' is reserved" in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("backup", "fragments"),
     [
