@@ -7,7 +7,7 @@ The API cuts such older descriptions in lists (GET /items) and returns them whol
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-01 00:00:00
+Create Date: 2026-12-06 00:00:00
 """
 
 import logging
