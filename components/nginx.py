@@ -332,7 +332,10 @@ class ProxySettings(BaseModel):
     #: They feed X-Forwarded-Port and the http->https redirect.
     public_http_port: Port | None = None
     public_https_port: Port | None = None
-    client_max_body_size: BodySize = "10m"
+    #: the apps' own limit (the API's API_MAX_BODY_BYTES, Next.js server actions: 1 MiB): what an app
+    #: would refuse is refused here, by Content-Length, before it is sent. An app answering 413 early
+    #: and closing while nginx still sends the body turns into a 502 for the client.
+    client_max_body_size: BodySize = "1m"
     #: whole request header, and between two reads of a body: a slow client gets 408 (slowloris)
     client_header_timeout: Seconds = 10
     client_body_timeout: Seconds = 10

@@ -97,7 +97,7 @@ class ReverseProxyArgs(StrictModel):
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
     server_aliases: list[ServerName] = Field(default_factory=list, description="More names the site answers to.")
-    client_max_body_size: BodySize = "10m"
+    client_max_body_size: BodySize = "1m"
     client_header_timeout_seconds: int = Field(10, ge=1, le=300)
     client_body_timeout_seconds: int = Field(10, ge=1, le=300)
     connections_per_client: int = Field(100, ge=1, le=100000, description="limit_conn per client address.")

@@ -175,7 +175,11 @@ class ProxySettings(Section):
         examples=[["www.example.com"], ["127.0.0.1"]],
         description="More host names the site answers to, beside serverName (redirects name serverName).",
     )
-    client_max_body_size: BodySize = Field("10m", description="Largest request body (nginx size; 0 = no limit).")
+    client_max_body_size: BodySize = Field(
+        "1m",
+        description="Largest request body (nginx size; 0 = no limit); more gets 413. The apps accept 1 MiB: raise it "
+        "with the apps' own limits.",
+    )
     client_header_timeout_seconds: int = Field(
         10, ge=1, le=300, description="Time a client has to send its whole request header; then 408 (slowloris)."
     )
