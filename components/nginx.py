@@ -61,10 +61,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 __all__ = [
     "BODY_SIZE_FORM",
-    "RESOLVE_MIN_VERSION",
     "CLEARED_REQUEST_HEADERS",
     "CSP_FORM",
     "DEFAULT_CONTENT_SECURITY_POLICY",
+    "RESOLVE_MIN_VERSION",
     "SECURITY_HEADER_DEFAULTS",
     "SERVER_NAME_FORM",
     "BodySize",
@@ -218,7 +218,7 @@ DEFAULT_CONTENT_SECURITY_POLICY = (
 )
 CSP_FORM = (
     "CSP directives separated by ';' (e.g. \"default-src 'self'; frame-ancestors 'none'\"), printable ASCII "
-    "without \" \\ $ { }, and with a default-src"
+    'without " \\ $ { }, and with a default-src'
 )
 _CSP = re.compile(r"[\x20-\x7e]+")
 

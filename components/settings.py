@@ -196,8 +196,9 @@ class ProxySettings(Section):
     content_security_policy: ContentSecurityPolicy | None = Field(
         None,
         examples=[DEFAULT_CONTENT_SECURITY_POLICY],
-        description="Content-Security-Policy the proxy sends on every response, beside the app's own (browsers enforce both). "
-        "Unset: default-src 'self' with inline scripts and styles allowed (Next.js needs them); 'unsafe-eval' added with hotReload.",
+        description="Content-Security-Policy the proxy sends on every response, beside the app's own (browsers enforce "
+        "both). Unset: default-src 'self' with inline scripts and styles allowed (Next.js needs them); 'unsafe-eval' "
+        "added with hotReload.",
     )
     read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     acme: AcmeSettings = Field(AcmeSettings(), description="Certificates over ACME (HTTP-01).")

@@ -82,7 +82,13 @@ def stack_config(stack: str, **extra: Any) -> dict[str, Any]:
         "api": {"pythonVersion": VERSIONS["python"], "workers": 1, "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
         "web": {"nodeVersion": VERSIONS["node"], "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
         # the lab reaches the proxy by its node's address: any host name (dev answers only to localhost otherwise)
-        "proxy": {"nginxVersion": VERSIONS["nginx"], "bindAddress": "0.0.0.0", "httpPort": HTTP_PORT, "tls": False, "serverName": "_"},
+        "proxy": {
+            "nginxVersion": VERSIONS["nginx"],
+            "bindAddress": "0.0.0.0",
+            "httpPort": HTTP_PORT,
+            "tls": False,
+            "serverName": "_",
+        },
         **extra,
     }
     return {"config": {ns + key: value for key, value in config.items()}}

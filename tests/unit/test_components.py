@@ -492,7 +492,10 @@ def test_acme_reloader_alone_shares_the_proxy_s_pid_namespace_without_network_or
     _, mocks = run(lambda: acme_proxy())
     reloader = containers(mocks)["edge-acme-reload"]
     assert reloader.plain("pidMode") == "container:edge-id" and reloader.plain("user") == "101:0"
-    assert reloader.plain("networkMode") == "none" and reloader.plain("command") == ["--watch", "/etc/nginx/acme/current/installed"]
+    assert reloader.plain("networkMode") == "none" and reloader.plain("command") == [
+        "--watch",
+        "/etc/nginx/acme/current/installed",
+    ]
     assert [m["readOnly"] for m in reloader.plain("volumes")] == [True]
 
 

@@ -549,7 +549,9 @@ def test_baked_default_site_is_the_renderer_output_without_routes():
 
 
 def test_limits_and_timeouts_are_rendered_from_the_settings():
-    text = render(client_header_timeout=7, client_body_timeout=9, connections_per_client=11, requests_per_second=13, request_burst=17)
+    text = render(
+        client_header_timeout=7, client_body_timeout=9, connections_per_client=11, requests_per_second=13, request_burst=17
+    )
     assert "client_header_timeout 7s;" in text and "client_body_timeout 9s;" in text
     assert "limit_req_zone $binary_remote_addr zone=per_client_requests:10m rate=13r/s;" in text
     main = server_blocks(text)[0]
@@ -563,7 +565,8 @@ def test_no_proxied_body_is_ever_buffered_to_a_file():
 
 
 @pytest.mark.parametrize(
-    "field,value", [("connections_per_client", 0), ("requests_per_second", 0), ("request_burst", -1), ("client_header_timeout", 0)]
+    "field,value",
+    [("connections_per_client", 0), ("requests_per_second", 0), ("request_burst", -1), ("client_header_timeout", 0)],
 )
 def test_limits_out_of_range_are_refused(field, value):
     with pytest.raises(ValidationError, match=field):
