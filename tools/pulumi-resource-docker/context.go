@@ -59,13 +59,15 @@ func hashContext(contextDir, dockerfile string) (string, error) {
 	var acc bytes.Buffer
 	add := func(filePath, name string, mode fs.FileMode) error {
 		h := sha256.New()
+		// Only a symlink's target and a regular file's content are hashed: reading a named pipe, socket
+		// or device would block or never end, so special files count by name and mode only (hashPath).
 		if mode.Type() == fs.ModeSymlink {
 			target, err := filepath.EvalSymlinks(filePath)
 			if err != nil {
 				return fmt.Errorf("could not evaluate symlink at %s: %w", filePath, err)
 			}
 			io.WriteString(h, filepath.ToSlash(filepath.Clean(target)))
-		} else {
+		} else if mode.IsRegular() {
 			f, err := os.Open(filePath)
 			if err != nil {
 				return err

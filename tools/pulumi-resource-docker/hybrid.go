@@ -20,7 +20,7 @@ func isImage(urn string) bool {
 }
 
 func (h *hybridProvider) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	if err := h.image.configure(req); err != nil {
+	if err := h.image.configure(ctx, req); err != nil {
 		return nil, err
 	}
 	resp, err := h.ResourceProviderServer.Configure(ctx, req)

@@ -38,7 +38,6 @@ import (
 
 	"github.com/distribution/reference"
 	clibuild "github.com/docker/cli/cli/command/image/build"
-	cliconfig "github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/configfile"
 	"github.com/docker/cli/cli/connhelper"
 	"github.com/docker/docker/api/types/build"
@@ -50,6 +49,7 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	archive "github.com/moby/go-archive"
+	"github.com/opencontainers/go-digest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -74,13 +74,23 @@ func newImageProvider(host *provider.HostClient, version string) *imageProvider 
 	return &imageProvider{host: host, version: version, config: map[string]string{}}
 }
 
-func (p *imageProvider) configure(req *pulumirpc.ConfigureRequest) error {
+// configure records the provider config. With no docker:host and no DOCKER_HOST it finds the daemon
+// (findDaemon) and exports it as DOCKER_HOST, so the bridged resources, configured next, use it too.
+func (p *imageProvider) configure(ctx context.Context, req *pulumirpc.ConfigureRequest) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for k, v := range req.GetVariables() {
 		p.config[strings.TrimPrefix(k, "docker:config:")] = v
 	}
-	return nil
+	if p.config["host"] != "" || os.Getenv("DOCKER_HOST") != "" {
+		return nil
+	}
+	host, err := findDaemon(ctx)
+	if err != nil {
+		return err
+	}
+	p.config["host"] = host
+	return os.Setenv("DOCKER_HOST", host)
 }
 
 func (p *imageProvider) log(ctx context.Context, sev diag.Severity, urn resource.URN, msg string) {
@@ -461,7 +471,8 @@ func (p *imageProvider) apply(ctx context.Context, urn resource.URN, props *stru
 	if !name.IsString() {
 		return "", nil, fmt.Errorf("imageName is %v; it must be a string", name)
 	}
-	digest, err := p.buildAndPush(ctx, urn, name.StringValue(), b, reg, boolInput(inputs, "skipPush"))
+	// A preview (buildOnPreview) builds but never pushes; repoDigest is then the local image id.
+	digest, err := p.buildAndPush(ctx, urn, name.StringValue(), b, reg, boolInput(inputs, "skipPush") || preview)
 	if err != nil {
 		return "", nil, err
 	}
@@ -493,7 +504,7 @@ func (p *imageProvider) dockerClient() (*client.Client, error) {
 	}
 	host := env("host", "DOCKER_HOST")
 	if host == "" {
-		host = "unix:///var/run/docker.sock"
+		host = defaultDockerHost
 	}
 	opts := []client.Opt{client.WithAPIVersionNegotiation()}
 	if strings.HasPrefix(host, "ssh://") {
@@ -645,14 +656,6 @@ func readBuildStream(r io.Reader, log *buildLog, progress func(string)) (string,
 	return imageID, sc.Err()
 }
 
-func loadDockerConfig() *configfile.ConfigFile {
-	cfg, err := cliconfig.Load(cliconfig.Dir())
-	if err != nil || cfg == nil {
-		return configfile.New("")
-	}
-	return cfg
-}
-
 // buildAndPush builds the image and returns its repo digest (the local image id when skipPush is set).
 func (p *imageProvider) buildAndPush(ctx context.Context, urn resource.URN, name string, b buildArgs,
 	reg registryArgs, skipPush bool) (string, error) {
@@ -773,17 +776,75 @@ func (p *imageProvider) buildAndPush(ctx context.Context, urn resource.URN, name
 	}
 	defer out.Close()
 	pushLog := &buildLog{}
-	if _, err := readBuildStream(out, pushLog, func(string) {}); err != nil {
+	pushed, err := readPushStream(out, pushLog)
+	if err != nil {
 		return "", fmt.Errorf("pushing %s failed: %v\n%s", name, err, pushLog.tail())
 	}
-	inspect, err = docker.ImageInspect(ctx, name)
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return "", fmt.Errorf("imageName is %q: %w", name, err)
+	}
+	if pushed != "" {
+		return pushedRepoDigest(named, pushed)
+	}
+	p.log(ctx, diag.Warning, urn, "Push completed without reporting a digest; falling back to local image inspect")
+	inspect, err = docker.ImageInspect(ctx, imageID)
 	if err != nil {
 		return "", err
 	}
-	if len(inspect.RepoDigests) > 0 {
-		return inspect.RepoDigests[0], nil
+	return ownRepoDigest(named, inspect.RepoDigests), nil
+}
+
+// readPushStream follows a push and returns the digest the registry reported (the PushResult aux message).
+func readPushStream(r io.Reader, log *buildLog) (string, error) {
+	var pushed string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1024*1024), 64*1024*1024)
+	for sc.Scan() {
+		var m streamMessage
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			continue
+		}
+		if m.ErrorDetail != nil && m.ErrorDetail.Message != "" {
+			return "", errors.New(m.ErrorDetail.Message)
+		}
+		if m.Error != "" {
+			return "", errors.New(m.Error)
+		}
+		if m.Status != "" {
+			log.add(m.Status + "\n")
+		}
+		var result struct{ Digest string }
+		if len(m.Aux) > 0 && json.Unmarshal(m.Aux, &result) == nil && result.Digest != "" {
+			pushed = result.Digest
+		}
 	}
-	return "", nil
+	return pushed, sc.Err()
+}
+
+// pushedRepoDigest is <repository>@<digest> for the image's own repository (parseRepoDigestFromAux).
+func pushedRepoDigest(named reference.Named, pushed string) (string, error) {
+	d, err := digest.Parse(pushed)
+	if err != nil {
+		return "", fmt.Errorf("the registry reported digest %q, which is not a digest: %w", pushed, err)
+	}
+	ref, err := reference.WithDigest(reference.TrimNamed(named), d)
+	if err != nil {
+		return "", err
+	}
+	return ref.String(), nil
+}
+
+// ownRepoDigest picks, among an image's repo digests (one per repository it was pushed to), the one of
+// the image's own repository; "<none>@<none>" when there is none (getRepoDigest).
+func ownRepoDigest(named reference.Named, repoDigests []string) string {
+	for _, d := range repoDigests {
+		ref, err := reference.ParseNormalizedNamed(d)
+		if err == nil && ref.Name() == named.Name() {
+			return ref.String()
+		}
+	}
+	return "<none>@<none>"
 }
 
 // registryAuth picks credentials for pushing: the registry input's username/password, else the docker
