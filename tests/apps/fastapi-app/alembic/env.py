@@ -1,4 +1,5 @@
 """Alembic environment configuration with Docker support."""
+
 import os
 from logging.config import fileConfig
 

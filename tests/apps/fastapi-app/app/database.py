@@ -1,5 +1,6 @@
 """SQLAlchemy database configuration with connection pooling."""
-from typing import Generator
+
+from collections.abc import Generator
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker

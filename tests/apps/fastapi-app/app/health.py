@@ -1,4 +1,7 @@
 """Health check endpoints for monitoring."""
+
+from typing import Annotated
+
 import redis
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
@@ -7,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.database import get_db
+
+DbSession = Annotated[Session, Depends(get_db)]
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -18,7 +23,7 @@ async def health_check():
 
 
 @router.get("/full")
-def full_health_check(db: Session = Depends(get_db)):
+def full_health_check(db: DbSession):
     """Readiness of the database and Redis; 503 when either is down."""
     checks = {"database": "healthy", "redis": "healthy"}
     try:

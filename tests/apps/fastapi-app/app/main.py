@@ -1,6 +1,8 @@
 """Notes API: writes and reads rows, and hands work to the Celery worker."""
+
 import hashlib
 import hmac
+from typing import Annotated
 
 from celery.result import AsyncResult
 from fastapi import Depends, FastAPI, HTTPException
@@ -12,6 +14,8 @@ from app.database import get_db
 from app.health import router as health_router
 from app.models import Note
 from app.tasks import celery, create_note
+
+DbSession = Annotated[Session, Depends(get_db)]
 
 app = FastAPI(title="notes-api")
 app.include_router(health_router)
@@ -32,7 +36,7 @@ def note_out(note: Note) -> dict:
 
 
 @app.post("/notes", status_code=201)
-def write_note(payload: NoteIn, db: Session = Depends(get_db)):
+def write_note(payload: NoteIn, db: DbSession):
     note = Note(body=payload.body, source="api")
     db.add(note)
     db.commit()
@@ -41,7 +45,7 @@ def write_note(payload: NoteIn, db: Session = Depends(get_db)):
 
 
 @app.get("/notes/{note_id}")
-def read_note(note_id: int, db: Session = Depends(get_db)):
+def read_note(note_id: int, db: DbSession):
     note = db.get(Note, note_id)
     if note is None:
         raise HTTPException(status_code=404, detail="note not found")

@@ -1,4 +1,5 @@
 """ORM models; the schema itself is owned by the Alembic migrations."""
+
 from sqlalchemy import Column, DateTime, Integer, String, Text, func
 from sqlalchemy.orm import declarative_base
 

@@ -1,4 +1,5 @@
 """Celery application and tasks; the worker runs `celery -A app.tasks worker`."""
+
 from celery import Celery
 
 from app.config import get_settings

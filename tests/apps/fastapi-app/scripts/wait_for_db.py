@@ -1,4 +1,5 @@
 """Wait for PostgreSQL to be ready before starting the application."""
+
 import os
 import sys
 import time
