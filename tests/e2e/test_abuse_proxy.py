@@ -190,9 +190,9 @@ def test_an_unknown_sni_name_or_none_gets_a_handshake_failure(prod):
 
 
 @pytest.mark.parametrize("host", [f"{NAME}:@evil.example", f"{NAME}:{HTTPS_PORT}@evil.example", f"{NAME}:1", f"user@{NAME}"])
-def test_a_host_with_a_port_or_userinfo_part_gets_421(prod, host):
-    for path in ("/api/health", "/"):
-        assert https_get(path, host=host)[0] == 421, (path, host)
+def test_a_host_with_a_port_or_userinfo_part_gets_400_or_421(prod, host):
+    for path in ("/api/health", "/"):  # 421: the site's Host check; 400: newer nginx refuses some forms itself
+        assert https_get(path, host=host)[0] in (400, 421), (path, host)
 
 
 def test_the_host_a_browser_sends_reaches_the_apps(prod):
