@@ -53,7 +53,7 @@ def set_body_limit(run: Deployment, limit: str) -> None:
 
 def test_a_changed_proxy_setting_reloads_nginx_in_the_same_container_without_a_failed_request(dev):
     before = proxy_container()
-    assert post_status(f"{BASE}/healthz", 4096) == 200  # 10m by default
+    assert post_status(f"{BASE}/healthz", 4096) == 200  # 1m by default
 
     set_body_limit(dev, "1k")
     with RequestLoop([f"{BASE}/healthz", f"{BASE}/", f"{BASE}/api/health"]) as loop:
