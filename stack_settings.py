@@ -2,7 +2,7 @@
 
 The library (``standard_stack.settings``) declares the settings, their defaults and cross-field rules;
 this module adds what belongs to this program: the ``standard-stack:`` namespace, the secrets, messages
-naming the exact key and command, and generation of Pulumi.yaml's ``config:`` block and the README
+naming the exact key and command, and generation of Pulumi.yaml's ``config:`` block and docs/configuration.md's
 reference (``python -m stack_settings``; the tests check both are in sync).
 """
 
@@ -168,7 +168,7 @@ def required_secrets(config: StackConfig) -> set[str]:
 
 
 def secret_command(key: str) -> str:
-    """The README's command for ``key``: PEM files by their usual names, passwords generated and piped (never in argv)."""
+    """The documented command for ``key``: PEM files by their usual names, passwords generated and piped (never in argv)."""
     if key.startswith("tls"):
         path = "fullchain.pem" if key == "tlsCertificate" else "privkey.pem"
         return f"pulumi config set --secret {NAMESPACE}:{key} < {path}"
@@ -289,7 +289,7 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> li
 
 
 def markdown_reference() -> str:
-    """The README's settings table (every key under ``standard-stack:``), generated like Pulumi.yaml."""
+    """docs/configuration.md's settings table (every key under ``standard-stack:``), generated like Pulumi.yaml."""
     lines = ["| Setting | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
     lines += [f"| {k} | {t} | {d} | {m} |" for k, t, d, m in _rows(StackConfig, "", None)]
     lines += [f"| `{k}` | secret string | — | {d} |" for k, d in SECRETS.items()]

@@ -1,4 +1,5 @@
-"""The README's commands, run as written: `make deploy-dev` on a fresh copy, then the production commands.
+"""The README's commands, run as written: `make deploy-dev` on a fresh copy, then the production commands
+(docs/operations.md).
 
 Each runs in a private copy of the repository whose stack file carries the e2e overrides (base image
 versions this engine has, published ports off the host's usual ones); the commands are the README's.
@@ -23,9 +24,9 @@ from stack import http, self_signed_cert, service_containers, wait_until
 pytestmark = pytest.mark.e2e
 
 
-def readme_block(heading: str) -> list[str]:
-    """The command lines of the first ```sh block after ``heading`` in README.md (comments dropped)."""
-    text = (REPO / "README.md").read_text()
+def readme_block(heading: str, doc: str = "README.md") -> list[str]:
+    """The command lines of the first ```sh block after ``heading`` in ``doc`` (comments dropped)."""
+    text = (REPO / doc).read_text()
     section = text[text.index(heading) :]
     block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
@@ -86,7 +87,9 @@ def test_the_production_commands_deploy_prod_once_its_secrets_are_set(fresh_copy
     cert, key = self_signed_cert(tmp_path)
     (program / "fullchain.pem").write_text(cert)
     (program / "privkey.pem").write_text(key)
-    commands = [c for c in readme_block("### Production") if "docker:host" not in c]  # the engine is local here
+    commands = [
+        c for c in readme_block("## Production", "docs/operations.md") if "docker:host" not in c
+    ]  # the engine is local here
     exports = [c for c in commands if c.startswith("export ")]
     select = next(i for i, c in enumerate(commands) if c.startswith("pulumi stack select"))
     secret_lines = [c for c in commands if "--secret" in c]

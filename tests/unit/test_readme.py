@@ -8,6 +8,7 @@ from stack_settings import markdown_reference
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
 README = (REPO / "README.md").read_text()
+CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
 
 
 def section(title: str) -> str:
@@ -15,8 +16,8 @@ def section(title: str) -> str:
 
 
 def test_settings_table_is_generated_from_the_model():
-    start = README.index("<!-- config-reference:start")
-    body = README[README.index("\n", start) + 1 : README.index("<!-- config-reference:end -->")]
+    start = CONFIGURATION.index("<!-- config-reference:start")
+    body = CONFIGURATION[CONFIGURATION.index("\n", start) + 1 : CONFIGURATION.index("<!-- config-reference:end -->")]
     assert body == markdown_reference(), "run scripts/sync-docs"
 
 
