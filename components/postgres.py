@@ -7,21 +7,39 @@ role of its name. SQL injection in an app then stays inside its own database (no
 
 On ``runtime.target == "swarm"`` (``_data_service``) the password is a Docker secret and ``init_sql``
 Docker configs; the task itself runs pg-roles.sh at every start (a new password is a new secret, so
-the task restarts stop-first on it), and turns healthy only once it has. Backups are not ported to swarm yet.
+the task restarts stop-first on it), and turns healthy only once it has. Backups and ``app_databases``
+are not ported to swarm yet.
+
+Several apps sharing one server each get a database and an ordinary role of their own
+(``app_databases``, applied by files/pg-app-databases.sh in the same roles job), and a ``url`` to hand
+to the app as ``DATABASE_URL``; no app's role can connect to another app's database.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pulumi
 import pulumi_docker as docker
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from . import versions
 from ._data_service import DataService
 from ._swarm import config_files
-from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck, object_labels, service_container
+from ._wiring import (
+    FileBundle,
+    InputStr,
+    Resources,
+    Runtime,
+    StrictModel,
+    healthcheck,
+    object_labels,
+    secret_password,
+    service_container,
+)
 
 DATA_PATH = "/var/lib/postgresql/data"
 SECRETS_PATH = "/run/secrets"
@@ -40,9 +58,15 @@ BACKUP_COPY_PATH = "/mnt/backup-copy"
 BACKUP_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-backup.sh"
 ROLES_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-roles.sh"
 ROLES_PATH = "/opt/pg-roles/pg-roles.sh"  # where a swarm task finds it (a Docker config)
+APP_DATABASES_SCRIPT = Path(__file__).resolve().parent / "files" / "pg-app-databases.sh"
 ADMIN_ROLE = "postgres"
 """The superuser (the renamed bootstrap one): socket only, no password; for operators and backups."""
 RESERVED_ROLES = (ADMIN_ROLE, "standard_stack_provision")
+SYSTEM_DATABASES = ("postgres", "template0", "template1")
+SQL_NAME = r"^[a-z_][a-z0-9_]{0,62}$"
+"""An app's database and role name: lowercase, so it reads the same quoted or not, and fits in a URL,
+an environment variable and a file name as it is (PostgreSQL's limit is 63 bytes)."""
+APP_NAME = r"^[a-z][a-z0-9-]{0,62}$"
 
 
 def ordinary_role(user: str) -> str:
@@ -50,6 +74,49 @@ def ordinary_role(user: str) -> str:
     if user in RESERVED_ROLES or user.startswith("pg_"):
         raise ValueError(f"user {user!r} is reserved (superuser or PostgreSQL's pg_ roles); use an ordinary name, e.g. 'app'")
     return user
+
+
+def postgres_url(
+    user: pulumi.Input[str], password: pulumi.Input[str], host: str, database: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """``postgresql://user:password@host:5432/database``, every part percent-encoded (libpq and SQLAlchemy
+    decode them): a password with ``@``, ``/`` or ``:`` would otherwise break the URL. Secret."""
+
+    def render(parts: list[str]) -> str:
+        user_, password_, database_ = (quote(part, safe="") for part in parts)
+        return f"postgresql://{user_}:{password_}@{host}:{PORT}/{database_}"
+
+    return pulumi.Output.secret(pulumi.Output.all(user, password, database).apply(render))
+
+
+def _sql_name(field: str, value: str) -> str:
+    if not re.fullmatch(SQL_NAME, value):
+        raise ValueError(
+            f"{field} {value!r} is not allowed: use 1-63 lowercase letters, digits and underscores, not starting with a digit"
+        )
+    return value
+
+
+class AppDatabase(StrictModel):
+    """A database of one app's own, owned by an ordinary role of its own (no superuser, no CREATEDB,
+    CREATEROLE, REPLICATION or BYPASSRLS). No other app's role can connect to it."""
+
+    database: str = Field(description="Database name (lowercase letters, digits, _).")
+    user: str = Field(description="The app's role (lowercase letters, digits, _); owns the database.")
+    password: InputStr | None = Field(None, description="Secret; generated when None. A change is applied in place.")
+
+    @field_validator("database")
+    @classmethod
+    def _database_name(cls, database: str) -> str:
+        _sql_name("database", database)
+        if database in SYSTEM_DATABASES:
+            raise ValueError(f"database {database!r} is PostgreSQL's own; use a name of the app's, e.g. 'shop'")
+        return database
+
+    @field_validator("user")
+    @classmethod
+    def _role_name(cls, user: str) -> str:
+        return ordinary_role(_sql_name("user", user))
 
 
 class PostgresBackupArgs(StrictModel):
@@ -82,14 +149,75 @@ class PostgresServiceArgs(StrictModel):
         "resource, keep the old name here and alias the old resource (ResourceOptions(aliases=[Alias(name=old)])).",
     )
 
+    app_databases: dict[str, AppDatabase] = Field(
+        default_factory=dict,
+        description="App name -> a database and role of the app's own on this server; each app's connection is in the "
+        "``connections`` output. Removing one keeps its role and database (the data stays).",
+    )
+
     @field_validator("user")
     @classmethod
     def _not_an_admin_role(cls, user: str) -> str:
         return ordinary_role(user)
 
+    @field_validator("app_databases")
+    @classmethod
+    def _app_names(cls, apps: dict[str, AppDatabase]) -> dict[str, AppDatabase]:
+        for app in apps:
+            if not re.fullmatch(APP_NAME, app):
+                raise ValueError(
+                    f"app name {app!r} is not allowed: use 1-63 lowercase letters, digits and hyphens, starting with a letter"
+                )
+        return apps
+
+    @model_validator(mode="after")
+    def _one_owner_per_database(self) -> PostgresServiceArgs:
+        """Each app's database and role are its alone: shared with another app or the default ones, an
+        app could read what is not its own."""
+        for field, default in (("database", self.database), ("user", self.user)):
+            owners: dict[str, str] = {default: f"the default {field}"}
+            for app, wanted in self.app_databases.items():
+                value = getattr(wanted, field)
+                if value in owners:
+                    raise ValueError(
+                        f"app_databases.{app}.{field} {value!r} is taken by {owners[value]}; give each app a {field} of its own"
+                    )
+                owners[value] = f"app {app!r}"
+        return self
+
+
+@dataclass(frozen=True)
+class DatabaseConnection:
+    """What one app needs to reach its own database; ``url`` is what it takes as ``DATABASE_URL``."""
+
+    host: str
+    port: int
+    database: str
+    user: str
+    password: pulumi.Output[str]
+    """Secret."""
+    url: pulumi.Output[str]
+    """Secret: ``postgresql://user:password@host:5432/database``, percent-encoded."""
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "database": self.database,
+            "user": self.user,
+            "password": self.password,
+            "url": self.url,
+        }
+
+
+def app_password_file(app: str) -> str:
+    """The app's password file in the server's secret bundle (read by pg-app-databases.sh only)."""
+    return f"app-db-{app}-password"
+
 
 class PostgresService(DataService):
-    """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``."""
+    """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``,
+    ``connections`` (app name -> ``DatabaseConnection`` of ``app_databases``)."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
@@ -101,8 +229,18 @@ class PostgresService(DataService):
             uid=POSTGRES_UID,
             docker_name=args.docker_name,
             opts=opts,
-            problems=["backup must be None on swarm: the backup container is not ported yet"] if args.backup else [],
+            problems=[
+                *(["backup must be None on swarm: the backup container is not ported yet"] if args.backup else []),
+                *(
+                    [f"app_databases ({', '.join(args.app_databases)}) must be empty on swarm: not ported yet"]
+                    if args.app_databases
+                    else []
+                ),
+            ],
         )
+        self.connections: dict[str, DatabaseConnection] = {
+            app: self._connection(name, args, app, wanted) for app, wanted in args.app_databases.items()
+        }
         password, image = self.password, self.image
         self.database = pulumi.Output.from_input(args.database)
         self.user = pulumi.Output.from_input(args.user)
@@ -120,7 +258,10 @@ class PostgresService(DataService):
             service=name,
             image=image.image_id,
             mount_path=SECRETS_PATH,
-            files={"postgres_password": password},
+            files={
+                "postgres_password": password,
+                **{app_password_file(app): c.password for app, c in self.connections.items()},
+            },
             parent=self,
         )
         # The server's socket directory is a named volume shared with the password-rotation job, so the
@@ -195,15 +336,24 @@ class PostgresService(DataService):
         self._publish(
             name,
             port=PORT,
-            # secret because the password is: Output.format keeps secrecy
-            url=pulumi.Output.format(
-                "postgresql://{0}:{1}@{2}:{3}/{4}", args.user, self.password, args.alias, PORT, args.database
-            ),
+            url=postgres_url(args.user, self.password, args.alias, args.database),
             container=self.container,
             rotation=self.rotation,
             keeps_old_password="the role keeps its old password",
             database=self.database,
             user=self.user,
+            connections={app: c.outputs() for app, c in self.connections.items()},
+        )
+
+    def _connection(self, name: str, args: PostgresServiceArgs, app: str, wanted: AppDatabase) -> DatabaseConnection:
+        password = secret_password(f"{name}-{app}-db", wanted.password, parent=self)
+        return DatabaseConnection(
+            host=args.alias,
+            port=PORT,
+            database=wanted.database,
+            user=wanted.user,
+            password=password,
+            url=postgres_url(wanted.user, password, args.alias, wanted.database),
         )
 
     def _on_swarm(self, name: str, args: PostgresServiceArgs) -> docker.Service:
@@ -269,9 +419,15 @@ class PostgresService(DataService):
         directory, no network at all; psql reads the password from the file itself, so it is in no
         argument, and its session never logs a statement.
         """
+        script, envs = ROLES_SCRIPT.read_text(), []
+        if self.connections:
+            # appended only when there are apps: with none, the job is exactly what it was
+            script += "\n" + APP_DATABASES_SCRIPT.read_text()
+            entries = (f"{c.user}:{c.database}:{SECRETS_PATH}/{app_password_file(app)}" for app, c in self.connections.items())
+            envs.append(f"APP_DATABASES={' '.join(entries)}")
         return self._rotation_job(
             name,
-            script=ROLES_SCRIPT.read_text(),
+            script=script,
             files_revision=secrets.revision,
             extra_labels={"dev.standard-stack.server": self.container.id},
             envs=[
@@ -279,6 +435,7 @@ class PostgresService(DataService):
                 f"PGDATABASE={args.database}",
                 f"APP_ROLE={args.user}",
                 f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
+                *envs,
             ],
             network_mode="none",
             volumes=[self._socket_mount(), secrets.mount()],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Literal
+from urllib.parse import quote
 
 import pulumi
 import pulumi_docker as docker
@@ -75,8 +76,17 @@ def render_redis_conf(password: str, maxmemory: str, policy: str) -> str:
     )
 
 
+def redis_url(password: pulumi.Input[str], host: str) -> pulumi.Output[str]:
+    """``redis://:password@host:6379/0``, what an app takes as ``REDIS_URL`` (redis-py, Celery). The
+    password is percent-encoded (redis-py decodes it): a given one with ``@``, ``/`` or ``:`` would
+    otherwise break the URL. Secret."""
+    return pulumi.Output.secret(
+        pulumi.Output.from_input(password).apply(lambda pw: f"redis://:{quote(pw, safe='')}@{host}:{PORT}/0")
+    )
+
+
 class RedisService(DataService):
-    """Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret), ``container``."""
+    """Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret: an app's ``REDIS_URL``), ``container``."""
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
@@ -148,8 +158,7 @@ class RedisService(DataService):
         self._publish(
             name,
             port=PORT,
-            # secret because the password is: Output.format keeps secrecy
-            url=pulumi.Output.format("redis://:{0}@{1}:{2}/0", self.password, args.alias, PORT),
+            url=redis_url(self.password, args.alias),
             container=self.container,
             rotation=self.rotation,
             keeps_old_password="the server keeps its old password",

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from stack_settings import ConfigError, parse
-from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, Runtime
+from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, RedisService, RedisServiceArgs, Runtime
 from standard_stack._wiring import COMPONENT_LABEL
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.support.stacks import PROD_SECRETS, REPO, stack_config
@@ -302,3 +302,12 @@ def test_a_new_redis_memory_limit_still_replaces_the_redis_server(prod):
     other = run_stack("prod", overrides=smaller, secrets=PROD_SECRETS)
     key = "dev.standard-stack.config-revision"
     assert labels_of(containers(other)["redis"])[key] != labels_of(containers(prod)["redis"])[key]
+
+
+def test_redis_url_is_what_an_app_takes_as_redis_url_with_the_password_percent_encoded():
+    def program():
+        pulumi.export("url", RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net", password="p@ss/w:rd?#%")).url)
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=program)
+    assert run.values["url"] == "redis://:p%40ss%2Fw%3Ard%3F%23%25@redis:6379/0"
+    assert run.secret["url"]

@@ -1,0 +1,168 @@
+"""A database and role of its own per app on one shared PostgreSQL server (``app_databases``), under mocks.
+
+On the engine (each role reaches its own database only, rotation in place): tests/e2e/test_app_databases.py.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from pydantic import ValidationError
+
+from standard_stack import PostgresService, PostgresServiceArgs, Runtime
+from standard_stack.postgres import AppDatabase
+from tests.support.program import CONTAINER, RecordingMocks, run_program
+from tests.support.stacks import REPO
+
+RUNTIME = Runtime(project="shop", stack="test")
+PG_ROLES = REPO / "components" / "files" / "pg-roles.sh"
+PG_APP_DATABASES = REPO / "components" / "files" / "pg-app-databases.sh"
+GIVEN = "p@ss/w:rd?#%"
+
+
+def deploy(**settings):
+    """Runs a PostgresService ``db`` with ``settings``; exports its url and connections."""
+
+    def program():
+        db = PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="back", **settings))
+        pulumi.export("url", db.url)
+        pulumi.export("connections", {app: c.outputs() for app, c in db.connections.items()})
+
+    return run_program(RecordingMocks(), {}, stack="test", program=program)
+
+
+def two_apps(**shop):
+    return {
+        "shop": AppDatabase(database="shop", user="shop", **shop),
+        "blog": AppDatabase(database="blog_db", user="blog"),
+    }
+
+
+@pytest.fixture(scope="module")
+def run():
+    return deploy(app_databases=two_apps(password=GIVEN))
+
+
+def roles_job(run):
+    return run.mocks.named("db-password-rotation", CONTAINER)
+
+
+def env_of(container) -> dict[str, str]:
+    return dict(e.split("=", 1) for e in container.plain("envs"))
+
+
+def test_without_app_databases_the_roles_job_is_the_default_roles_script_alone():
+    job = roles_job(deploy())
+    assert job.plain("command") == [PG_ROLES.read_text()]
+    assert "APP_DATABASES" not in env_of(job)
+
+
+def test_the_roles_job_creates_each_apps_role_and_database_after_the_default_role(run):
+    script = roles_job(run).plain("command")[0]
+    assert script == PG_ROLES.read_text() + "\n" + PG_APP_DATABASES.read_text()
+    assert env_of(roles_job(run))["APP_DATABASES"] == (
+        "shop:shop:/run/secrets/app-db-shop-password blog:blog_db:/run/secrets/app-db-blog-password"
+    )
+
+
+def test_each_app_role_is_ordinary_and_owns_its_database_which_no_other_role_may_connect_to():
+    script = PG_APP_DATABASES.read_text()
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw'" in script
+    assert "CREATE DATABASE %I OWNER %I" in script and 'ALTER DATABASE :"database" OWNER TO :"role"' in script
+    assert 'REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC' in script
+
+
+def test_app_passwords_are_files_in_the_servers_secret_bundle_never_in_the_jobs_config(run):
+    loader = run.mocks.named("db-secrets-files-loader", CONTAINER)
+    uploads = {u["file"]: u for u in loader.plain("uploads")}
+    assert uploads["/run/secrets/app-db-shop-password"]["content"] == GIVEN
+    assert uploads["/run/secrets/app-db-shop-password"]["permissions"] == "0440"
+    assert "/run/secrets/app-db-blog-password" in uploads
+    assert loader.is_secret("uploads")
+    job = roles_job(run)
+    for key in ("command", "envs", "labels", "entrypoints"):
+        assert GIVEN not in str(job.plain(key)) and "generated-" not in str(job.plain(key))
+
+
+def test_a_changed_app_password_reruns_the_roles_job_and_leaves_the_server_alone(run):
+    labels = {lab["label"]: lab["value"] for lab in roles_job(run).plain("labels")}
+    assert labels["dev.standard-stack.files-revision"] == "db-secrets-files-loader-id"
+    server = {lab["label"] for lab in run.mocks.named("db", CONTAINER).plain("labels")}
+    assert "dev.standard-stack.files-revision" not in server
+
+
+def test_a_missing_app_password_is_generated_per_app(run):
+    generated = [r.name for r in run.mocks.of_type("random:index/randomPassword:RandomPassword")]
+    assert sorted(generated) == ["db-blog-db-password", "db-password"]
+
+
+def test_each_app_gets_a_secret_url_with_its_password_percent_encoded(run):
+    shop = run.values["connections"]["shop"]
+    assert shop["url"] == "postgresql://shop:p%40ss%2Fw%3Ard%3F%23%25@postgres:5432/shop"
+    assert (shop["host"], shop["port"], shop["database"], shop["user"]) == ("postgres", 5432, "shop", "shop")
+    assert run.values["connections"]["blog"]["url"] == (
+        "postgresql://blog:generated-db-blog-db-password-0123456789abcdef@postgres:5432/blog_db"
+    )
+    assert run.secret["connections"]
+
+
+def test_the_default_url_percent_encodes_a_given_password():
+    run = deploy(password=GIVEN)
+    assert run.values["url"] == "postgresql://app:p%40ss%2Fw%3Ard%3F%23%25@postgres:5432/app"
+    assert run.secret["url"]
+
+
+@pytest.mark.parametrize(
+    ("apps", "message"),
+    [
+        ({"shop": {"database": "Shop", "user": "shop"}}, "database 'Shop' is not allowed: use 1-63 lowercase letters"),
+        ({"shop": {"database": "shop", "user": "a;b"}}, "user 'a;b' is not allowed: use 1-63 lowercase letters"),
+        ({"shop": {"database": "x" * 64, "user": "shop"}}, "is not allowed: use 1-63 lowercase letters"),
+        ({"shop": {"database": "template1", "user": "shop"}}, "database 'template1' is PostgreSQL's own"),
+        ({"shop": {"database": "shop", "user": "postgres"}}, "user 'postgres' is reserved"),
+        ({"shop": {"database": "shop", "user": "pg_read_all_data"}}, "user 'pg_read_all_data' is reserved"),
+        ({"Shop!": {"database": "shop", "user": "shop"}}, "app name 'Shop!' is not allowed: use 1-63 lowercase letters"),
+        ({"shop": {"database": "app", "user": "shop"}}, "app_databases.shop.database 'app' is taken by the default database"),
+        ({"shop": {"database": "shop", "user": "app"}}, "app_databases.shop.user 'app' is taken by the default user"),
+        (
+            {"shop": {"database": "shop", "user": "shop"}, "blog": {"database": "shop", "user": "blog"}},
+            "app_databases.blog.database 'shop' is taken by app 'shop'",
+        ),
+        (
+            {"shop": {"database": "shop", "user": "shop"}, "blog": {"database": "blog", "user": "shop"}},
+            "app_databases.blog.user 'shop' is taken by app 'shop'",
+        ),
+    ],
+    ids=[
+        "uppercase",
+        "punctuation",
+        "too long",
+        "system database",
+        "superuser",
+        "pg_ role",
+        "app name",
+        "default database",
+        "default user",
+        "shared database",
+        "shared role",
+    ],
+)
+def test_bad_app_databases_are_refused_naming_the_setting_the_value_and_the_allowed_form(apps, message):
+    with pytest.raises(ValidationError) as refused:
+        PostgresServiceArgs(runtime=RUNTIME, network="back", app_databases=apps)
+    assert message in str(refused.value)
+
+
+def test_app_databases_on_swarm_are_refused_before_anything_registers():
+    swarm = Runtime(project="shop", stack="test", target="swarm")
+    mocks = RecordingMocks()
+    with pytest.raises(Exception, match=r"app_databases \(shop, blog\) must be empty on swarm"):
+        run_program(
+            mocks,
+            {},
+            stack="test",
+            program=lambda: PostgresService(
+                "db", PostgresServiceArgs(runtime=swarm, network="back", network_id="n", app_databases=two_apps())
+            ),
+        )
+    assert not mocks.registered
