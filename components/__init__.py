@@ -19,6 +19,12 @@ _EXPORTS = {
     "LogRotation": "_wiring",
     "Resources": "_wiring",
     "Runtime": "_wiring",
+    "App": "app",
+    "AppArgs": "app",
+    "AppJob": "app",
+    "HealthCheck": "app",
+    "Worker": "app",
+    "WorkerArgs": "app",
     "AcmeArgs": "acme",
     "acme_directory": "acme",
     "StackNetworks": "networks",
@@ -26,6 +32,8 @@ _EXPORTS = {
     "NextApp": "next_app",
     "NextAppArgs": "next_app",
     "ProxyRoute": "nginx",
+    "AppDatabase": "postgres",
+    "AppDatabaseConnection": "postgres",
     "PostgresBackupArgs": "postgres",
     "PostgresService": "postgres",
     "PostgresServiceArgs": "postgres",
@@ -45,7 +53,13 @@ _EXPORTS = {
 
 __all__ = [
     "AcmeArgs",
+    "App",
+    "AppArgs",
+    "AppJob",
+    "AppDatabase",
+    "AppDatabaseConnection",
     "DatabaseConnection",
+    "HealthCheck",
     "ImageBuild",
     "LogRotation",
     "NextApp",
@@ -69,16 +83,19 @@ __all__ = [
     "StackSettings",
     "StandardStack",
     "StandardStackArgs",
+    "Worker",
+    "WorkerArgs",
     "acme_directory",
 ]
 
 if TYPE_CHECKING:
     from ._wiring import ImageBuild, LogRotation, Resources, Runtime
     from .acme import AcmeArgs, acme_directory
+    from .app import App, AppArgs, AppJob, HealthCheck, Worker, WorkerArgs
     from .networks import StackNetworks, StackNetworksArgs
     from .next_app import NextApp, NextAppArgs
     from .nginx import ProxyRoute
-    from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
+    from .postgres import AppDatabase, AppDatabaseConnection, PostgresBackupArgs, PostgresService, PostgresServiceArgs
     from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
     from .redis import RedisService, RedisServiceArgs
     from .releases import ReleaseArgs

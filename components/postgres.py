@@ -187,7 +187,7 @@ class PostgresServiceArgs(StrictModel):
 
 
 @dataclass(frozen=True)
-class DatabaseConnection:
+class AppDatabaseConnection:
     """What one app needs to reach its own database; ``url`` is what it takes as ``DATABASE_URL``."""
 
     host: str
@@ -217,7 +217,7 @@ def app_password_file(app: str) -> str:
 
 class PostgresService(DataService):
     """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``,
-    ``connections`` (app name -> ``DatabaseConnection`` of ``app_databases``)."""
+    ``connections`` (app name -> ``AppDatabaseConnection`` of ``app_databases``)."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
@@ -238,7 +238,7 @@ class PostgresService(DataService):
                 ),
             ],
         )
-        self.connections: dict[str, DatabaseConnection] = {
+        self.connections: dict[str, AppDatabaseConnection] = {
             app: self._connection(name, args, app, wanted) for app, wanted in args.app_databases.items()
         }
         password, image = self.password, self.image
@@ -345,9 +345,9 @@ class PostgresService(DataService):
             connections={app: c.outputs() for app, c in self.connections.items()},
         )
 
-    def _connection(self, name: str, args: PostgresServiceArgs, app: str, wanted: AppDatabase) -> DatabaseConnection:
+    def _connection(self, name: str, args: PostgresServiceArgs, app: str, wanted: AppDatabase) -> AppDatabaseConnection:
         password = secret_password(f"{name}-{app}-db", wanted.password, parent=self)
-        return DatabaseConnection(
+        return AppDatabaseConnection(
             host=args.alias,
             port=PORT,
             database=wanted.database,

@@ -9,8 +9,7 @@ import pulumi
 import pytest
 from pydantic import ValidationError
 
-from standard_stack import PostgresService, PostgresServiceArgs, Runtime
-from standard_stack.postgres import AppDatabase
+from standard_stack import AppDatabase, PostgresService, PostgresServiceArgs, Runtime
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 from tests.support.stacks import REPO
 
