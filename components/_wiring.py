@@ -182,7 +182,7 @@ def service_container(
     component: str,
     image: pulumi.Input[str],
     resources: Resources,
-    health: docker.ContainerHealthcheckArgs,
+    health: docker.ContainerHealthcheckArgs | None,
     networks: Sequence[docker.ContainerNetworksAdvancedArgs],
     opts: pulumi.ResourceOptions,
     extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
@@ -197,12 +197,14 @@ def service_container(
     (``destroy_grace_seconds``): every stop is a clean shutdown, never a kill after Docker's 10 s.
     ``init`` (docker-init as PID 1, reaping zombies and forwarding signals) only works when it runs
     as the same user as the service: it has no CAP_KILL to signal another user's process.
+    ``health`` None (an app without a probe): the start is not waited for, as the provider's ``wait``
+    fails on a container without a health check.
     """
     return docker.Container(
         resource_name,
         image=image,
         healthcheck=health,
-        wait=True,
+        wait=health is not None,
         wait_timeout=wait_timeout,
         restart=runtime.restart,
         log_driver="json-file",
