@@ -1,5 +1,5 @@
-"""The skeleton PythonApi and NextApp share: an app built from its sources into a release, with a
-dev target and a bind-mounted source directory for hot reload, and the same outputs.
+"""What the presets PythonApi and NextApp share beyond ``App``: the runtime's version as a build
+argument, a dev target and a bind-mounted source directory for hot reload, and their target checks.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Protocol
 import pulumi
 import pulumi_docker as docker
 
-from ._wiring import ImageBuild, InputStr, Runtime, Upstream, container_upstream
-from .releases import Release, ReleaseArgs
+from ._wiring import ImageBuild, InputStr, Runtime
+from .releases import ReleaseArgs
 
 
 def versioned_build(build: ImageBuild, *, version_arg: str, version: str, dev: bool = False) -> ImageBuild:
@@ -71,69 +71,8 @@ def check_target(name: str, args: AppServiceArgs, *, network_ids: Mapping[str, I
         raise pulumi.RunError(f"{name}: " + "; ".join(problems))
 
 
-class AppService(pulumi.ComponentResource):
-    """Registers the app's release (built from its sources, or a pinned earlier one) under the component.
-
-    ``hot_reload_source`` (a host directory) selects the Dockerfile's ``dev`` stage; None builds the
-    production stage. The subclass registers ``container`` and calls ``_publish``.
-    """
-
-    def __init__(
-        self,
-        type_: str,
-        name: str,
-        args: AppServiceArgs,
-        *,
-        version: tuple[str, str],
-        port: int,
-        opts: pulumi.ResourceOptions | None,
-    ) -> None:
-        """``version``: the build argument naming the runtime's version, and its value."""
-        super().__init__(type_, name, None, opts)
-        if args.hot_reload_source == "":
-            raise pulumi.RunError(
-                f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
-            )
-        self.alias, self.port = args.alias, port
-        # what a proxy route names: the alias on one host (the proxy is switched to the current container
-        # through ``upstream``); on swarm every healthy task of the dnsrr service, by Docker's documented
-        # ``tasks.<service name>`` DNS name (the service is named ``<project>-<stack>-<name>``)
-        self.proxy_host = args.alias if args.runtime.target == "host" else f"tasks.{args.runtime.prefix}-{name}"
-        self.hot_reload_source = args.hot_reload_source
-        version_arg, value = version
-        build = versioned_build(args.build, version_arg=version_arg, version=value, dev=self.hot_reload_source is not None)
-        self.release = Release(
-            name, runtime=args.runtime, service=name, build=build, registry=args.registry, args=args.release, parent=self
-        )
-        self.image = self.release.image  # None when a release is pinned: nothing is built
-        self.image_digest = self.release.reference
-
-    def _publish(self, container: docker.Container | docker.Service, *, proxy_network: InputStr | None = None) -> None:
-        """Outputs: ``url`` (internal), ``image_name``, ``image_digest``, ``container_name`` (on swarm: the
-        service's name), ``release``, ``releases``.
-
-        ``upstream`` (not an output: the reverse proxy's input) names this very container, so a proxy
-        that routes to it is switched to a replacement explicitly, before the old container goes. On
-        swarm it is None: a service's tasks are replaced by Swarm's rolling update, which adds a new task
-        to the service's DNS only once it is healthy; the proxy routes by ``tasks.<service>``.
-        """
-        self.container = container
-        self.upstream: Upstream | None = (
-            container_upstream(container, proxy_network)
-            if isinstance(container, docker.Container) and proxy_network is not None
-            else None
-        )
-        self.url = pulumi.Output.from_input(f"http://{self.alias}:{self.port}")
-        self.image_name = pulumi.Output.from_input(self.release.image_name)
-        self.container_name = container.name
-        self.releases = self.release.kept
-        self.register_outputs(
-            {
-                "url": self.url,
-                "image_name": self.image_name,
-                "image_digest": self.image_digest,
-                "container_name": self.container_name,
-                "release": self.release.tag,
-                "releases": self.releases,
-            }
+def check_hot_reload(name: str, source: str | None) -> None:
+    if source == "":
+        raise pulumi.RunError(
+            f"{name}: hot_reload_source is empty; give the host directory of the app's sources, or None for no hot reload"
         )

@@ -153,14 +153,15 @@ class AppArgs(StrictModel):
         default_factory=list, description="Started after these (healthy data services)."
     )
 
-    @field_validator("tmpfs", "volumes", "source_mounts")
+    @field_validator("tmpfs")
     @classmethod
-    def _absolute_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, path in value.items():
-            target = path if not key.startswith("/") else key
-            if not re.fullmatch(AbsolutePath, target):
-                raise ValueError(f"{target!r} must be an absolute container path (e.g. /data)")
-        return value
+    def _absolute_tmpfs(cls, value: dict[str, str]) -> dict[str, str]:
+        return _absolute("tmpfs", value.keys(), value)
+
+    @field_validator("volumes", "source_mounts")
+    @classmethod
+    def _absolute_mounts(cls, value: dict[str, str]) -> dict[str, str]:
+        return _absolute("mount", value.values(), value)
 
     @model_validator(mode="after")
     def _consistent(self) -> AppArgs:
@@ -193,6 +194,13 @@ class AppArgs(StrictModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _absolute(what: str, paths: Any, value: dict[str, str]) -> dict[str, str]:
+    for path in paths:
+        if not re.fullmatch(AbsolutePath, path):
+            raise ValueError(f"{what} path {path!r} must be an absolute container path (e.g. /data)")
+    return value
 
 
 def check_swarm(name: str, args: AppArgs) -> None:

@@ -1,25 +1,22 @@
 """The Next.js app: built from images/web, talks to the API over the frontend network, replaced without downtime.
 
+A preset of ``App``.
 On ``runtime.target == "swarm"`` it is a Swarm service (``_swarm``) of ``replicas`` tasks.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
-import pulumi_docker as docker
 from pydantic import Field
 
 from . import versions
-from ._app_image import AppService, check_target, source_mount
-from ._swarm import TaskNetwork, swarm_service
-from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel, healthcheck, service_container
+from ._app_image import check_hot_reload, check_target, versioned_build
+from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel
+from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
-HEALTH = ["CMD", "node", "-e", f"fetch('http://127.0.0.1:{PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 
 class NextAppArgs(StrictModel):
@@ -38,71 +35,49 @@ class NextAppArgs(StrictModel):
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
 
 
-class NextApp(AppService):
-    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
-    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first)."""
+class NextApp(App):
+    """A preset of ``App``: this repository's web app (images/web) with its contract filled in.
+
+    Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
+    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
+    """
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        runtime = args.runtime
         check_target(name, args, network_ids={"network_id": args.network_id})
-        version = ("NODE_VERSION", args.node_version)
-        super().__init__("standard-stack:index:NextApp", name, args, version=version, port=PORT, opts=opts)
-        if runtime.target == "swarm":
-            self._publish(self._on_swarm(name, args))
-            return
-        kwargs: dict[str, Any] = {}
-        if self.hot_reload_source is not None:
-            # next dev writes .next and watches the sources: writable root, sources mounted read-only
-            kwargs["volumes"] = [source_mount(self.hot_reload_source, "/app/src")]
-        else:
-            kwargs["read_only"] = True
-            kwargs["tmpfs"] = {
-                "/tmp": "rw,noexec,nosuid,size=64m",
-                "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001",
-            }
-        container = service_container(
-            name,
-            runtime=runtime,
-            service=name,
-            component="web",
-            image=self.image_digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="20s"),
-            networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
-            envs=[
-                pulumi.Output.concat("API_INTERNAL_URL=", args.api_url),
-                f"PUBLIC_URL={args.public_url}",
-                f"PORT={PORT}",
-                "HOSTNAME=0.0.0.0",
-            ],
-            user=APP_USER,
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False, depends_on=self.release.depends_on),
-            **kwargs,
-        )
-        self._publish(container, proxy_network=args.network)
+        check_hot_reload(name, args.hot_reload_source)
+        self.hot_reload_source = args.hot_reload_source
+        super().__init__(name, app_args(args), opts, type_="standard-stack:index:NextApp")
 
-    def _on_swarm(self, name: str, args: NextAppArgs) -> docker.Service:
-        """The same description as the container: read-only root, the two tmpfs, the health check.
 
-        ``/app/.next/cache`` is owned by the app's user on one host (tmpfs ``uid=``/``gid=``); a Swarm
-        tmpfs takes a size and a mode only, and its default mode is 1777 (docs.docker.com/engine/storage/tmpfs,
-        "tmpfs-mode ... Defaults to 1777 or world-writable"), so the user can write it as well.
-        """
-        assert args.network_id is not None  # check_target
-        return swarm_service(
-            name,
-            runtime=args.runtime,
-            service=name,
-            component="web",
-            image=self.image_digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="20s"),
-            networks=[TaskNetwork(id=args.network_id, aliases=[args.alias])],
-            replicas=args.replicas,
-            envs={"API_INTERNAL_URL": args.api_url, "PUBLIC_URL": args.public_url, "PORT": str(PORT), "HOSTNAME": "0.0.0.0"},
-            user=APP_USER,
-            read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m"},
-            # updated in place (rolling); only a new name or mode replaces it, and its fixed name must be free first
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=self.release.depends_on),
-        )
+def app_args(args: NextAppArgs) -> AppArgs:
+    """The web app's contract: port 3000, /health probed with node, read-only root but for two tmpfs.
+
+    Hot reload: next dev writes .next and watches the sources, so the root is writable and the sources
+    are mounted read-only. ``/app/.next/cache`` is owned by the app's user on one host (tmpfs
+    ``uid=``/``gid=``); a Swarm tmpfs takes a size and a mode only, and its default mode is 1777
+    (docs.docker.com/engine/storage/tmpfs, "tmpfs-mode ... Defaults to 1777 or world-writable"), so
+    the user can write it as well.
+    """
+    hot = args.hot_reload_source is not None
+    build = versioned_build(args.build, version_arg="NODE_VERSION", version=args.node_version, dev=hot)
+    return AppArgs(
+        runtime=args.runtime,
+        build=build,
+        registry=args.registry,
+        release=args.release,
+        port=PORT,
+        networks=[args.network],
+        network_ids=[args.network_id] if args.runtime.target == "swarm" else None,
+        aliases=[args.alias],
+        health=HealthCheck(http_path="/health", prober="node", start_period="20s"),
+        user=APP_USER,
+        env={"API_INTERNAL_URL": args.api_url, "PUBLIC_URL": args.public_url, "PORT": str(PORT), "HOSTNAME": "0.0.0.0"},
+        read_only=not hot,
+        tmpfs={}
+        if hot
+        else {"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001"},
+        source_mounts={args.hot_reload_source: "/app/src"} if args.hot_reload_source is not None else {},
+        resources=args.resources,
+        replicas=args.replicas,
+        component="web",
+    )

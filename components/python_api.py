@@ -1,7 +1,8 @@
 """The Python API: built from images/api, migrated once per deploy, replaced without downtime.
 
-On ``runtime.target == "swarm"`` the API is a Swarm service (``_swarm``) with its passwords as
-Docker secrets; the migration stays a one-off container on the manager, run before the service moves.
+A preset of ``App``. On ``runtime.target == "swarm"`` the API is a Swarm service (``_swarm``) with its
+passwords as Docker secrets; the migration stays a one-off container on the manager, run before the
+service moves.
 """
 
 from __future__ import annotations
@@ -9,31 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_docker as docker
 from pydantic import Field
 
 from . import versions
-from ._app_image import AppService, check_target, source_mount
-from ._swarm import TaskNetwork, secret_files, swarm_service
-from ._wiring import (
-    FileBundle,
-    ImageBuild,
-    InputInt,
-    InputStr,
-    Resources,
-    Runtime,
-    StrictModel,
-    healthcheck,
-    job_succeeded,
-    one_shot_job,
-    service_container,
-)
+from ._app_image import check_hot_reload, check_target, versioned_build
+from ._wiring import ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
+from .app import App, AppArgs, AppJob, HealthCheck
 from .releases import ReleaseArgs
 
 PORT = 8000
 SECRETS_PATH = "/run/secrets"
 APP_USER = "10001:0"  # the image's app user; group 0 reads the 0440 secret files
-HEALTH = ["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health', timeout=3)"]
 
 
 class DatabaseConnection(StrictModel):
@@ -79,151 +66,61 @@ class PythonApiArgs(StrictModel):
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
 
 
-class PythonApi(AppService):
-    """Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
+class PythonApi(App):
+    """A preset of ``App``: this repository's API (images/api) with its contract filled in.
+
+    Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
     ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
 
     ``migration`` is the one-shot container that ran ``alembic upgrade head`` for this image.
     """
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        runtime = args.runtime
         check_target(
             name,
             args,
             network_ids={"frontend_network_id": args.frontend_network_id, "backend_network_id": args.backend_network_id},
         )
-        version = ("PYTHON_VERSION", args.python_version)
-        super().__init__("standard-stack:index:PythonApi", name, args, version=version, port=PORT, opts=opts)
-        if runtime.target == "swarm":
-            self._publish(self._on_swarm(name, args))
-            return
-        digest = self.image_digest
-        uses_image = self.release.depends_on
+        check_hot_reload(name, args.hot_reload_source)
+        self.hot_reload_source = args.hot_reload_source
+        super().__init__(name, app_args(args), opts, type_="standard-stack:index:PythonApi")
+        self.migration = self.job
 
-        secrets = FileBundle(
-            f"{name}-secrets",
-            runtime=runtime,
-            service=name,
-            image=digest,
-            mount_path=SECRETS_PATH,
-            files={"postgres_password": args.database.password, "redis_password": args.redis.password},
-            parent=self,
-            depends_on=uses_image,
-        )
-        envs = _settings_env(args)
-        self.migration = one_shot_job(
-            f"{name}-migrate",
-            runtime=runtime,
-            service=f"{name}-migrate",
-            component="api-migration",
-            image=digest,
+
+def app_args(args: PythonApiArgs) -> AppArgs:
+    """The API's contract: port 8000, /health probed with python, the passwords as files, alembic first."""
+    swarm = args.runtime.target == "swarm"
+    build = versioned_build(
+        args.build, version_arg="PYTHON_VERSION", version=args.python_version, dev=args.hot_reload_source is not None
+    )
+    return AppArgs(
+        runtime=args.runtime,
+        build=build,
+        registry=args.registry,
+        release=args.release,
+        port=PORT,
+        networks=[args.frontend_network, args.backend_network],
+        network_ids=[args.frontend_network_id, args.backend_network_id] if swarm else None,
+        aliases=[args.alias],
+        health=HealthCheck(http_path="/health", prober="python", start_period="20s"),
+        user=APP_USER,
+        env=_settings(args),
+        secrets={"postgres_password": args.database.password, "redis_password": args.redis.password},
+        secrets_path=SECRETS_PATH,
+        job=AppJob(
             command=args.migrate_command,
-            envs=envs,
-            user=APP_USER,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.backend_network)],
-            volumes=[secrets.mount()],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secrets.loader, *uses_image, *args.depends_on]),
-        )
-        migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not started")
-
-        volumes = [secrets.mount()]
-        if self.hot_reload_source is not None:
-            volumes.append(source_mount(self.hot_reload_source, "/app/app"))
-        container = service_container(
-            name,
-            runtime=runtime,
-            service=name,
-            component="api",
-            image=digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="20s"),
-            networks=[
-                docker.ContainerNetworksAdvancedArgs(name=args.frontend_network, aliases=[args.alias]),
-                docker.ContainerNetworksAdvancedArgs(name=args.backend_network, aliases=[args.alias]),
-            ],
-            envs=envs,
-            user=APP_USER,
-            read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            volumes=volumes,
-            extra_labels={"dev.standard-stack.files-revision": secrets.revision, "dev.standard-stack.migrated": migrated},
-            # no fixed name: a new container starts and turns healthy before the old one is removed
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                delete_before_replace=False,
-                depends_on=[self.migration, secrets.loader, *uses_image, *args.depends_on],
-            ),
-        )
-        self._publish(container, proxy_network=args.frontend_network)
-
-    def _on_swarm(self, name: str, args: PythonApiArgs) -> docker.Service:
-        """The migration (a container on the manager, as on one host: Swarm has no job the provider
-        waits for, see ``_swarm``), then the API as a service whose passwords are Docker secrets.
-
-        The migration's files still go through a FileBundle on the manager: a plain container cannot
-        mount a Swarm secret. ``migrated`` is a service label, so the service updates only after a
-        migration succeeded, and a failed migration fails the deploy before the service moves.
-        """
-        runtime, digest, uses_image = args.runtime, self.image_digest, self.release.depends_on
-        passwords = {"postgres_password": args.database.password, "redis_password": args.redis.password}
-        job_files = FileBundle(
-            f"{name}-migrate-secrets",
-            runtime=runtime,
-            service=f"{name}-migrate",
-            image=digest,
-            mount_path=SECRETS_PATH,
-            files=passwords,
-            parent=self,
-            depends_on=uses_image,
-        )
-        self.migration = one_shot_job(
-            f"{name}-migrate",
-            runtime=runtime,
-            service=f"{name}-migrate",
+            name="migrate",
+            what="database migration",
             component="api-migration",
-            image=digest,
-            command=args.migrate_command,
-            envs=_settings_env(args),
-            user=APP_USER,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.backend_network)],
-            volumes=[job_files.mount()],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[job_files.loader, *uses_image, *args.depends_on]),
-        )
-        migrated = job_succeeded(self.migration, name=name, what="database migration", consequence="the API was not updated")
-        assert args.frontend_network_id is not None and args.backend_network_id is not None  # check_target
-        return swarm_service(
-            name,
-            runtime=runtime,
-            service=name,
-            component="api",
-            image=digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="20s"),
-            networks=[
-                TaskNetwork(id=args.frontend_network_id, aliases=[args.alias]),
-                TaskNetwork(id=args.backend_network_id, aliases=[args.alias]),
-            ],
-            replicas=args.replicas,
-            envs={key: pulumi.Output.from_input(value).apply(str) for key, value in _settings(args).items()},
-            secrets=secret_files(name, runtime=runtime, service=name, files=passwords, parent=self),
-            user=APP_USER,
-            read_only=True,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            extra_labels={"dev.standard-stack.migrated": migrated},
-            # a service is updated in place (a rolling update); only a new name or mode replaces it,
-            # and its fixed name must be free first
-            opts=pulumi.ResourceOptions(
-                parent=self, delete_before_replace=True, depends_on=[self.migration, *uses_image, *args.depends_on]
-            ),
-        )
-
-
-def _settings_env(args: PythonApiArgs) -> list[pulumi.Output[str]]:
-    """``KEY=value`` for a container."""
-    return [pulumi.Output.concat(key, "=", pulumi.Output.from_input(value).apply(str)) for key, value in _settings(args).items()]
+            networks=[args.backend_network],
+        ),
+        tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
+        source_mounts={args.hot_reload_source: "/app/app"} if args.hot_reload_source is not None else {},
+        resources=args.resources,
+        replicas=args.replicas,
+        component="api",
+        depends_on=args.depends_on,
+    )
 
 
 def _settings(args: PythonApiArgs) -> dict[str, InputStr | InputInt]:
