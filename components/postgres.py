@@ -409,7 +409,8 @@ class PostgresService(DataService):
         return docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH)
 
     def _password_rotation(self, name: str, args: PostgresServiceArgs, *, secrets: FileBundle) -> docker.Container:
-        """A one-shot job (files/pg-roles.sh) that makes the app's role ordinary and sets its password from the file.
+        """A one-shot job (files/pg-roles.sh) that makes the app's role ordinary and sets its password from the file;
+        with ``app_databases``, files/pg-app-databases.sh after it does the same for each app's role and database.
 
         It runs on every deploy whose password file changed (its label carries the file bundle's
         revision) and whenever the server container is new (its id is a label: a new data directory
