@@ -277,7 +277,7 @@ def job_succeeded(job: docker.Container, *, name: str, what: str, consequence: s
     return pulumi.Output.all(job.exit_code, job.container_logs).apply(check)
 
 
-def pulled_image(name: str, *, runtime: Runtime, reference: str, parent: pulumi.Resource) -> docker.RemoteImage:
+def pulled_image(name: str, *, runtime: Runtime, reference: pulumi.Input[str], parent: pulumi.Resource) -> docker.RemoteImage:
     """An official image, pulled for the Docker host's platform and kept when the stack goes."""
     return docker.RemoteImage(
         f"{name}-image", name=reference, platform=runtime.platform, keep_locally=True, opts=pulumi.ResourceOptions(parent=parent)

@@ -113,7 +113,9 @@ class AppArgs(StrictModel):
 
     runtime: Runtime
     build: ImageBuild | None = Field(None, description="Build the image from sources (content-tagged releases).")
-    image: str | None = Field(None, min_length=1, description="Or run an existing image reference (pulled).")
+    image: InputStr | None = Field(
+        None, description="Or an existing image reference, pulled unless on the host (e.g. another App's image_name)."
+    )
     registry: str | None = Field(None, description="Push built images here; required on swarm.")
     release: ReleaseArgs = Field(ReleaseArgs(), description="Built images: a pinned earlier release; releases kept.")
     port: int | None = Field(None, ge=1, le=65535, description="The port the app listens on; None: no port (a worker).")
