@@ -60,3 +60,18 @@ def test_a_worker_carries_the_worker_component_label():
     mocks, _, _ = deploy()
     labels = {label["label"]: label["value"] for label in mocks.named("worker", CONTAINER).plain("labels")}
     assert labels["dev.standard-stack.component"] == "worker"
+
+
+def test_a_worker_runs_the_apis_release_when_given_its_image_name():
+    from standard_stack import App, AppArgs, ImageBuild
+
+    mocks = RecordingMocks()
+
+    def body():
+        api = App("notes", AppArgs(runtime=RUNTIME, build=ImageBuild(context="images/api"), port=8000, networks=["frontend"]))
+        Worker("worker", worker_args(image=api.image_name))
+
+    run_program(mocks, {}, stack="test", program=body)
+    built = mocks.named("notes-image", "docker:index/image:Image").plain("imageName")
+    assert mocks.named("worker-image", "docker:index/remoteImage:RemoteImage").plain("name") == built
+    assert mocks.of_type("docker:index/image:Image") == [mocks.named("notes-image", "docker:index/image:Image")]
