@@ -280,7 +280,8 @@ class App(pulumi.ComponentResource):
             )
             self.image = self.release.image  # None when a release is pinned: nothing is built
             self.image_digest: pulumi.Output[str] = self.release.reference
-            self.image_name = pulumi.Output.from_input(self.release.image_name)
+            # known once the image exists: a Worker given this name runs the image built here, never before
+            self.image_name = pulumi.Output.all(self.release.image_name, self.image_digest).apply(lambda values: str(values[0]))
             self._uses_image: list[Any] = list(self.release.depends_on)
             return
         assert args.image is not None  # AppArgs._consistent
