@@ -9,6 +9,7 @@ from standard_stack import HealthCheck, Runtime, Worker, WorkerArgs
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
+PULLED, BUILT = "docker:index/remoteImage:RemoteImage", "docker:index/image:Image"
 CELERY = ["celery", "-A", "app.tasks", "worker", "--loglevel=info"]
 
 
@@ -71,7 +72,9 @@ def test_a_worker_runs_the_apis_release_when_given_its_image_name():
         api = App("notes", AppArgs(runtime=RUNTIME, build=ImageBuild(context="images/api"), port=8000, networks=["frontend"]))
         Worker("worker", worker_args(image=api.image_name))
 
-    run_program(mocks, {}, stack="test", program=body)
+    run = run_program(mocks, {}, stack="test", program=body)
     built = mocks.named("notes-image", "docker:index/image:Image").plain("imageName")
-    assert mocks.named("worker-image", "docker:index/remoteImage:RemoteImage").plain("name") == built
-    assert mocks.of_type("docker:index/image:Image") == [mocks.named("notes-image", "docker:index/image:Image")]
+    # pulled only once built: the tag exists on the host then, and no registry is asked for it
+    assert run.depends_on("worker-image", "notes-image", typ=PULLED, other_typ=BUILT)
+    assert mocks.named("worker-image", PULLED).plain("name") == built
+    assert mocks.of_type(BUILT) == [mocks.named("notes-image", BUILT)]
