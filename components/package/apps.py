@@ -38,23 +38,23 @@ class PythonApiArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     python_version: NotRequired[str]
-    """PYTHON_VERSION build argument (default 3.12)."""
+    """PYTHON_VERSION build argument."""
     registry: NotRequired[str]
     """Push the image to this registry; unset: local image only."""
     alias: NotRequired[str]
-    """Host name on both networks (default api)."""
+    """Host name on both networks."""
     app_env: NotRequired[str]
-    """APP_ENV of the API (default prod)."""
+    """APP_ENV of the API."""
     log_level: NotRequired[str]
-    """LOG_LEVEL of the API (default info)."""
+    """LOG_LEVEL of the API."""
     workers: NotRequired[int]
-    """Worker processes (default 2)."""
+    """Worker processes."""
     root_path: NotRequired[str]
-    """Public path prefix the proxy serves the API under (default /api)."""
+    """Public path prefix the proxy serves the API under."""
     trusted_proxies: NotRequired[pulumi.Input[str]]
     """Addresses or CIDRs whose X-Forwarded-For the API believes (a StackNetworks' frontendSubnet)."""
     migrate_command: NotRequired[list[str]]
-    """Migration run once per deploy before the API starts (default alembic upgrade head)."""
+    """Migration run once per deploy before the API starts."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
 
@@ -104,11 +104,11 @@ class NextAppArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     node_version: NotRequired[str]
-    """NODE_VERSION build argument (default 22)."""
+    """NODE_VERSION build argument."""
     registry: NotRequired[str]
     """Push the image to this registry; unset: local image only."""
     alias: NotRequired[str]
-    """Host name on the frontend network (default web)."""
+    """Host name on the frontend network."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
 

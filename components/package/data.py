@@ -12,7 +12,7 @@ import pulumi
 from .. import postgres as _postgres
 from .. import redis as _redis
 from .convert import model, runtime_values
-from .inputs import PostgresBackupArgs, ResourcesArgs, RuntimeArgs
+from .inputs import AppDatabaseArgs, AppDatabaseConnection, PostgresBackupArgs, ResourcesArgs, RuntimeArgs
 
 
 class PostgresServiceArgs(TypedDict):
@@ -23,15 +23,15 @@ class PostgresServiceArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     image: NotRequired[str]
-    """Pinned official postgres image reference (default postgres:17)."""
+    """Pinned official postgres image reference."""
     database: NotRequired[str]
-    """Database created on first start (default app)."""
+    """Database created on first start, owned by user."""
     user: NotRequired[str]
-    """Owner role (default app)."""
+    """Owner role of database: an ordinary role, not a superuser."""
     password: NotRequired[pulumi.Input[str]]
     """Password (secret); generated when not given."""
     alias: NotRequired[str]
-    """Host name on the backend network (default postgres)."""
+    """Host name on the backend network."""
     host_port: NotRequired[int]
     """Publish on 127.0.0.1 at this port (dev tools only)."""
     init_sql: NotRequired[dict[str, str]]
@@ -39,11 +39,13 @@ class PostgresServiceArgs(TypedDict):
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
     protect_data: NotRequired[bool]
-    """Protect and retain the data volume (default false)."""
+    """Protect and retain the data volume."""
     docker_name: NotRequired[str]
-    """Name in the volumes' Docker names (default the resource name): keep the old one when renaming."""
+    """Name in the volumes' Docker names; unset: the resource name. Keep the old one when renaming."""
     backup: NotRequired[PostgresBackupArgs]
     """Scheduled backups into their own volume; unset: none."""
+    app_databases: NotRequired[dict[str, AppDatabaseArgs]]
+    """App name -> a database and role of its own (its connection: connections output); removal keeps the data."""
 
 
 class PostgresService(_postgres.PostgresService):
@@ -63,6 +65,8 @@ class PostgresService(_postgres.PostgresService):
     """postgresql:// connection URL (secret)."""
     container_name: pulumi.Output[str]
     """Docker name of the server container."""
+    connections: pulumi.Output[dict[str, AppDatabaseConnection]]  # type: ignore[assignment]
+    """App name -> its own database's connection (of appDatabases)."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         values = {**args, "runtime": runtime_values(args.get("runtime"))}
@@ -78,21 +82,21 @@ class RedisServiceArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     image: NotRequired[str]
-    """Pinned official redis image reference (default redis:7.4)."""
+    """Pinned official redis image reference."""
     password: NotRequired[pulumi.Input[str]]
     """Password (secret); generated when not given."""
     maxmemory: NotRequired[str]
-    """Memory for data, e.g. 256Mi (default 256Mi)."""
+    """Memory for data, e.g. 256Mi."""
     maxmemory_policy: NotRequired[str]
-    """Eviction policy, e.g. allkeys-lru (default allkeys-lru)."""
+    """Eviction policy, e.g. allkeys-lru or noeviction."""
     alias: NotRequired[str]
-    """Host name on the backend network (default redis)."""
+    """Host name on the backend network."""
     host_port: NotRequired[int]
     """Publish on 127.0.0.1 at this port (dev tools only)."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
     protect_data: NotRequired[bool]
-    """Protect and retain the data volume (default false)."""
+    """Protect and retain the data volume."""
 
 
 class RedisService(_redis.RedisService):

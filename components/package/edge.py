@@ -7,7 +7,7 @@ import pulumi
 from .. import networks as _networks
 from .. import reverse_proxy as _reverse_proxy
 from .convert import absolute_build, dependencies, model, runtime_values
-from .inputs import ImageBuildArgs, ProxyRouteArgs, ResourcesArgs, RuntimeArgs, UpstreamArgs
+from .inputs import AcmeArgs, ImageBuildArgs, ProxyRouteArgs, ResourcesArgs, RuntimeArgs, UpstreamArgs
 
 
 class StackNetworksArgs(TypedDict):
@@ -16,9 +16,9 @@ class StackNetworksArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack (project and stack name the networks)."""
     backend_internal: NotRequired[bool]
-    """Backend without egress (default true)."""
+    """Backend without egress and without published ports (data services)."""
     backend_encrypted: NotRequired[bool]
-    """On target swarm: the backend overlay encrypted between nodes (default true; needs ESP and AES-GCM)."""
+    """On target swarm: the backend overlay encrypted between nodes (needs ESP and AES-GCM)."""
 
 
 class StackNetworks(_networks.StackNetworks):
@@ -50,29 +50,45 @@ class ReverseProxyArgs(TypedDict):
     runtime: NotRequired[RuntimeArgs]
     """Settings shared by every container of the stack."""
     nginx_version: NotRequired[str]
-    """NGINX_VERSION build argument (default 1.28)."""
+    """NGINX_VERSION build argument."""
     registry: NotRequired[str]
     """Push the image to this registry; unset: local image only."""
     bind_address: NotRequired[str]
-    """Host address the ports are published on (default 127.0.0.1)."""
+    """Host address the ports are published on."""
     http_port: NotRequired[int]
-    """Host port for HTTP (default 8080)."""
+    """Host port for HTTP."""
     https_port: NotRequired[int]
-    """Host port for HTTPS (default 8443)."""
+    """Host port for HTTPS."""
     tls: NotRequired[bool]
-    """Serve HTTPS with tlsCertificate and tlsPrivateKey (default false)."""
+    """Serve HTTPS, with tlsCertificate and tlsPrivateKey or acme."""
     tls_certificate: NotRequired[pulumi.Input[str]]
-    """PEM certificate chain (secret); required with tls."""
+    """PEM certificate chain (secret); required with tls without acme."""
     tls_private_key: NotRequired[pulumi.Input[str]]
-    """PEM private key (secret); required with tls."""
+    """PEM private key (secret); required with tls without acme."""
+    acme: NotRequired[AcmeArgs]
+    """Obtain and renew the certificate over ACME HTTP-01 (needs tls); unset: none."""
     public_url: NotRequired[str]
-    """Where users reach the stack (default derived from the bind address and port)."""
+    """Where users reach the stack; unset: derived from the bind address and port."""
     server_name: NotRequired[str]
-    """nginx server_name (default _)."""
+    """nginx server_name: _ answers any host name; a name makes other hosts get 421."""
+    server_aliases: NotRequired[list[str]]
+    """More names the site answers to (e.g. 127.0.0.1 beside localhost); redirects name serverName."""
     client_max_body_size: NotRequired[str]
-    """Largest request body, e.g. 10m (default 10m)."""
+    """Largest request body, e.g. 10m: larger ones are refused (413) before they are sent."""
+    client_header_timeout_seconds: NotRequired[int]
+    """Seconds for a client's whole request header (1-300): a slower one gets 408."""
+    client_body_timeout_seconds: NotRequired[int]
+    """Seconds between two reads of a request body (1-300): a slower client gets 408."""
+    connections_per_client: NotRequired[int]
+    """Requests in progress per client address, nginx's limit_conn."""
+    requests_per_second: NotRequired[int]
+    """Request rate per client address, nginx's limit_req."""
+    request_burst: NotRequired[int]
+    """Requests over the rate a client address may queue, nginx's limit_req burst."""
+    content_security_policy: NotRequired[str]
+    """Content-Security-Policy header of every response; it must have a default-src directive."""
     read_timeout_seconds: NotRequired[int]
-    """Upstream read and send timeout (default 60)."""
+    """Upstream read and send timeout in seconds."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
 

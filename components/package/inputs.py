@@ -7,7 +7,7 @@ reads ``inspect.get_annotations`` without evaluating strings, so this module mus
 each key's description from the string literal under it (``get_docstring``). A plain type means a
 value known before deployment (``plain: true`` in the schema); ``pulumi.Input`` accepts another
 resource's output. Keys are the library's pydantic field names, so the schema's camelCase names
-map straight onto them.
+map straight onto them. Defaults are not written here: the schema shows the models' (``models.py``).
 """
 
 from typing import NotRequired, TypedDict
@@ -19,26 +19,26 @@ class LogRotationArgs(TypedDict):
     """json-file log rotation of every long-running container."""
 
     max_size: NotRequired[str]
-    """Rotate at this size, e.g. 10m, 100k, 1g (default 10m)."""
+    """Rotate at this size, e.g. 10m, 100k, 1g."""
     max_file: NotRequired[int]
-    """Rotated files kept (default 3)."""
+    """Rotated files kept."""
 
 
 class RuntimeArgs(TypedDict):
     """Operational settings every long-running container of a stack shares."""
 
     project: NotRequired[str]
-    """First part of every Docker object name (default: the Pulumi project)."""
+    """First part of every Docker object name; unset: the deploying program's Pulumi project."""
     stack: NotRequired[str]
-    """Second part of every Docker object name (default: the Pulumi stack)."""
+    """Second part of every Docker object name; unset: the deploying program's Pulumi stack."""
     restart: NotRequired[str]
-    """Restart policy: no, on-failure, always or unless-stopped (default unless-stopped)."""
+    """Restart policy: no, on-failure, always or unless-stopped."""
     logging: NotRequired[LogRotationArgs]
-    """Log rotation (default 10m, 3 files)."""
+    """json-file log rotation."""
     stop_grace_seconds: NotRequired[int]
-    """Seconds a container gets to stop before it is killed (default 20)."""
+    """Seconds a container gets to stop before it is killed."""
     platform: NotRequired[str]
-    """Platform of the Docker host, e.g. linux/amd64 (default linux/amd64)."""
+    """Platform of the Docker host, e.g. linux/arm64: images are built and pulled for it."""
 
 
 class ResourcesArgs(TypedDict):
@@ -58,9 +58,9 @@ class ImageBuildArgs(TypedDict):
     context: str
     """Absolute path of the build context (the provider runs in its own directory; in YAML: ${pulumi.cwd}/...)."""
     dockerfile: NotRequired[str]
-    """Absolute path of the Dockerfile (default <context>/Dockerfile)."""
+    """Absolute path of the Dockerfile; unset: <context>/Dockerfile."""
     target: NotRequired[str]
-    """Build stage (default the Dockerfile's last stage)."""
+    """Build stage; unset: the Dockerfile's last (production) stage."""
     args: NotRequired[dict[str, str]]
     """Build arguments."""
 
@@ -101,9 +101,9 @@ class ProxyRouteArgs(TypedDict):
     upstream_port: int
     """Upstream port (1-65535)."""
     strip_prefix: NotRequired[bool]
-    """/api/items reaches the upstream as /items (default false)."""
+    """/api/items reaches the upstream as /items."""
     websocket: NotRequired[bool]
-    """Pass Upgrade/Connection for websockets (default true)."""
+    """Pass Upgrade/Connection for websockets."""
 
 
 class UpstreamArgs(TypedDict):
@@ -119,12 +119,59 @@ class PostgresBackupArgs(TypedDict):
     """Scheduled pg_dump of every database into a backup volume."""
 
     interval_minutes: NotRequired[int]
-    """Minutes between runs, the first at start (default 1440)."""
+    """Minutes between runs, the first at start."""
     keep_count: NotRequired[int]
-    """Dumps kept per database; the newest is always kept (default 14)."""
+    """Dumps kept per database; the newest is always kept."""
     keep_days: NotRequired[int]
-    """Dumps older than this are removed, except the newest (default 30)."""
+    """Dumps older than this are removed, except the newest."""
     copy_to: NotRequired[str]
     """Host directory each dump is also copied to (bind mount; uid 999 writes)."""
     resources: NotRequired[ResourcesArgs]
-    """Limits of the backup container (default 256Mi, 0.5 CPU)."""
+    """Limits of the backup container."""
+
+
+class AppDatabaseArgs(TypedDict):
+    """A database of one app's own on the server, owned by an ordinary role of its own (no superuser)."""
+
+    database: str
+    """Database name (lowercase letters, digits, _)."""
+    user: str
+    """The app's role (lowercase letters, digits, _); owns the database."""
+    password: NotRequired[pulumi.Input[str]]
+    """Password (secret); generated when not given. A change is applied in place."""
+
+
+class AppDatabaseConnection(TypedDict):
+    """What one app needs to reach its own database: a PostgresService's connections output, per app."""
+
+    host: str
+    """Host name on the backend network."""
+    port: int
+    """Port on the backend network."""
+    database: str
+    """The app's database."""
+    user: str
+    """The app's role."""
+    password: str
+    """Password of the app's role (secret)."""
+    url: str
+    """postgresql:// connection URL (secret): the app's DATABASE_URL."""
+
+
+class AcmeArgs(TypedDict):
+    """Obtain and renew the proxy's certificate over ACME HTTP-01."""
+
+    domain: str
+    """The one DNS name the certificate is for (the proxy's serverName)."""
+    directory_url: NotRequired[str]
+    """The ACME server's directory URL."""
+    email: NotRequired[str]
+    """Contact address given to the ACME server; unset: none."""
+    renew_before_days: NotRequired[int]
+    """Renew when the certificate expires within this many days (1-60)."""
+    check_interval_minutes: NotRequired[int]
+    """Minutes between expiry checks (1-10080)."""
+    ca_certificate: NotRequired[str]
+    """PEM of the CA behind the ACME server's HTTPS (private servers); unset: the system's CAs."""
+    protect: NotRequired[bool]
+    """Protect the certificate volume from deletion (a new certificate counts against the CA's rate limits)."""

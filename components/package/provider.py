@@ -16,19 +16,43 @@ it reads fields only from a ``dict`` (examples/yaml-package's preview failed "Mi
 
 ``get_state`` reads each output with ``getattr`` and maps an object output's fields with ``.get``
 (``map_complex_output``); the library holds some as its models (``AppService.upstream``, an
-``Upstream``), which are read as the dict of their fields.
+``Upstream``), which are read as the dict of their fields, and ``PostgresService.connections`` (app name
+-> ``AppDatabaseConnection``) as a dict of such dicts.
+
+The schema is analyzed with ``models.ModelAnalyzer``: each input's description ends in its model's default.
 """
 
+import dataclasses
 import functools
+import json
 from typing import Any, cast
 
 import pulumi
 from pulumi.provider.experimental.analyzer import ComponentDefinition, PropertyDefinition, PropertyType
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.schema import generate_schema
+from pulumi.provider.provider import Provider as BaseProvider
 from pydantic import BaseModel
+
+from .models import ModelAnalyzer
 
 
 class Provider(ComponentProvider):
+    def __init__(
+        self, components: list[type[pulumi.ComponentResource]], name: str, namespace: str | None = None, version: str = "0.0.0"
+    ) -> None:
+        """``ComponentProvider.__init__`` (pulumi 3.260.0, component.py) with ``ModelAnalyzer`` for ``Analyzer``."""
+        self._name = name
+        self.analyzer = ModelAnalyzer(name)
+        result = self.analyzer.analyze(components)
+        self._components = {component.__name__: component for component in components}
+        self._component_defs = result["component_definitions"]
+        self._type_defs = result["type_definitions"]
+        self._external_enum_types = result["external_enum_types"]
+        self._dependencies = sorted(result["dependencies"], key=lambda d: f"{d.name}{d.version}")
+        schema = generate_schema(name, version, namespace, self._component_defs, self._type_defs, self._dependencies)
+        BaseProvider.__init__(self, version, json.dumps(schema.to_json()))
+
     def map_input_properties(
         self,
         inputs: Any,
@@ -72,14 +96,25 @@ class Provider(ComponentProvider):
 
 
 class _ModelsAsDicts:
-    """A component whose attributes that are the library's models read as the dicts of their fields."""
+    """A component whose attributes that are the library's models or dataclasses (or dicts of them) read as
+    the dicts of their fields."""
 
     def __init__(self, component: pulumi.ComponentResource) -> None:
         self._component = component
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._component, name)
-        return dict(value) if isinstance(value, BaseModel) else value
+        if isinstance(value, dict):
+            return {key: _fields(item) for key, item in value.items()}
+        return _fields(value)
+
+
+def _fields(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return dict(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    return value
 
 
 def _field(given: Any, *, field: str) -> Any:

@@ -25,9 +25,9 @@ class StandardStackArgs(TypedDict):
     source_root: str
     """Absolute directory the settings' build contexts are relative to (this repository's root, holding images/)."""
     project: NotRequired[str]
-    """First part of every Docker object name (default: the Pulumi project)."""
+    """First part of every Docker object name; unset: the deploying program's Pulumi project."""
     stack: NotRequired[str]
-    """Second part of every Docker object name (default: the Pulumi stack)."""
+    """Second part of every Docker object name; unset: the deploying program's Pulumi stack."""
     postgres_password: NotRequired[pulumi.Input[str]]
     """PostgreSQL password (secret); generated when not given."""
     redis_password: NotRequired[pulumi.Input[str]]

@@ -9,11 +9,11 @@ import re
 import pulumi
 import pytest
 import yaml
-from pulumi.provider.experimental.analyzer import Analyzer
 
 from standard_stack import package
 from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack
 from standard_stack.package.convert import PackageInputError
+from standard_stack.package.models import ModelAnalyzer
 from standard_stack.package.provider import Provider
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
@@ -33,7 +33,7 @@ def run(body):
 
 
 def schema():
-    return Analyzer(package.NAME).analyze(list(package.COMPONENTS))["component_definitions"]
+    return ModelAnalyzer(package.NAME).analyze(list(package.COMPONENTS))["component_definitions"]
 
 
 def test_the_analyzer_accepts_every_component_of_the_package():
@@ -57,7 +57,7 @@ def test_inputs_are_documented_in_camel_case_and_required_only_where_the_library
 def test_outputs_are_documented_and_the_password_is_among_them():
     outputs = schema()["PostgresService"].outputs
     assert outputs["password"].description == "Password of the owner role (secret)."
-    assert set(outputs) == {"host", "port", "database", "user", "password", "url", "containerName"}
+    assert set(outputs) == {"host", "port", "database", "user", "password", "url", "containerName", "connections"}
 
 
 def test_a_component_registers_the_same_type_token_as_the_library_component():
@@ -265,3 +265,46 @@ def test_an_upstream_not_known_yet_in_a_preview_leaves_the_site_unknown_instead_
     (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
     (site,) = [u for u in loader.inputs["uploads"] if u["file"] == "/etc/nginx/site/site.conf"]
     assert isinstance(site["content"], pulumi.output.Unknown)
+
+
+def test_each_app_database_is_an_output_connection_with_its_own_role_and_database_through_the_provider():
+    def body():
+        inputs = {"network": "back", "appDatabases": {"shop": {"database": "shop", "user": "shop_app", "password": "pw"}}}
+        pulumi.export("connections", construct("db", "PostgresService", inputs).state["connections"])
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=body)
+    assert run.values["connections"] == {
+        "shop": {
+            "host": "postgres",
+            "port": 5432,
+            "database": "shop",
+            "user": "shop_app",
+            "password": "pw",
+            "url": "postgresql://shop_app:pw@postgres:5432/shop",
+        }
+    }
+
+
+def test_the_proxys_name_limits_timeouts_and_policy_inputs_reach_its_site():
+    inputs = {
+        **PROXY_INPUTS,
+        "serverName": "example.com",
+        "serverAliases": ["www.example.com"],
+        "clientHeaderTimeoutSeconds": 7.0,
+        "clientBodyTimeoutSeconds": 8.0,
+        "connectionsPerClient": 9.0,
+        "requestsPerSecond": 11.0,
+        "requestBurst": 13.0,
+        "contentSecurityPolicy": "default-src 'none'",
+    }
+    site = site_config(run(lambda: construct("proxy", "ReverseProxy", inputs)))
+    for line in (
+        "server_name example.com www.example.com;",
+        "client_header_timeout 7s;",
+        "client_body_timeout 8s;",
+        "limit_conn per_client_connections 9;",
+        "rate=11r/s;",
+        "limit_req zone=per_client_requests burst=13 nodelay;",
+        "add_header Content-Security-Policy \"default-src 'none'\" always;",
+    ):
+        assert line in site
