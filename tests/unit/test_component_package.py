@@ -308,3 +308,9 @@ def test_the_proxys_name_limits_timeouts_and_policy_inputs_reach_its_site():
         "add_header Content-Security-Policy \"default-src 'none'\" always;",
     ):
         assert line in site
+
+
+def test_the_proxy_obtains_its_certificate_over_acme_when_the_acme_input_is_given():
+    inputs = {**PROXY_INPUTS, "tls": True, "serverName": "example.com", "acme": {"domain": "example.com"}}
+    mocks = run(lambda: construct("proxy", "ReverseProxy", inputs))
+    assert {"proxy-acme", "proxy-acme-init"} <= {r.name for r in mocks.of_type(CONTAINER)}
