@@ -16,6 +16,7 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import engine_api
 import pytest
 from deploy import REPO, TOOLS, DeployFailed, Outcome, private_state_dir, summary, tool_env
 from pulumi import automation as auto
-from stack import RequestLoop, docker_exec, http, wait_until
+from stack import BackgroundLoop, RequestLoop, docker_exec, http, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -111,6 +112,28 @@ class OwnApps:
         return [SECRET_KEY, *self.outputs()["secret_values"]]
 
 
+class TaskLoop(BackgroundLoop):
+    """Queue a Celery task through the proxy every ``interval`` seconds; keep each task's id."""
+
+    def __init__(self, url: str, interval: float = 0.25) -> None:
+        self.url, self.interval = url, interval
+        self.task_ids: list[str] = []
+        self.failures: list[str] = []
+        super().__init__()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                status, _, body = http("POST", f"{self.url}/tasks/notes", {"body": f"queued {len(self.task_ids)}"})
+                if status == 202:
+                    self.task_ids.append(json.loads(body)["task_id"])
+                else:
+                    self.failures.append(f"{status}: {body[:200]}")
+            except Exception as exc:
+                self.failures.append(repr(exc))
+            self._stop.wait(self.interval)
+
+
 @pytest.fixture(scope="module")
 def own_apps(toolchain, tmp_path_factory) -> Iterator[OwnApps]:
     remove_stack_objects()  # left by an interrupted run of this test: nothing else uses project own-apps
@@ -186,13 +209,16 @@ def test_the_state_holds_no_secret_value_in_plain_text(own_apps):
     assert not [value[:4] for value in own_apps.secret_values() if value in state]
 
 
-def test_a_source_change_deploys_the_api_and_worker_create_first_with_no_failed_request(own_apps):
+def test_a_source_change_deploys_the_api_and_worker_create_first_with_no_failed_request_or_lost_task(own_apps):
     before = own_apps.outputs()
     status, _, body = http("POST", f"{own_apps.url}/notes", {"body": "read during the deploy"})
     assert status == 201, body
     note = json.loads(body)["id"]
     (own_apps.app / "app" / "release_note.py").write_text('"""A new release of the notes API."""\n')
-    with RequestLoop([f"{own_apps.url}/health/", f"{own_apps.url}/notes/{note}"], interval=0.05) as loop:
+    with (
+        RequestLoop([f"{own_apps.url}/health/", f"{own_apps.url}/notes/{note}"], interval=0.05) as loop,
+        TaskLoop(own_apps.url) as tasks,
+    ):
         outcome = own_apps.run("up")
     after = own_apps.outputs()
     assert after["release"] != before["release"]
@@ -202,3 +228,14 @@ def test_a_source_change_deploys_the_api_and_worker_create_first_with_no_failed_
     print(f"source change: {loop.total} requests through the proxy during the deploy, {len(loop.failures)} failed")
     assert loop.total > 50
     assert loop.failures == []
+
+    # every task queued while the worker was replaced (SIGTERM: a warm shutdown) is completed
+    def finished() -> dict[str, int] | None:
+        states = [json.loads(http("GET", f"{own_apps.url}/tasks/{task}")[2])["state"] for task in tasks.task_ids]
+        return None if any(state in ("PENDING", "STARTED", "RETRY") for state in states) else Counter(states)
+
+    states = wait_until(finished, 120, "the tasks queued during the deploy")
+    print(f"worker replacement: {len(tasks.task_ids)} tasks queued during the deploy, states {dict(states)}")
+    assert tasks.failures == [] and len(tasks.task_ids) > 10
+    assert states == {"SUCCESS": len(tasks.task_ids)}
+    own_apps.run("preview", expect_no_changes=True, diff=True)
