@@ -73,9 +73,12 @@ def test_build_and_image_together_are_refused_naming_both():
 
 def test_the_container_joins_every_network_under_its_alias_and_is_replaced_create_first():
     mocks = RecordingMocks()
-    run_program(mocks, {}, stack="test", program=lambda: App("notes", args(aliases=["notes-api"])))
+    run_ = run_program(mocks, {}, stack="test", program=lambda: App("notes", args(aliases=["notes-api"])))
     networks = container(mocks).plain("networksAdvanced")
     assert [(n["name"], n["aliases"]) for n in networks] == [("frontend", ["notes-api"]), ("backend", ["notes-api"])]
+    options = run_.options("notes")
+    assert options.delete_before_replace is False and options.delete_before_replace_defined
+    assert "name" not in container(mocks).inputs  # no fixed name: old and new run side by side
 
 
 def test_the_http_health_check_runs_the_named_prober_on_the_port():
@@ -251,3 +254,30 @@ def test_on_swarm_the_same_description_is_one_service_with_secrets_as_docker_sec
 def test_on_swarm_secrets_need_a_user_in_group_0():
     with pytest.raises(pulumi.RunError, match="user must name group 0 on swarm"):
         run(lambda: App("notes", env_secrets(runtime=SWARM, network_ids=["f", "b"])))
+
+
+def test_on_swarm_a_pulled_image_is_run_by_its_reference_for_every_node_to_pull():
+    mocks = run(lambda: App("notes", args(runtime=SWARM, network_ids=["f", "b"])))
+    spec = mocks.named("notes", SERVICE).plain("taskSpec")["containerSpec"]
+    assert spec["image"] == "ghcr.io/example/notes:1.4.2"
+
+
+def test_on_swarm_a_secrets_path_other_than_run_secrets_is_refused():
+    with pytest.raises(pulumi.RunError, match=r"secrets_path \(/etc/notes\) must be /run/secrets on swarm"):
+        run(
+            lambda: App(
+                "notes", args(runtime=SWARM, network_ids=["f", "b"], user="1001:0", secrets={"k": "v"}, secrets_path="/etc/notes")
+            )
+        )
+
+
+def test_the_job_joins_only_the_networks_it_names():
+    job = AppJob(command=["migrate"], networks=["backend"])
+    mocks = app(job=job)
+    assert [n["name"] for n in container(mocks, "notes-job").plain("networksAdvanced")] == ["backend"]
+    assert {"label": "dev.standard-stack.component", "value": "app-job"} in container(mocks, "notes-job").plain("labels")
+
+
+def test_a_tmpfs_path_must_be_absolute():
+    with pytest.raises(ValidationError, match="tmpfs path 'tmp' must be an absolute container path"):
+        args(tmpfs={"tmp": "rw"})
