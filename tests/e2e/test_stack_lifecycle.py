@@ -1,6 +1,8 @@
 """Deploys over time through the real CLI: failures stop `pulumi up` and a fixed cause converges; API-only changes."""
 
+import re
 import time
+from pathlib import Path
 
 import pytest
 from deploy import DeployFailed, Deployment, claim_stack
@@ -10,24 +12,35 @@ pytestmark = pytest.mark.e2e
 
 FAILING_MIGRATION = '''"""e2e: a migration that fails
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: e2e_fail
+Revises: {head}
 """
 
-revision = "0002"
-down_revision = "0001"
+revision = "e2e_fail"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    print("e2e: deliberately failing migration 0002", flush=True)
+    print("e2e: deliberately failing migration e2e_fail", flush=True)
     raise RuntimeError("e2e-migration-boom")
 
 
 def downgrade() -> None:
     pass
 '''
+
+
+def alembic_head(versions: Path) -> str:
+    """The app's newest revision (the one no other revision revises), so the failing one comes after it."""
+    found = {}
+    for script in versions.glob("*.py"):
+        values = dict(re.findall(r'^(revision|down_revision)[^=]*= *"([^"]+)"', script.read_text(), re.M))
+        found[values["revision"]] = values.get("down_revision")
+    heads = set(found) - set(found.values())
+    assert len(heads) == 1, f"the API's migrations have {len(heads)} heads: {sorted(heads)}"
+    return heads.pop()
 
 
 @pytest.fixture
@@ -40,13 +53,14 @@ def dev_copy(toolchain, tmp_path):
 
 
 def test_a_failing_migration_fails_up_with_its_log_and_a_fixed_one_converges(dev_copy):
-    migration = dev_copy.program_dir / "images/api/alembic/versions/0002_e2e_fail.py"
-    migration.write_text(FAILING_MIGRATION)
+    versions = dev_copy.program_dir / "images/api/alembic/versions"
+    migration = versions / "9999_e2e_fail.py"
+    migration.write_text(FAILING_MIGRATION.format(head=alembic_head(versions)))
     with pytest.raises(DeployFailed) as err:
         dev_copy.up()
     message = str(err.value)
     assert "migration failed" in message
-    assert "deliberately failing migration 0002" in message and "e2e-migration-boom" in message
+    assert "deliberately failing migration e2e_fail" in message and "e2e-migration-boom" in message
     assert "api" not in service_containers("dev")  # the API was never started
 
     migration.unlink()
