@@ -32,21 +32,19 @@ from standard_stack import (
 config = pulumi.Config()
 runtime = Runtime(project=pulumi.get_project(), stack=pulumi.get_stack())
 networks = StackNetworks("networks", StackNetworksArgs(runtime=runtime))
-pinned = {key: value for key in ("postgresImage", "redisImage", "nginxVersion") if (value := config.get(key))}
+
+
+def given(**settings: str | None) -> dict[str, str]:
+    """The settings whose config key is set; the others keep the library's pinned default."""
+    return {field: value for field, value in settings.items() if value}
+
+
 db = PostgresService(
     "postgres",
-    PostgresServiceArgs(
-        runtime=runtime,
-        network=networks.backend,
-        database="notes",
-        **({"image": pinned["postgresImage"]} if "postgresImage" in pinned else {}),
-    ),
+    PostgresServiceArgs(runtime=runtime, network=networks.backend, database="notes", **given(image=config.get("postgresImage"))),
 )
 cache = RedisService(
-    "redis",
-    RedisServiceArgs(
-        runtime=runtime, network=networks.backend, **({"image": pinned["redisImage"]} if "redisImage" in pinned else {})
-    ),
+    "redis", RedisServiceArgs(runtime=runtime, network=networks.backend, **given(image=config.get("redisImage")))
 )
 
 # the app's own settings, as it names them; its image runs /entrypoint.sh (waits for the database) then CMD
@@ -92,7 +90,7 @@ proxy = ReverseProxy(
         routes=[ProxyRoute(path_prefix="/", upstream_host=api.proxy_host, upstream_port=8000)],
         upstreams={api.alias: api.upstream} if api.upstream is not None else {},
         http_port=config.get_int("httpPort") or 8080,
-        **({"nginx_version": pinned["nginxVersion"]} if "nginxVersion" in pinned else {}),
+        **given(nginx_version=config.get("nginxVersion")),
     ),
 )
 
