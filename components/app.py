@@ -135,7 +135,7 @@ class AppArgs(StrictModel):
     secrets_as_env: bool = Field(
         False,
         description="Also set each secret as an environment variable of the same name inside the app's process, "
-        "through an exec wrapper (needs /bin/sh in the image, and entrypoint and command given).",
+        "through an exec wrapper (needs /bin/sh and cat in the image, and entrypoint and command given).",
     )
     job: AppJob | None = Field(None, description="One-shot command before each new release starts.")
     read_only: bool = Field(True, description="Read-only root filesystem; writable paths through tmpfs.")
