@@ -281,3 +281,33 @@ def test_the_job_joins_only_the_networks_it_names():
 def test_a_tmpfs_path_must_be_absolute():
     with pytest.raises(ValidationError, match="tmpfs path 'tmp' must be an absolute container path"):
         args(tmpfs={"tmp": "rw"})
+
+
+def test_the_wrapper_hands_values_over_verbatim_and_runs_the_command_in_its_place(tmp_path):
+    import subprocess
+
+    from standard_stack.app import env_wrapper
+
+    values = {"DATABASE_URL": "postgresql://app:p$w'd\"`x`@db/app", "TLS_KEY": "-----BEGIN-----\nline two\n-----END-----"}
+    for key, value in values.items():
+        (tmp_path / key).write_text(value)
+    (tmp_path / ENV_WRAPPER).write_text(env_wrapper(str(tmp_path), list(values)))
+    script = 'printf "%s|%s|%s" "$DATABASE_URL" "$TLS_KEY" "$$"'
+    proc = subprocess.Popen(
+        ["/bin/sh", str(tmp_path / ENV_WRAPPER), "sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    url, key, pid = out.split("|")
+    assert (url, key) == (values["DATABASE_URL"], values["TLS_KEY"])
+    assert int(pid) == proc.pid  # exec: the app is the process Docker signals, not a child of the wrapper
+
+
+def test_the_wrapper_fails_the_start_when_a_secret_file_is_missing(tmp_path):
+    import subprocess
+
+    from standard_stack.app import env_wrapper
+
+    (tmp_path / ENV_WRAPPER).write_text(env_wrapper(str(tmp_path), ["SECRET_KEY"]))
+    proc = subprocess.run(["/bin/sh", str(tmp_path / ENV_WRAPPER), "true"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "SECRET_KEY" in proc.stderr
