@@ -33,21 +33,31 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (REPO / ".ci" / "run").read_text()
 
 
-def test_composition_example_runs_and_registers_what_it_says():
-    code = re.search(r"```python\n(.*?)```", section("Use the components in your own program"), re.S).group(1)
+def test_deploy_your_own_app_example_runs_and_registers_what_it_says():
+    code = re.search(r"```python\n(.*?)```", section("Deploy your own app"), re.S).group(1)
     mocks = RecordingMocks()
-    run = run_program(mocks, {}, stack="dev", program=lambda: exec(compile(code, "README.md", "exec"), {"__name__": "__main__"}))
+    config = {"standard-stack:secretKey": "not-a-real-key"}
+    run = run_program(
+        mocks,
+        config,
+        stack="dev",
+        secret_keys=["standard-stack:secretKey"],
+        program=lambda: exec(compile(code, "README.md", "exec"), {"__name__": "__main__"}),
+    )
     containers = sorted(r.name for r in mocks.of_type(CONTAINER) if not r.name.endswith("-loader"))
     assert containers == [
-        "api",
-        "api-migrate",
         "cache",
         "cache-password-rotation",
         "db",
         "db-password-rotation",
         "edge",
         "edge-reload",
+        "notes",
+        "notes-migrate",
+        "notes-worker",
     ]
+    app = next(r for r in mocks.of_type(CONTAINER) if r.name == "notes")
+    assert "not-a-real-key" not in repr(app.inputs)  # the secret reaches the app as a file, never in its config
     assert run.values["url"] == "http://localhost:8080"
 
 
