@@ -340,10 +340,12 @@ class FileBundle:
         parent: pulumi.Resource,
         before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
         depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
+        loader_entrypoint: Sequence[str] = ("true",),
     ) -> None:
         """``before_loading`` registers resources that must run after the volume exists and before
         new files replace the old ones (a job that still needs the old files), given the volume.
-        ``depends_on``: e.g. the image's release resource, so the loader goes before the image it ran."""
+        ``depends_on``: e.g. the image's release resource, so the loader goes before the image it ran.
+        ``loader_entrypoint``: a program of the image that exits 0 (an image without ``true``)."""
         self.mount_path = mount_path.rstrip("/")
         self.volume = docker.Volume(
             f"{name}-files",
@@ -355,7 +357,7 @@ class FileBundle:
         self.loader = docker.Container(
             f"{name}-files-loader",
             image=image,
-            entrypoints=["true"],
+            entrypoints=list(loader_entrypoint),
             user=LOADER_USER,
             **hardening(),
             must_run=False,
@@ -396,13 +398,15 @@ def build_image(
     registry: str | None,
     parent: pulumi.Resource,
     tag: str | None = None,
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
 ) -> docker.Image:
     """Build on the Docker host the provider points at; push only when a registry is configured.
 
     The tag is immutable: ``<stack>-<content digest>`` (``components.releases.release_tag``) unless
     given. Unchanged sources keep the tag, so an unchanged context is an unchanged resource; changed
     sources get a new tag, and the previous image keeps its own. Containers use ``repo_digest`` (the
-    image id when not pushed), so a rebuilt image always replaces them.
+    image id when not pushed), so a rebuilt image always replaces them. ``depends_on``: e.g. the image
+    a ``FROM`` of this build names.
     """
     if tag is None:
         from .releases import release_tag  # releases builds on this module
@@ -423,5 +427,5 @@ def build_image(
             platform=runtime.platform,
         ),
         skip_push=registry is None,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
     )

@@ -9,18 +9,23 @@ environment variable of the app's own process: a small POSIX ``sh`` script, deli
 secret files, is the container's entrypoint; it exports ``NAME="$(cat <secrets_path>/NAME)"`` and
 ``exec``s the app's real entrypoint and command. The values are never in the container's config,
 labels, command line or Pulumi state in plain text (``docker inspect`` shows the script's path only).
+An image without a shell (``scratch``, distroless) takes ``env_wrapper="static"``: a thin image is
+derived from the app's (``files/env-exec``: a static Go wrapper copied in), and the wrapper, given
+``NAME=<file>`` pairs, does the same and ``exec``s the app.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field, field_validator, model_validator
 
+from . import versions
 from ._app_image import source_mount
 from ._swarm import TaskNetwork, secret_files, swarm_service, volume_mount
 from ._wiring import (
@@ -31,6 +36,7 @@ from ._wiring import (
     Runtime,
     StrictModel,
     Upstream,
+    build_image,
     container_upstream,
     data_volume,
     healthcheck,
@@ -47,6 +53,10 @@ FileName = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 AbsolutePath = r"^/[A-Za-z0-9_./-]*$"
 ENV_WRAPPER = "standard-stack-env.sh"
 """The exec wrapper's file name, beside the secret files."""
+ENV_EXEC = "/standard-stack/env-exec"
+"""The static exec wrapper's path in an image derived for ``env_wrapper="static"``."""
+ENV_EXEC_SOURCE = Path(__file__).resolve().parent / "files" / "env-exec"
+"""Its source and the Dockerfile that derives the image (build args BASE and GO_VERSION)."""
 Prober = Literal["python3", "python", "node", "wget", "curl"]
 
 
@@ -135,7 +145,12 @@ class AppArgs(StrictModel):
     secrets_as_env: bool = Field(
         False,
         description="Also set each secret as an environment variable of the same name inside the app's process, "
-        "through an exec wrapper (needs /bin/sh and cat in the image, and entrypoint and command given).",
+        "through an exec wrapper (entrypoint and command given).",
+    )
+    env_wrapper: Literal["sh", "static"] = Field(
+        "sh",
+        description="The secrets_as_env wrapper: 'sh', a script run by the image's /bin/sh (needs sh and cat); "
+        "'static', a static binary copied into an image derived from the app's (for scratch or distroless images).",
     )
     job: AppJob | None = Field(None, description="One-shot command before each new release starts.")
     read_only: bool = Field(True, description="Read-only root filesystem; writable paths through tmpfs.")
@@ -185,8 +200,15 @@ class AppArgs(StrictModel):
             if self.entrypoint is None or self.command is None:
                 problems.append(
                     "secrets_as_env needs entrypoint and command given (entrypoint [] if the image has none): the "
-                    "wrapper runs them, and the image's own are not known before it is built; an image without "
-                    "/bin/sh (scratch) must read the secret files instead (the *_FILE convention)"
+                    "wrapper runs them, and the image's own are not known before it is built"
+                )
+        if self.env_wrapper == "static":
+            if not self.secrets_as_env:
+                problems.append("env_wrapper 'static' needs secrets_as_env: it only sets secrets as the environment")
+            if self.image is not None and not isinstance(self.image, str):
+                problems.append(
+                    "env_wrapper 'static' needs image as a reference string (e.g. another App's release.image_name, "
+                    "with depends_on that App): the derived image's tag is computed from it before the deploy"
                 )
         for key in self.env:
             if not re.fullmatch(EnvName, key):
@@ -283,26 +305,54 @@ class App(pulumi.ComponentResource):
             # known once the image exists: a Worker given this name runs the image built here, never before
             self.image_name = pulumi.Output.all(self.release.image_name, self.image_digest).apply(lambda values: str(values[0]))
             self._uses_image: list[Any] = list(self.release.depends_on)
-            return
-        assert args.image is not None  # AppArgs._consistent
-        self.release, self.image = None, None
-        pulled = pulled_image(name, runtime=args.runtime, reference=args.image, parent=self)
-        # one host runs the pulled image by id; Swarm nodes pull it by reference
-        self.image_digest = pulled.image_id if args.runtime.target == "host" else pulumi.Output.from_input(args.image)
-        self.image_name = pulumi.Output.from_input(args.image)
-        self._uses_image = [pulled]
+        else:
+            assert args.image is not None  # AppArgs._consistent
+            self.release, self.image = None, None
+            pulled = pulled_image(name, runtime=args.runtime, reference=args.image, parent=self)
+            # one host runs the pulled image by id; Swarm nodes pull it by reference
+            self.image_digest = pulled.image_id if args.runtime.target == "host" else pulumi.Output.from_input(args.image)
+            self.image_name = pulumi.Output.from_input(args.image)
+            self._uses_image = [pulled]
+        if args.secrets_as_env and args.env_wrapper == "static":
+            self._derive_with_env_exec(name, args)
+
+    def _derive_with_env_exec(self, name: str, args: AppArgs) -> None:
+        """Containers run the app's image plus the static wrapper; ``image_name`` stays the app's own image.
+
+        The derived image is content-tagged like a release: its tag follows the app image's tag (a
+        content tag, or the pulled reference), so it is rebuilt exactly when the app's image changes."""
+        base = self.release.image_name if self.release is not None else args.image
+        assert isinstance(base, str)  # AppArgs._consistent
+        derived = build_image(
+            f"{name}-env-exec",
+            runtime=args.runtime,
+            service=f"{name}-env-exec",
+            build=ImageBuild(context=str(ENV_EXEC_SOURCE), args={"BASE": base, "GO_VERSION": versions.GO}),
+            registry=args.registry,
+            parent=self,
+            depends_on=[*self._uses_image, *args.depends_on],
+        )
+        self.image_digest = derived.repo_digest
+        self._uses_image = [*self._uses_image, derived]
 
     # --- what both targets share -------------------------------------------------------------------
     def _files(self, args: AppArgs) -> dict[str, pulumi.Input[str]]:
         files: dict[str, pulumi.Input[str]] = {key: pulumi.Output.secret(value) for key, value in args.secrets.items()}
-        if args.secrets_as_env:
+        if args.secrets_as_env and args.env_wrapper == "sh":
             files[ENV_WRAPPER] = env_wrapper(args.secrets_path, list(args.secrets))
         return files
 
     def _entrypoint(self, args: AppArgs) -> list[str] | None:
+        directory = args.secrets_path.rstrip("/")
+        if args.secrets_as_env and args.env_wrapper == "static":
+            return [ENV_EXEC, *[f"{key}={directory}/{key}" for key in sorted(args.secrets)], "--", *(args.entrypoint or [])]
         if args.secrets_as_env:
-            return ["/bin/sh", f"{args.secrets_path.rstrip('/')}/{ENV_WRAPPER}", *(args.entrypoint or [])]
+            return ["/bin/sh", f"{directory}/{ENV_WRAPPER}", *(args.entrypoint or [])]
         return args.entrypoint
+
+    def _loader_entrypoint(self, args: AppArgs) -> list[str]:
+        """What the file loader runs: the image may have no ``true`` (scratch), the derived one has the wrapper."""
+        return [ENV_EXEC, "--check"] if args.secrets_as_env and args.env_wrapper == "static" else ["true"]
 
     def _runtime(self, args: AppArgs) -> Runtime:
         if args.stop_grace_seconds is None:
@@ -358,6 +408,7 @@ class App(pulumi.ComponentResource):
                 files=files,
                 parent=self,
                 depends_on=self._uses_image,
+                loader_entrypoint=self._loader_entrypoint(args),
             )
             if files
             else None
@@ -426,6 +477,7 @@ class App(pulumi.ComponentResource):
                 files=files,
                 parent=self,
                 depends_on=self._uses_image,
+                loader_entrypoint=self._loader_entrypoint(args),
             )
             volumes, after = [job_files.mount()], [job_files.loader]
         ran = self._run_job(name, args, volumes=volumes, after=after, what_waits="updated")

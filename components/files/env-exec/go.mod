@@ -1,0 +1,3 @@
+module standard-stack/env-exec
+
+go 1.22
