@@ -9,6 +9,7 @@ import sys
 
 from pulumi.provider import main
 
+from .app import App, Worker
 from .apps import NextApp, PythonApi
 from .data import PostgresService, RedisService
 from .edge import ReverseProxy, StackNetworks
@@ -17,12 +18,13 @@ from .whole import StandardStack
 
 NAME = "standard-stack"
 VERSION = "0.1.0"
-COMPONENTS = [StackNetworks, PostgresService, RedisService, PythonApi, NextApp, ReverseProxy, StandardStack]
+COMPONENTS = [StackNetworks, PostgresService, RedisService, PythonApi, NextApp, App, Worker, ReverseProxy, StandardStack]
 
 __all__ = [
     "COMPONENTS",
     "NAME",
     "VERSION",
+    "App",
     "NextApp",
     "PostgresService",
     "PythonApi",
@@ -30,6 +32,7 @@ __all__ = [
     "ReverseProxy",
     "StackNetworks",
     "StandardStack",
+    "Worker",
     "serve",
 ]
 

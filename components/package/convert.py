@@ -37,12 +37,14 @@ def model(cls: type[M], component: str, name: str, values: Mapping[str, Any], pr
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            given = item.get("input")
+            given, path = item.get("input"), _path(tuple(item["loc"]))
             if isinstance(given, pulumi.Output):
                 reason = "must be a plain value known before deployment, not another resource's output"
+            elif not path:  # a rule across inputs: its message names them; the inputs (secrets too) are not repeated
+                reason = item["msg"].removeprefix("Value error, ")
             else:
                 reason = f"{item['msg']} (got {given!r})"
-            problems.append(f"{prefix}{_path(tuple(item['loc']))}: {reason}")
+            problems.append(f"{prefix}{path}: {reason}" if path else f"{prefix}{reason}")
         raise PackageInputError(f"{component} '{name}': " + "; ".join(problems)) from None
 
 

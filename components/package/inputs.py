@@ -175,3 +175,39 @@ class AcmeArgs(TypedDict):
     """PEM of the CA behind the ACME server's HTTPS (private servers); unset: the system's CAs."""
     protect: NotRequired[bool]
     """Protect the certificate volume from deletion (a new certificate counts against the CA's rate limits)."""
+
+
+class HealthCheckArgs(TypedDict):
+    """How Docker tells the app is ready: an HTTP GET of httpPath on the app's port, or command."""
+
+    http_path: NotRequired[str]
+    """e.g. /health/ (needs port)."""
+    prober: NotRequired[str]
+    """The program in the image that runs the HTTP probe: python3, python, node, wget or curl."""
+    command: NotRequired[list[str]]
+    """Exec form, run in the container; exit 0 is healthy (instead of httpPath)."""
+    interval: NotRequired[str]
+    """Between probes, e.g. 5s, 1m30s."""
+    timeout: NotRequired[str]
+    """A probe taking longer fails."""
+    start_period: NotRequired[str]
+    """Failures while the app starts do not count."""
+    retries: NotRequired[int]
+    """Failed probes in a row that make it unhealthy, 1-100."""
+
+
+class AppJobArgs(TypedDict):
+    """A one-shot command in the app's image, run before each new release starts (a migration)."""
+
+    command: list[str]
+    """e.g. ["alembic", "upgrade", "head"]; a non-zero exit fails the deploy with its log."""
+    name: NotRequired[str]
+    """Resource name suffix: <app>-<name>."""
+    what: NotRequired[str]
+    """Names the job in a failure's message, e.g. 'database migration'."""
+    component: NotRequired[str]
+    """Its component label; unset: <app component>-<name>."""
+    networks: NotRequired[list[pulumi.Input[str]]]
+    """Networks it joins; unset: the app's."""
+    tmpfs: NotRequired[dict[str, str]]
+    """Path -> Docker tmpfs options."""

@@ -13,9 +13,10 @@ from typing import Any
 from pulumi.provider.experimental.analyzer import Analyzer
 from pydantic import BaseModel
 
-from .. import acme, networks, next_app, postgres, python_api, redis, reverse_proxy, stack
+from .. import acme, app, networks, next_app, postgres, python_api, redis, reverse_proxy, stack
 from .._wiring import ImageBuild, LogRotation, Resources, Runtime, Upstream
 from ..nginx import ProxyRoute
+from . import app as app_package
 from . import apps, data, edge, inputs, whole
 from .convert import camel
 
@@ -31,10 +32,14 @@ MODELS: dict[type, type[BaseModel]] = {
     inputs.PostgresBackupArgs: postgres.PostgresBackupArgs,
     inputs.AppDatabaseArgs: postgres.AppDatabase,
     inputs.AcmeArgs: acme.AcmeArgs,
+    inputs.HealthCheckArgs: app.HealthCheck,
+    inputs.AppJobArgs: app.AppJob,
     data.PostgresServiceArgs: postgres.PostgresServiceArgs,
     data.RedisServiceArgs: redis.RedisServiceArgs,
     apps.PythonApiArgs: python_api.PythonApiArgs,
     apps.NextAppArgs: next_app.NextAppArgs,
+    app_package.AppArgs: app.AppArgs,
+    app_package.WorkerArgs: app.WorkerArgs,
     edge.StackNetworksArgs: networks.StackNetworksArgs,
     edge.ReverseProxyArgs: reverse_proxy.ReverseProxyArgs,
     whole.StandardStackArgs: stack.StandardStackArgs,
@@ -52,12 +57,17 @@ FILLED: dict[type, dict[str, str]] = {
             data.RedisServiceArgs,
             apps.PythonApiArgs,
             apps.NextAppArgs,
+            app_package.AppArgs,
+            app_package.WorkerArgs,
             edge.StackNetworksArgs,
             edge.ReverseProxyArgs,
         )
     },
 }
 """Inputs whose value, when not given, the package supplies instead of the model's default."""
+
+DOCUMENTED_BY: dict[type, type] = {app_package.WorkerArgs: app_package.AppArgs}
+"""Input types whose keys are another's (a TypedDict subclass): the descriptions are written there."""
 
 
 def default_text(model: type[BaseModel], name: str) -> str | None:
@@ -85,6 +95,8 @@ class ModelAnalyzer(Analyzer):
 
     def get_docstring(self, typ: type, name: str) -> str | None:
         doc = super().get_docstring(typ, name)
+        if doc is None and typ in DOCUMENTED_BY:
+            doc = super().get_docstring(DOCUMENTED_BY[typ], name)
         model = MODELS.get(typ)
         if model is None or name not in model.model_fields or name in FILLED.get(typ, {}):
             return doc

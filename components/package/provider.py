@@ -17,7 +17,7 @@ it reads fields only from a ``dict`` (examples/yaml-package's preview failed "Mi
 ``get_state`` reads each output with ``getattr`` and maps an object output's fields with ``.get``
 (``map_complex_output``); the library holds some as its models (``AppService.upstream``, an
 ``Upstream``), which are read as the dict of their fields, and ``PostgresService.connections`` (app name
--> ``AppDatabaseConnection``) as a dict of such dicts.
+-> ``AppDatabaseConnection``) as a dict of such dicts; ``App.release`` (a ``Release``) as its tag.
 
 The schema is analyzed with ``models.ModelAnalyzer``: each input's description ends in its model's default.
 """
@@ -34,6 +34,7 @@ from pulumi.provider.experimental.schema import generate_schema
 from pulumi.provider.provider import Provider as BaseProvider
 from pydantic import BaseModel
 
+from ..releases import Release
 from .models import ModelAnalyzer
 
 
@@ -110,6 +111,8 @@ class _ModelsAsDicts:
 
 
 def _fields(value: Any) -> Any:
+    if isinstance(value, Release):
+        return value.tag  # App.release: the running release's tag
     if isinstance(value, BaseModel):
         return dict(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

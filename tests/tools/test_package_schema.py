@@ -29,10 +29,20 @@ def test_the_committed_schema_is_what_get_schema_derives_from_the_code(generated
     assert generated == committed, "components/package/schema.json is stale: run scripts/package-schema > it"
 
 
-def test_the_schema_names_the_package_and_its_seven_components(generated: dict) -> None:
+def test_the_schema_names_the_package_and_its_nine_components(generated: dict) -> None:
     assert generated["name"] == "standard-stack"
     assert sorted(generated["resources"]) == [
         f"standard-stack:index:{name}"
-        for name in ("NextApp", "PostgresService", "PythonApi", "RedisService", "ReverseProxy", "StackNetworks", "StandardStack")
+        for name in (
+            "App",
+            "NextApp",
+            "PostgresService",
+            "PythonApi",
+            "RedisService",
+            "ReverseProxy",
+            "StackNetworks",
+            "StandardStack",
+            "Worker",
+        )
     ]
     assert all(r["isComponent"] for r in generated["resources"].values())

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from standard_stack import package
-from standard_stack.package import PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack
+from standard_stack.package import App, PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack, Worker
 from standard_stack.package.convert import PackageInputError
 from standard_stack.package.models import ModelAnalyzer
 from standard_stack.package.provider import Provider
@@ -38,6 +38,7 @@ def schema():
 
 def test_the_analyzer_accepts_every_component_of_the_package():
     assert sorted(schema()) == [
+        "App",
         "NextApp",
         "PostgresService",
         "PythonApi",
@@ -45,6 +46,7 @@ def test_the_analyzer_accepts_every_component_of_the_package():
         "ReverseProxy",
         "StackNetworks",
         "StandardStack",
+        "Worker",
     ]
 
 
@@ -314,3 +316,72 @@ def test_the_proxy_obtains_its_certificate_over_acme_when_the_acme_input_is_give
     inputs = {**PROXY_INPUTS, "tls": True, "serverName": "example.com", "acme": {"domain": "example.com"}}
     mocks = run(lambda: construct("proxy", "ReverseProxy", inputs))
     assert {"proxy-acme", "proxy-acme-init"} <= {r.name for r in mocks.of_type(CONTAINER)}
+
+
+# App and Worker as a YAML program's resources: inputs in the schema's names, through the provider's Construct
+APP_INPUTS = {
+    "build": {"context": "/src/notes"},
+    "port": 8000.0,
+    "networks": ["front", "back"],
+    "health": {"httpPath": "/health/", "prober": "python3", "retries": 3.0},
+    "entrypoint": ["/entrypoint.sh"],
+    "command": ["uvicorn", "app.main:app"],
+    "secrets": {"SECRET_KEY": "sk-package-1"},
+    "secretsAsEnv": True,
+    "job": {"command": ["alembic", "upgrade", "head"], "name": "migrate"},
+}
+
+
+def test_an_app_runs_its_job_and_its_health_check_and_exports_its_release_and_proxy_host_through_the_provider():
+    def body():
+        state = construct("notes", "App", APP_INPUTS).state
+        for key in ("release", "proxyHost", "port", "url", "imageName"):
+            pulumi.export(key, state[key])
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=body)
+    (image,) = run.mocks.of_type("docker:index/image:Image")
+    assert image.plain("build")["context"] == "/src/notes"
+    assert run.values["release"] == image.plain("imageName").rsplit(":", 1)[1] and run.values["release"].startswith("test-")
+    assert (run.values["proxyHost"], run.values["port"], run.values["url"]) == ("notes", 8000, "http://notes:8000")
+    assert run.mocks.named("notes-migrate", CONTAINER).plain("command") == ["alembic", "upgrade", "head"]
+    test = run.mocks.named("notes", CONTAINER).plain("healthcheck")
+    assert test["retries"] == 3 and "http://127.0.0.1:8000/health/" in test["tests"][-1]
+
+
+def test_an_apps_secrets_are_secret_files_and_nowhere_in_its_container_through_the_provider():
+    mocks = run(lambda: construct("notes", "App", APP_INPUTS))
+    loader = mocks.named("notes-secrets-files-loader", CONTAINER)
+    assert loader.is_secret("uploads")
+    assert {"file": "/run/secrets/SECRET_KEY", "content": "sk-package-1", "permissions": "0440"} in loader.plain("uploads")
+    assert "sk-package-1" not in json.dumps(mocks.named("notes", CONTAINER).inputs, default=str)
+
+
+def test_a_worker_runs_another_apps_image_given_as_its_output_with_a_warm_shutdown():
+    def body():
+        notes = construct("notes", "App", APP_INPUTS)
+        inputs = {"image": notes.state["imageName"], "networks": ["back"], "command": ["celery", "-A", "app.tasks", "worker"]}
+        pulumi.export("image", notes.state["imageName"])
+        pulumi.export("has_release", "release" in construct("worker", "Worker", inputs).state)
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=body)
+    worker = run.mocks.named("worker", CONTAINER)
+    (pulled,) = [r for r in run.mocks.of_type("docker:index/remoteImage:RemoteImage") if r.name == "worker-image"]
+    assert pulled.plain("name") == run.values["image"]
+    assert (worker.plain("stopSignal"), worker.plain("stopTimeout")) == ("SIGTERM", 60)
+    assert run.values["has_release"] is False  # a pulled image has no release of its own
+
+
+def test_a_worker_with_a_port_is_refused_naming_the_input():
+    with pytest.raises(PackageInputError, match=r"^Worker 'worker': port \(8000\) must be None for a worker"):
+        run(lambda: Worker("worker", {"image": "notes:1", "networks": ["back"], "port": 8000}))
+
+
+def test_a_refused_combination_of_an_apps_inputs_does_not_repeat_the_secret_values_given():
+    with pytest.raises(PackageInputError, match=r"secrets_as_env needs entrypoint and command") as refused:
+        run(lambda: App("notes", {"image": "notes:1", "networks": ["back"], "secrets": {"KEY": "sk-9"}, "secrets_as_env": True}))
+    assert "sk-9" not in str(refused.value)
+
+
+def test_an_apps_relative_build_context_is_refused_with_how_to_write_an_absolute_one():
+    with pytest.raises(PackageInputError, match=r"App 'notes': build.context 'app' must be an absolute path"):
+        run(lambda: App("notes", {"build": {"context": "app"}, "networks": ["back"]}))

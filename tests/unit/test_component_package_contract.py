@@ -21,7 +21,7 @@ import pytest
 from pydantic import BaseModel
 
 from standard_stack import package
-from standard_stack.package import apps, data, edge, inputs, models, whole
+from standard_stack.package import app, apps, data, edge, inputs, models, whole
 from standard_stack.package.convert import camel
 from tests.support.program import RecordingMocks, run_program
 
@@ -44,6 +44,16 @@ OMITTED: dict[type, dict[str, str]] = {
         "depends_on": DEPENDS_ON,
     },
     apps.NextAppArgs: {"network_id": SWARM, "replicas": SWARM, "hot_reload_source": HOT_RELOAD, "release": RELEASES},
+    **{
+        args: {
+            "network_ids": SWARM,
+            "replicas": SWARM,
+            "source_mounts": HOT_RELOAD,
+            "release": RELEASES,
+            "depends_on": DEPENDS_ON,
+        }
+        for args in (app.AppArgs, app.WorkerArgs)
+    },
     edge.ReverseProxyArgs: {
         "network_id": SWARM,
         "tls_setting": "how the standard-stack program names its TLS settings in errors; the package's are its inputs",
@@ -217,6 +227,7 @@ NOT_DECLARED: dict[str, dict[str, str]] = {
     "PythonApi": {"release": RELEASES + ": the running release is the first of releases"},
     "NextApp": {"release": RELEASES + ": the running release is the first of releases"},
     "ReverseProxy": {"reloaded": "the library's ordering handle (the reload job's completion); no value for a user"},
+    "Worker": {"url": "a worker has no port: its url is always unset"},
 }
 """Registered outputs the package does not declare, each with why."""
 
@@ -224,6 +235,7 @@ APP_ATTRIBUTES = "read from the component's attributes (provider.get_state); App
 NOT_REGISTERED: dict[str, dict[str, str]] = {
     "PythonApi": {"alias": APP_ATTRIBUTES, "port": APP_ATTRIBUTES, "upstream": APP_ATTRIBUTES},
     "NextApp": {"alias": APP_ATTRIBUTES, "port": APP_ATTRIBUTES, "upstream": APP_ATTRIBUTES},
+    "App": {"alias": APP_ATTRIBUTES, "port": APP_ATTRIBUTES, "proxy_host": APP_ATTRIBUTES, "upstream": APP_ATTRIBUTES},
     "ReverseProxy": {"site_config": "read from the component's attribute; the library does not register it"},
     "StandardStack": {
         "database_url": "a secret read from the component's attribute; the library does not register it",
@@ -249,6 +261,8 @@ COMPONENT_INPUTS: dict[str, dict[str, Any]] = {
         "api_url": "http://api:8000",
         "public_url": "http://x",
     },
+    "App": {"build": {"context": "/src/app"}, "port": 8000, "networks": ["front", "back"]},
+    "Worker": {"image": "notes:1", "networks": ["back"], "command": ["celery", "worker"]},
     "ReverseProxy": {
         "build": {"context": "/src/images/proxy"},
         "network": "front",
