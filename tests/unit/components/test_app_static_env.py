@@ -135,3 +135,15 @@ def test_the_wrappers_go_tests_pass():
         cwd=ENV_EXEC_SOURCE, capture_output=True, text=True, timeout=300, env={**os.environ, "GOTOOLCHAIN": "local"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_on_swarm_the_service_runs_the_pushed_derived_image_through_the_wrapper():
+    swarm = Runtime(project="shop", stack="test", target="swarm")
+    mocks, _ = deploy(runtime=swarm, network_ids=["fid", "bid"], user="65534:0", registry="registry.example.com/team", job=None)
+    derived = mocks.named("visits-env-exec-image", IMAGE)
+    assert derived.plain("imageName").startswith("registry.example.com/team/shop-visits-env-exec:test-")
+    assert derived.plain("skipPush") is False
+    spec = mocks.named("visits", "docker:index/service:Service").plain("taskSpec")["containerSpec"]
+    assert spec["image"].startswith("registry.example.com/team/shop-visits-env-exec@sha256:")
+    assert spec["commands"] == [ENV_EXEC, "DATABASE_URL=/run/secrets/DATABASE_URL", "SECRET_KEY=/run/secrets/SECRET_KEY", "--"]
+    assert sorted(s["fileName"] for s in spec["secrets"]) == sorted(SECRET_VALUES)
