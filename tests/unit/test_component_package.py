@@ -239,7 +239,7 @@ def test_an_upstream_without_its_address_is_refused_naming_the_input():
         run(lambda: ReverseProxy("proxy", {**PROXY, "upstreams": {"api": {"host": "api-1"}}}))  # type: ignore[typeddict-item]
 
 
-@pytest.mark.parametrize("example", ["yaml-package", "yaml-stack"])
+@pytest.mark.parametrize("example", ["yaml-package", "yaml-stack", "yaml-app"])
 def test_a_yaml_example_gives_its_components_only_inputs_and_reads_only_outputs_the_schema_has(example):
     program = yaml.safe_load((REPO / "examples" / example / "Pulumi.yaml").read_text())
     components = schema()
