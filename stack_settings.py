@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -18,10 +20,16 @@ from pydantic import BaseModel, Field, ValidationError
 from standard_stack import StandardStackArgs
 from standard_stack._wiring import Platform
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, ServerName
-from standard_stack.settings import Port, ReleaseTag, StackSettings, Version
+from standard_stack.settings import AppName, ConfigKey, EnvName, Port, ReleaseTag, StackSettings, Version
 from standard_stack.units import Memory
 
 NAMESPACE = "standard-stack"
+
+
+def _field_pattern(annotated: Any) -> str:
+    """The pattern declared on an annotated text type (``Field(pattern=...)`` keeps it in its metadata)."""
+    info = typing.get_args(annotated)[1]
+    return str(next(m.pattern for m in info.metadata if getattr(m, "pattern", None)))
 
 
 class StackConfig(StackSettings):
@@ -40,6 +48,14 @@ SECRETS: dict[str, str] = {
 }
 
 
+FORMS: dict[str, str] = {
+    _field_pattern(EnvName): "an environment variable name such as SENTRY_DSN (letters, digits, _; no leading digit)",
+    _field_pattern(AppName): "a DNS label such as admin or celery-worker (a-z, 0-9, '-'; a letter first; at most 32)",
+    _field_pattern(ConfigKey): "a config key of this stack such as sentryDsn, set with pulumi config set --secret",
+}
+"""Named forms of map keys and values, for messages people can act on."""
+
+
 class ConfigError(Exception):
     """A refused configuration; the message is complete and meant for humans."""
 
@@ -54,15 +70,24 @@ def _describe(error: Mapping[str, Any]) -> list[str]:
         # model-level rules: "[key] why; [key] why"
         text = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
         return [f"{NAMESPACE}:{m.group(1)} {m.group(2)}" for m in re.finditer(r"\[([^\]]+)\] ([^;]+)", text)]
-    key = _key(error["loc"])
+    loc = error["loc"]
+    is_name = bool(loc) and loc[-1] == "[key]"  # a map's key: an env name, an app's name
+    key = _key(loc[:-1] if is_name else loc)
     if error["type"] == "extra_forbidden":
         return [f"{key}: unknown setting (check the spelling; the reference lists every setting)"]
     if error["type"] == "missing":
         return [f"{key}: required setting is missing"]
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "string_pattern_mismatch":
-        examples = _examples(error["loc"])
-        message = f"must look like {', '.join(examples)}" if examples else f"must match {error['ctx']['pattern']}"
+        examples = [] if is_name else _examples(loc)
+        form = FORMS.get(error["ctx"]["pattern"])
+        message = (
+            f"must be {form}"
+            if form
+            else f"must look like {', '.join(examples)}"
+            if examples
+            else f"must match {error['ctx']['pattern']}"
+        )
     return [f"{key}: {message}; got {json.dumps(error.get('input'), default=str)}"]
 
 
@@ -70,18 +95,20 @@ def _examples(loc: tuple[Any, ...]) -> list[str]:
     """The examples declared on the field at ``loc`` (aliases), for messages people can act on."""
     model: Any = StackConfig
     field = None
-    for part in loc:
+    parts = [str(p) for p in loc]
+    while parts:
+        part = parts.pop(0)
         fields = {f.alias or n: f for n, f in getattr(model, "model_fields", {}).items()}
-        field = fields.get(str(part))
+        field = fields.get(part)
         if field is None:
             return []
-        model = field.annotation
+        model = _model_in(field.annotation) or field.annotation
+        if _model_in(field.annotation) is not None and typing.get_origin(field.annotation) is dict and parts:
+            parts.pop(0)  # the entry's name (apps.<name>.port)
     examples = list(field.examples or []) if field else []
     for meta in getattr(field, "metadata", []) if field else []:
         examples += list(getattr(meta, "examples", None) or [])
     if not examples and field is not None:  # an optional annotated type (``ReleaseTag | None``) keeps them inside
-        import typing
-
         for arg in typing.get_args(field.annotation):
             for meta in getattr(arg, "__metadata__", ()):
                 examples += list(getattr(meta, "examples", None) or [])
@@ -94,7 +121,7 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
     ``raw`` may hold the secret keys too (only their presence is read); ``secret_keys`` says which
     of them Pulumi holds encrypted.
     """
-    plain = {k: v for k, v in raw.items() if k not in SECRETS}
+    plain = {k: v for k, v in raw.items() if k not in SECRETS and k not in _named_secrets(raw)}
     try:
         config = StackConfig.model_validate(plain)
     except ValidationError as exc:
@@ -115,6 +142,7 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
                 + "\nRemove it with:\n"
                 + "\n".join(f"  pulumi config rm {NAMESPACE}:{k}" for k in unused)
             )
+    _check_app_secrets(config, raw, secret_keys, source)
     missing = sorted(required_secrets(config) - {k for k in SECRETS if k in raw})
     if missing:
         raise ConfigError(
@@ -123,6 +151,58 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
             + "\n".join(f"  {secret_command(k)}" for k in missing)
         )
     return config
+
+
+def _named_secrets(raw: Mapping[str, Any]) -> set[str]:
+    """Config keys the stack file's ``secrets`` maps name, read before validation: they are not settings."""
+
+    def values(section: Any) -> list[Any]:
+        secrets = section.get("secrets") if isinstance(section, Mapping) else None
+        return list(secrets.values()) if isinstance(secrets, Mapping) else []
+
+    sections = [raw.get("api"), raw.get("web")]
+    for group in ("apps", "workers"):
+        entries = raw.get(group)
+        sections += list(entries.values()) if isinstance(entries, Mapping) else []
+    settings = {f.alias or n for n, f in StackConfig.model_fields.items()}
+    return {v for s in sections for v in values(s) if isinstance(v, str) and v not in settings}
+
+
+def app_secrets(config: StackSettings) -> dict[str, str]:
+    """Config key -> the first setting naming it (``api.secrets.SENTRY_DSN``): the secrets the apps are given."""
+    named: dict[str, str] = {}
+    sections: list[tuple[str, Any]] = [("api", config.api), ("web", config.web)]
+    sections += [(f"apps.{n}", a) for n, a in config.apps.items()] + [(f"workers.{n}", w) for n, w in config.workers.items()]
+    for where, section in sections:
+        for env, key in section.secrets.items():
+            named.setdefault(key, f"{where}.secrets.{env}")
+    return named
+
+
+def _check_app_secrets(config: StackConfig, raw: Mapping[str, Any], secret_keys: frozenset[str], source: str) -> None:
+    """A secret an app is given is a key of its own, stored encrypted."""
+    named = app_secrets(config)
+    settings = {f.alias or n for n, f in StackConfig.model_fields.items()} | set(SECRETS)
+    taken = sorted(k for k in named if k in settings)
+    if taken:
+        lines = [f"{NAMESPACE}:{named[k]}: names {k!r}, one of the stack's own settings; use a key of its own" for k in taken]
+        raise ConfigError(_format(source, lines))
+    plain = sorted(k for k in named if k in raw and k not in secret_keys)
+    if plain:
+        raise ConfigError(
+            _format(
+                source, [f"{NAMESPACE}:{k}: is stored in plain text; it must be a secret ({named[k]} names it)" for k in plain]
+            )
+            + "\nStore it encrypted with:\n"
+            + "\n".join(f"  pulumi config rm {NAMESPACE}:{k} && {secret_command(k)}" for k in plain)
+        )
+    missing = sorted(k for k in named if k not in raw)
+    if missing:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{k}: required secret is not set ({named[k]} names it)" for k in missing])
+            + "\nSet them with:\n"
+            + "\n".join(f"  {secret_command(k)}" for k in missing)
+        )
 
 
 def load_from_pulumi(stack: str) -> StackConfig:
@@ -152,6 +232,7 @@ def stack_args(
         redis_password=secret("redisPassword"),
         tls_certificate=secret("tlsCertificate"),
         tls_private_key=secret("tlsPrivateKey"),
+        app_secrets={key: secret(key) for key in app_secrets(config)},
         release_history=release_history,
         release_setting=f"{NAMESPACE}:{{service}}.release",
         tls_setting=f"{NAMESPACE}:{{key}}",
@@ -172,6 +253,8 @@ def secret_command(key: str) -> str:
     if key.startswith("tls"):
         path = "fullchain.pem" if key == "tlsCertificate" else "privkey.pem"
         return f"pulumi config set --secret {NAMESPACE}:{key} < {path}"
+    if key not in SECRETS:  # an app's own secret: the CLI prompts for it (never in argv or shell history)
+        return f"pulumi config set --secret {NAMESPACE}:{key}"
     return f"openssl rand -hex 24 | pulumi config set --secret {NAMESPACE}:{key}"
 
 
@@ -203,7 +286,7 @@ def _declaration(field: Any) -> dict[str, Any]:
         entry["type"] = simple[annotation]
     elif getattr(annotation, "__origin__", None) is Literal:
         entry["type"] = "string"
-    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    elif (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or typing.get_origin(annotation) is dict:
         pass  # objects: Pulumi's project schema has no object type; the model validates them
     else:
         entry["type"] = "string"  # optional text such as imageRegistry
@@ -235,10 +318,21 @@ def pulumi_config_block() -> dict[str, Any]:
     }
 
 
-def _type_name(annotation: Any) -> str:
-    import types
-    import typing
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The section model inside ``Model | None`` or ``dict[name, Model]`` (apps, workers, health), else None."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict:
+        candidates = [args[1]]
+    elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        candidates = [a for a in args if a is not type(None)]
+    else:
+        return None
+    if len(candidates) == 1 and isinstance(candidates[0], type) and issubclass(candidates[0], BaseModel):
+        return candidates[0]
+    return None
 
+
+def _type_name(annotation: Any) -> str:
     from standard_stack.units import Cpus
 
     named = {
@@ -282,6 +376,12 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> li
             default = None if required else field.get_default(call_default_factory=True)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += _rows(annotation, f"{key}.", default)
+            continue
+        inner = _model_in(annotation)
+        if inner is not None:  # each entry of apps/workers, an optional health or job: its own settings, no defaults
+            named = typing.get_origin(annotation) is dict
+            rows.append((f"`{key}`", "map of name to settings" if named else "settings (optional)", "—", field.description or ""))
+            rows += _rows(inner, f"{key}.<name>." if named else f"{key}.", None)
             continue
         shown = "required" if required else ("—" if default in (None, {}) else f"`{json.dumps(default)}`")
         rows.append((f"`{key}`", _type_name(annotation), shown, field.description or ""))

@@ -8,13 +8,26 @@ camelCase path (``postgres.hostPort``). A program reading them from its own conf
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from . import versions
-from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Target
+from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
+from .app import AppArgs, AppJob, HealthCheck, WorkerArgs
+from .app import EnvName as ENV_NAME
 from .networks import NetworkOptions
 from .nginx import DEFAULT_CONTENT_SECURITY_POLICY, BodySize, ContentSecurityPolicy, ServerName
 from .postgres import ordinary_role
@@ -98,8 +111,169 @@ class RedisSettings(Section):
     resources: Resources = Resources()
 
 
-class ApiSettings(Section):
-    """Python API: build, Python version, workers, limits."""
+# --- the stack file's own apps and workers: AppArgs' fields, declared once in the library ------------------
+EnvName = Annotated[str, Field(pattern=ENV_NAME, examples=["SENTRY_DSN", "FEATURE_FLAGS"])]
+ConfigKey = Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9]*$", examples=["sentryDsn", "stripeKey"])]
+"""A key of the program's own config namespace holding a secret (``pulumi config set --secret <ns>:<key>``)."""
+AppName = Annotated[str, Field(pattern=r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$", examples=["admin", "celery-worker"])]
+BUILT_IN = ("postgres", "redis", "api", "web", "proxy", "networks")
+"""Names the stack's own services take: resource names, host names and container names are per name."""
+
+
+def _camel(model: type[BaseModel]) -> type[BaseModel]:
+    """A library model read from a stack file: the same fields and rules, camelCase keys."""
+    config = ConfigDict(**model.model_config, alias_generator=to_camel, populate_by_name=True)
+    return type(model.__name__, (model,), {"model_config": config, "__doc__": model.__doc__})
+
+
+_REUSED = (
+    "build", "port", "entrypoint", "command", "user", "working_dir", "secrets_as_env", "env_wrapper", "read_only", "tmpfs",
+    "volumes", "resources", "replicas", "stop_signal", "stop_grace_seconds", "init",
+)  # fmt: skip
+
+
+def _fields_of(model: type[BaseModel], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: (model.model_fields[name].annotation, model.model_fields[name]) for name in names}
+
+
+JobSettings = create_model(
+    "JobSettings",
+    __base__=Section,
+    __doc__=AppJob.__doc__,
+    **_fields_of(AppJob, ("command", "name", "what", "component", "tmpfs")),
+)
+
+
+class _Wired(Section):
+    """What a stack file says beyond AppArgs' own fields: names instead of resources and values."""
+
+    image: str | None = Field(
+        None, pattern=r"^[^\s]+$", examples=["nginx:1.27-alpine"], description="An existing image reference."
+    )
+    health: _camel(HealthCheck) | None = Field(None, description="httpPath (needs port) or command; none: no check.")  # type: ignore[valid-type]
+    job: JobSettings | None = Field(
+        None, description="One-shot command in the same image before each new release (on the app's networks)."
+    )
+    networks: list[Literal["frontend", "backend"]] = Field(
+        ["frontend"], min_length=1, description="Which of the stack's networks it joins (frontend first for a route)."
+    )
+    env: dict[EnvName, str] = Field(default_factory=dict, description="Plain environment variables (never secrets).")
+    secrets: dict[EnvName, ConfigKey] = Field(
+        default_factory=dict,
+        description="ENV_NAME -> config key of a secret (pulumi config set --secret): a file under /run/secrets, and "
+        "with secretsAsEnv the variable too.",
+    )
+
+    def app_args(self, **wiring: Any) -> AppArgs:
+        """The library's AppArgs (Worker's for a worker) with ``wiring`` (runtime, networks, secret values ...)."""
+        own = {name: getattr(self, name) for name in type(self).model_fields if name in self._target().model_fields}
+        own.pop("secrets"), own.pop("networks")
+        for name in ("health", "job"):
+            if own[name] is not None:
+                own[name] = own[name].model_dump()
+        return self._target().model_validate({**own, **wiring})
+
+    @classmethod
+    def _target(cls) -> type[AppArgs]:
+        return AppArgs
+
+    @model_validator(mode="after")
+    def _as_the_component_sees_it(self) -> _Wired:
+        """AppArgs' own rules (one image source, probe on a port, secret names ...), with stand-ins for the wiring."""
+        try:
+            self.app_args(
+                runtime=Runtime(),
+                networks=list(self.networks),
+                image="stand-in" if getattr(self, "image_from", None) and self.image is None else self.image,
+                secrets=dict.fromkeys(self.secrets, "stand-in"),
+            )
+        except ValidationError as exc:
+            why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise ValueError(re.sub(r"\b[a-z]+(_[a-z]+)+\b", lambda m: to_camel(m.group(0)), why)) from None  # file's spelling
+        path = getattr(self, "path", None)
+        if path is not None and (getattr(self, "port", None) is None or self.networks[0] != "frontend"):
+            raise ValueError(f"path ({path}) needs port and networks starting with frontend: the proxy forwards to it")
+        return self
+
+
+class _WorkerBase(_Wired):
+    image_from: Literal["api", "web"] | None = Field(
+        None, description="Run the release the stack builds for api or web (its image) instead of image/build."
+    )
+
+    @classmethod
+    def _target(cls) -> type[AppArgs]:
+        return WorkerArgs
+
+    @model_validator(mode="after")
+    def _one_image(self) -> _WorkerBase:
+        if self.image_from is not None and (self.image is not None or getattr(self, "build", None) is not None):
+            raise ValueError(f"imageFrom ({self.image_from}) runs that release: give it, image or build, not two")
+        return self
+
+
+if TYPE_CHECKING:  # their fields are made at import (AppArgs'): mypy sees Any
+    AppSettings: TypeAlias = Any
+    WorkerSettings: TypeAlias = Any
+else:
+    AppSettings = create_model(
+        "AppSettings",
+        __base__=_Wired,
+        __doc__="One more app of the stack: AppArgs' fields in camelCase, networks by name, secrets by config key.",
+        path=(
+            str | None,
+            Field(
+                None,
+                pattern=r"^/([A-Za-z0-9._~-]+/)*$",
+                examples=["/admin/", "/docs/"],
+                description="The proxy forwards this path prefix to the app (stripped); needs port and the frontend network.",
+            ),
+        ),
+        **_fields_of(AppArgs, _REUSED),
+    )
+    WorkerSettings = create_model(
+        "WorkerSettings",
+        __base__=_WorkerBase,
+        __doc__="A worker of the stack: WorkerArgs' fields in camelCase (no port); imageFrom: api runs the API's release.",
+        **_fields_of(WorkerArgs, tuple(n for n in _REUSED if n != "port")),
+    )
+
+
+@cache
+def preset_names(service: str) -> frozenset[str]:
+    """What a preset sets itself (environment variables, secret files): a stack's own env or secrets may not."""
+    from . import next_app, python_api
+
+    runtime = Runtime()
+    if service == "api":
+        conn = {"host": "h", "port": 1, "database": "d", "user": "u", "password": "p"}
+        preset = python_api.app_args(
+            python_api.PythonApiArgs(
+                runtime=runtime,
+                database=python_api.DatabaseConnection(**conn),
+                redis=python_api.RedisConnection(host="h", port=1, password="p"),
+                frontend_network="f",
+                backend_network="b",
+            )
+        )
+    else:
+        preset = next_app.app_args(next_app.NextAppArgs(runtime=runtime, network="f", api_url="u", public_url="http://u"))
+    return frozenset({*preset.env, *preset.secrets})
+
+
+class AppSettingsOfPreset(Section):
+    """The stack's own environment and secrets for a preset app (api, web)."""
+
+    env: dict[EnvName, str] = Field(default_factory=dict, description="More plain environment variables (never secrets).")
+    secrets: dict[EnvName, ConfigKey] = Field(
+        default_factory=dict,
+        description="ENV_NAME -> config key of a secret (pulumi config set --secret): the file /run/secrets/ENV_NAME, "
+        "its path in ENV_NAME_FILE.",
+    )
+
+
+class ApiSettings(AppSettingsOfPreset):
+    """Python API: build, Python version, workers, limits, its own env and secrets."""
 
     build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
     python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
@@ -111,8 +285,8 @@ class ApiSettings(Section):
     resources: Resources = Resources()
 
 
-class WebSettings(Section):
-    """Next.js app: build, Node.js version, limits."""
+class WebSettings(AppSettingsOfPreset):
+    """Next.js app: build, Node.js version, limits, its own env and secrets."""
 
     build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
     node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
@@ -243,6 +417,12 @@ class StackSettings(Section):
     api: ApiSettings = ApiSettings()
     web: WebSettings = WebSettings()
     proxy: ProxySettings = ProxySettings()
+    apps: dict[AppName, AppSettings] = Field(
+        default_factory=dict, description="More apps by name (image or build, port, path at the proxy, env, secrets ...)."
+    )
+    workers: dict[AppName, WorkerSettings] = Field(
+        default_factory=dict, description="Workers by name (no port): imageFrom: api runs the API's release."
+    )
 
     @property
     def proxy_server_names(self) -> tuple[str, tuple[str, ...]]:
@@ -293,6 +473,7 @@ class StackSettings(Section):
             if not self.networks.backend_internal:
                 problems.append(("networks.backendInternal", "must be true in prod"))
         problems += self._target_rules()
+        problems += self._app_rules()
         if self.proxy.server_aliases and self.proxy.server_name in (None, "_"):
             why = "needs proxy.serverName: one name redirects and certificates use ('_' already answers any host name)"
             problems.append(("proxy.serverAliases", why))
@@ -321,6 +502,46 @@ class StackSettings(Section):
         if problems:
             raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
         return self
+
+    def _app_rules(self) -> list[tuple[str, str]]:
+        """The stack's own env, secrets, apps and workers: names free, limits in prod, one task on one host."""
+        problems: list[tuple[str, str]] = []
+        for service in ("api", "web"):
+            own: AppSettingsOfPreset = getattr(self, service)
+            taken = preset_names(service)
+            for section, names in (("env", list(own.env)), ("secrets", [*own.secrets, *(f"{n}_FILE" for n in own.secrets)])):
+                for env in names:
+                    if env in taken:
+                        why = f"is set by the {service} preset itself (it sets {', '.join(sorted(taken))})"
+                        problems.append(
+                            (f"{service}.{section}.{env.removesuffix('_FILE') if section == 'secrets' else env}", why)
+                        )
+            for env in sorted(set(own.env) & {*own.secrets, *(f"{n}_FILE" for n in own.secrets)}):
+                problems.append((f"{service}.env.{env}", f"is also given by {service}.secrets"))
+        paths = [(name, app.path) for name, app in self.apps.items() if app.path is not None]
+        for name, path in paths:
+            if path == "/" or path.startswith("/api/") or [p for _, p in paths].count(path) > 1:
+                problems.append(
+                    (f"apps.{name}.path", f"({path}) is taken: / is the web app's, /api/ the API's, each path one app's")
+                )
+        for name in sorted(set(self.apps) & set(self.workers)):
+            problems.append((f"workers.{name}", f"is also the name of apps.{name}: names are unique across apps and workers"))
+        for section in ("apps", "workers"):
+            entries: dict[str, Any] = getattr(self, section)
+            for name, entry in entries.items():
+                if name in BUILT_IN:
+                    problems.append((f"{section}.{name}", f"is a name of the stack's own services ({', '.join(BUILT_IN)})"))
+                if self.target == "host" and entry.replicas != 1:
+                    problems.append(
+                        (f"{section}.{name}.replicas", f"({entry.replicas}) needs target: swarm (one Docker host runs 1)")
+                    )
+                if self.environment == "prod":
+                    for field in ("memory", "cpus"):
+                        if getattr(entry.resources, field) is None:
+                            problems.append(
+                                (f"{section}.{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)")
+                            )
+        return problems
 
     def _target_rules(self) -> list[tuple[str, str]]:
         """What ``target`` allows: Swarm nodes pull from a registry; one host runs one container per app."""

@@ -6,6 +6,7 @@ their resources: each child carries an alias to its old, unparented URN (see ``_
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -13,6 +14,7 @@ from pydantic import Field
 
 from ._wiring import InputStr, Runtime, StrictModel
 from .acme import AcmeArgs, acme_directory
+from .app import App, AppArgs, Worker, WorkerArgs
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
@@ -21,7 +23,7 @@ from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConne
 from .redis import RedisService, RedisServiceArgs
 from .releases import ReleaseArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
-from .settings import StackSettings
+from .settings import AppSettingsOfPreset, StackSettings
 
 # The children were registered by the program itself (parent: the stack) before StandardStack. With
 # alias specs (pulumi/pulumi sdk/python/lib/pulumi/runtime/resource.py, ``prepare_aliases``) the engine
@@ -39,11 +41,60 @@ class StandardStackArgs(StrictModel):
     redis_password: InputStr | None = Field(None, description="Secret; generated with pulumi-random when None.")
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret) for proxy.tls without proxy.acme.")
     tls_private_key: InputStr | None = Field(None, description="PEM key (secret) of tls_certificate.")
+    app_secrets: dict[str, InputStr] = Field(
+        default_factory=dict, description="Secret values the settings' ``secrets`` maps name, by their key (secrets)."
+    )
     release_history: Any = Field(
         None, description="Input of {'api': [...], 'web': [...]}: earlier releases, newest first (the `releases` output)."
     )
     release_setting: str = Field("{service}.release", description="How refusals of a release pin name the setting.")
     tls_setting: str = Field("{field}", description="How refusals of a TLS input name it (ReverseProxyArgs.tls_setting).")
+
+
+class _OwnSettings(App):
+    """Between a preset and App in the MRO: adds the stack file's env and secrets to the preset's contract."""
+
+    _extend: Callable[[AppArgs], AppArgs]
+
+    def __init__(self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None, *, type_: str) -> None:
+        super().__init__(name, self._extend(args), opts, type_=type_)
+
+
+class _Api(PythonApi, _OwnSettings):
+    def __init__(
+        self, name: str, args: PythonApiArgs, extend: Callable[[AppArgs], AppArgs], opts: pulumi.ResourceOptions
+    ) -> None:
+        self._extend = extend
+        super().__init__(name, args, opts)
+
+
+class _Web(NextApp, _OwnSettings):
+    def __init__(self, name: str, args: NextAppArgs, extend: Callable[[AppArgs], AppArgs], opts: pulumi.ResourceOptions) -> None:
+        self._extend = extend
+        super().__init__(name, args, opts)
+
+
+def _with_own(own: AppSettingsOfPreset, values: Mapping[str, InputStr]) -> Callable[[AppArgs], AppArgs]:
+    """The preset's contract plus the stack's env and secrets (files, their paths in ``<NAME>_FILE``); unchanged without."""
+
+    def extend(preset: AppArgs) -> AppArgs:
+        if not own.env and not own.secrets:
+            return preset
+        paths = {f"{env}_FILE": f"{preset.secrets_path.rstrip('/')}/{env}" for env in own.secrets}
+        files = {env: values[key] for env, key in own.secrets.items()}
+        return AppArgs.model_validate(
+            {**dict(preset), "env": {**preset.env, **own.env, **paths}, "secrets": {**preset.secrets, **files}}
+        )
+
+    return extend
+
+
+def _check_app_secrets(name: str, cfg: StackSettings, values: Mapping[str, Any]) -> None:
+    """Every secret the settings name has a value: refused before anything is registered."""
+    sections: list[tuple[str, Any]] = [("api", cfg.api), ("web", cfg.web), *cfg.apps.items(), *cfg.workers.items()]
+    missing = sorted({key for _, section in sections for key in section.secrets.values() if values.get(key) is None})
+    if missing:
+        raise pulumi.RunError(f"{name}: app_secrets has no value for {', '.join(missing)}, which the settings' secrets name")
 
 
 class StandardStack(pulumi.ComponentResource):
@@ -52,6 +103,7 @@ class StandardStack(pulumi.ComponentResource):
     def __init__(self, name: str, args: StandardStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StandardStack", name, None, opts)
         cfg = args.settings
+        _check_app_secrets(name, cfg, args.app_secrets)
         runtime = Runtime(
             project=args.project,
             stack=args.stack,
@@ -131,7 +183,7 @@ class StandardStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        api = PythonApi(
+        api = _Api(
             "api",
             PythonApiArgs(
                 runtime=runtime,
@@ -160,9 +212,10 @@ class StandardStack(pulumi.ComponentResource):
                 release=release("api", cfg.api.release),
                 depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
             ),
+            _with_own(cfg.api, args.app_secrets),
             opts=child,
         )
-        web = NextApp(
+        web = _Web(
             "web",
             NextAppArgs(
                 runtime=runtime,
@@ -178,8 +231,38 @@ class StandardStack(pulumi.ComponentResource):
                 resources=cfg.web.resources,
                 release=release("web", cfg.web.release),
             ),
+            _with_own(cfg.web, args.app_secrets),
             opts=child,
         )
+        own: dict[str, App] = {}
+        wiring = {"frontend": (networks.frontend, networks.frontend_id), "backend": (networks.backend, networks.backend_id)}
+        data_services = [*postgres.ready, redis.container]
+        for entries in (cfg.apps, cfg.workers):
+            for name, entry in entries.items():
+                image_from = {"api": api, "web": web}.get(getattr(entry, "image_from", None) or "")
+                built = entry.build is not None
+                image: Any = entry.image
+                if image_from is not None:
+                    # the release's name once built; the static wrapper derives its image from the name as text
+                    static = entry.env_wrapper == "static" and image_from.release is not None
+                    image = image_from.release.image_name if static else image_from.image_name  # type: ignore[union-attr]
+                app_args = entry.app_args(
+                    runtime=runtime,
+                    networks=[wiring[n][0] for n in entry.networks],
+                    network_ids=[wiring[n][1] for n in entry.networks] if swarm else None,
+                    image=image,
+                    registry=cfg.image_registry if built else None,
+                    release=release(name, None) if built else ReleaseArgs(),
+                    secrets={env: args.app_secrets[key] for env, key in entry.secrets.items()},
+                    protect_data=cfg.protect_data,
+                    depends_on=[*(data_services if "backend" in entry.networks else []), *([image_from] if image_from else [])],
+                )
+                child_opts = pulumi.ResourceOptions(parent=self)
+                if isinstance(app_args, WorkerArgs):
+                    own[name] = Worker(name, app_args, opts=child_opts)
+                else:
+                    own[name] = App(name, app_args, opts=child_opts)
+        routed = [(cfg.apps[name].path, own[name]) for name in cfg.apps if cfg.apps[name].path is not None]
         px, acme = cfg.proxy, cfg.proxy.acme
         proxy = ReverseProxy(
             "proxy",
@@ -192,10 +275,14 @@ class StandardStack(pulumi.ComponentResource):
                 network_id=networks.frontend_id if swarm else None,
                 routes=[
                     ProxyRoute(path_prefix="/api/", upstream_host=api.proxy_host, upstream_port=api.port, strip_prefix=True),
+                    *(
+                        ProxyRoute(path_prefix=path, upstream_host=app.proxy_host, upstream_port=app.port, strip_prefix=True)
+                        for path, app in routed
+                    ),
                     ProxyRoute(path_prefix="/", upstream_host=web.proxy_host, upstream_port=web.port),
                 ],
                 # on swarm the apps' rolling update switches the proxy (routes name tasks.<service>): no upstreams
-                upstreams={app.alias: app.upstream for app in (api, web) if app.upstream is not None},
+                upstreams={app.alias: app.upstream for app in (api, web, *(a for _, a in routed)) if app.upstream is not None},
                 bind_address=px.bind_address,
                 http_port=px.http_port,
                 https_port=px.https_port,
@@ -234,13 +321,16 @@ class StandardStack(pulumi.ComponentResource):
         self.url: pulumi.Output[str] = proxy.url
         self.health_url: pulumi.Output[str] = proxy.health_url
         self.images = {"api": api.image_name, "web": web.image_name, "proxy": proxy.image_name}
-        self.releases = {"api": api.releases, "web": web.releases}  # kept on the host, newest (running) first
+        self.apps = own  # the stack file's apps and workers by name
+        # kept on the host, newest (running) first
+        self.releases = {"api": api.releases, "web": web.releases, **{n: a.releases for n, a in own.items() if a.release}}
         self.containers = {  # the current container of each service (`scripts/logs` reads them by label)
             "postgres": postgres.container.name,
             "redis": redis.container.name,
             "api": api.container_name,
             "web": web.container_name,
             "proxy": proxy.container_name,
+            **{name: app.container_name for name, app in own.items()},
         }
         self.database_url = postgres.url  # secret
         self.redis_url = redis.url  # secret

@@ -65,6 +65,8 @@ OMITTED: dict[type, dict[str, str]] = {
         "release_history": RELEASES,
         "release_setting": "how the standard-stack program names its release settings in errors",
         "tls_setting": "how the standard-stack program names its TLS settings in errors",
+        "app_secrets": "not offered by the package yet: a package StandardStack whose settings name secrets (api.secrets, "
+        "apps.<name>.secrets) is refused naming the keys without values (StandardStack._check_app_secrets)",
     },
 }
 """Model fields the package does not offer, each with why."""

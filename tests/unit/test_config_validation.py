@@ -133,6 +133,151 @@ BAD = [
     ),
     ("bad log rotation", with_(DEV, "logging", {"maxSize": "10MB"}), frozenset(), ["standard-stack:logging.maxSize"]),
     ("boolean as text", with_(DEV, "hotReload", "sometimes"), frozenset(), ["standard-stack:hotReload", "boolean"]),
+    # the stack's own env, secrets, apps and workers
+    (
+        "env name that is no variable name",
+        with_(DEV, "api.env", {"1BAD": "x"}),
+        frozenset(),
+        ["standard-stack:api.env.1BAD: must be an environment variable name such as SENTRY_DSN", '"1BAD"'],
+    ),
+    (
+        "env the api preset sets itself",
+        with_(DEV, "api.env", {"POSTGRES_HOST": "elsewhere"}),
+        frozenset(),
+        ["standard-stack:api.env.POSTGRES_HOST is set by the api preset itself", "POSTGRES_DB"],
+    ),
+    (
+        "env the web preset sets itself",
+        with_(DEV, "web.env", {"PORT": "80"}),
+        frozenset(),
+        ["standard-stack:web.env.PORT is set by the web preset itself", "API_INTERNAL_URL, HOSTNAME, PORT, PUBLIC_URL"],
+    ),
+    (
+        "secret whose path variable is also in env",
+        with_(with_(DEV, "api.secrets", {"SENTRY_DSN": "sentryDsn"}), "api.env", {"SENTRY_DSN_FILE": "/x"}),
+        frozenset({"sentryDsn"}),
+        ["standard-stack:api.env.SENTRY_DSN_FILE is also given by api.secrets"],
+    ),
+    (
+        "secret naming no config key",
+        with_(DEV, "web.secrets", {"SIGNING_KEY": "signing-key"}),
+        frozenset(),
+        ["standard-stack:web.secrets.SIGNING_KEY: must be a config key of this stack such as sentryDsn", '"signing-key"'],
+    ),
+    (
+        "secret naming one of the stack's settings",
+        with_(DEV, "api.secrets", {"DB": "postgresPassword"}),
+        frozenset(),
+        ["standard-stack:api.secrets.DB: names 'postgresPassword', one of the stack's own settings"],
+    ),
+    (
+        "app name that is no DNS label",
+        with_(DEV, "apps", {"Admin_1": {"image": "nginx:1.27-alpine"}}),
+        frozenset(),
+        ["standard-stack:apps.Admin_1: must be a DNS label such as admin", '"Admin_1"'],
+    ),
+    (
+        "app named after a service of the stack",
+        with_(DEV, "apps", {"redis": {"image": "redis:7"}}),
+        frozenset(),
+        ["standard-stack:apps.redis is a name of the stack's own services (postgres, redis, api, web, proxy, networks)"],
+    ),
+    (
+        "app and worker of one name",
+        with_(with_(DEV, "workers", {"jobs": {"imageFrom": "api"}}), "apps", {"jobs": {"image": "x:1"}}),
+        frozenset(),
+        ["standard-stack:workers.jobs is also the name of apps.jobs"],
+    ),
+    (
+        "app without an image",
+        with_(DEV, "apps", {"admin": {"port": 80}}),
+        frozenset(),
+        ["standard-stack:apps.admin: give exactly one of build (sources) or image (an existing reference)", '{"port": 80}'],
+    ),
+    (
+        "app port out of range",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "port": 70000}}),
+        frozenset(),
+        ["standard-stack:apps.admin.port", "less than or equal to 65535", "70000"],
+    ),
+    (
+        "misspelt app setting",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "prot": 80}}),
+        frozenset(),
+        ["standard-stack:apps.admin.prot: unknown setting"],
+    ),
+    (
+        "app network that the stack has not",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "networks": ["public"]}}),
+        frozenset(),
+        ["standard-stack:apps.admin.networks.0", "'frontend' or 'backend'", '"public"'],
+    ),
+    (
+        "app path without a port",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "path": "/admin/"}}),
+        frozenset(),
+        ["standard-stack:apps.admin: path (/admin/) needs port"],
+    ),
+    (
+        "app path not a prefix",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "port": 80, "path": "admin"}}),
+        frozenset(),
+        ["standard-stack:apps.admin.path: must look like /admin/, /docs/", '"admin"'],
+    ),
+    (
+        "app path under the API's",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "port": 80, "path": "/api/admin/"}}),
+        frozenset(),
+        ["standard-stack:apps.admin.path (/api/admin/) is taken"],
+    ),
+    (
+        "app http health without a port",
+        with_(DEV, "apps", {"admin": {"image": "nginx:1.27-alpine", "health": {"httpPath": "/"}}}),
+        frozenset(),
+        ["standard-stack:apps.admin: health.httpPath needs port"],
+    ),
+    (
+        "job on networks by docker name",
+        with_(DEV, "apps", {"admin": {"image": "x:1", "job": {"command": ["migrate"], "networks": ["n"]}}}),
+        frozenset(),
+        ["standard-stack:apps.admin.job.networks: unknown setting"],
+    ),
+    (
+        "worker with a port",
+        with_(DEV, "workers", {"jobs": {"imageFrom": "api", "port": 80}}),
+        frozenset(),
+        ["standard-stack:workers.jobs.port: unknown setting"],
+    ),
+    (
+        "worker from an image the stack does not build",
+        with_(DEV, "workers", {"jobs": {"imageFrom": "proxy"}}),
+        frozenset(),
+        ["standard-stack:workers.jobs.imageFrom", "'api' or 'web'", '"proxy"'],
+    ),
+    (
+        "worker with imageFrom and an image",
+        with_(DEV, "workers", {"jobs": {"imageFrom": "api", "image": "x:1"}}),
+        frozenset(),
+        ["standard-stack:workers.jobs: imageFrom (api) runs that release: give it, image or build, not two"],
+    ),
+    (
+        "worker secrets as env without its command",
+        with_(DEV, "workers", {"jobs": {"imageFrom": "api", "secretsAsEnv": True, "secrets": {"KEY": "jobsKey"}}}),
+        frozenset({"jobsKey"}),
+        ["standard-stack:workers.jobs: secretsAsEnv needs entrypoint and command given"],
+    ),
+    (
+        "worker replicas on one host",
+        with_(DEV, "workers", {"jobs": {"imageFrom": "api", "replicas": 2}}),
+        frozenset(),
+        ["standard-stack:workers.jobs.replicas (2) needs target: swarm"],
+    ),
+    (
+        "prod worker without limits",
+        with_(PROD, "workers", {"jobs": {"imageFrom": "api"}}),
+        PROD_SECRETS,
+        ["standard-stack:workers.jobs.resources.memory is required in prod", "workers.jobs.resources.cpus"],
+    ),
 ]
 
 
@@ -161,6 +306,26 @@ def test_a_password_stored_in_plain_text_is_refused():
     message = refusal({**DEV, "postgresPassword": "hunter2"})
     assert "standard-stack:postgresPassword: is stored in plain text" in message
     assert "hunter2" not in message
+
+
+def test_a_secret_an_app_names_but_not_set_prints_the_command_that_sets_it():
+    message = refusal(with_(DEV, "api.secrets", {"SENTRY_DSN": "sentryDsn"}))
+    assert "standard-stack:sentryDsn: required secret is not set (api.secrets.SENTRY_DSN names it)" in message
+    assert message.endswith("Set them with:\n  pulumi config set --secret standard-stack:sentryDsn")
+
+
+def test_a_secret_an_app_names_in_plain_text_is_refused_without_echoing_it():
+    message = refusal(
+        {**with_(DEV, "workers", {"jobs": {"imageFrom": "api", "secrets": {"DSN": "sentryDsn"}}}), "sentryDsn": "dsn-v4lue"}
+    )
+    assert "standard-stack:sentryDsn: is stored in plain text; it must be a secret (workers.jobs.secrets.DSN names it)" in message
+    assert "pulumi config rm standard-stack:sentryDsn && pulumi config set --secret standard-stack:sentryDsn" in message
+    assert "dsn-v4lue" not in message
+
+
+def test_a_secret_an_app_names_is_accepted_once_stored_encrypted():
+    raw = {**with_(DEV, "api.secrets", {"SENTRY_DSN": "sentryDsn"}), "sentryDsn": "dsn"}
+    assert parse(raw, secret_keys=frozenset({"sentryDsn"})).api.secrets == {"SENTRY_DSN": "sentryDsn"}
 
 
 def test_every_problem_is_reported_at_once():
