@@ -51,8 +51,6 @@ OMITTED: dict[type, dict[str, str]] = {
             "source_mounts": HOT_RELOAD,
             "release": RELEASES,
             "depends_on": DEPENDS_ON,
-            "env_wrapper": "not offered by the package yet: 'static' derives an image with the library's Go wrapper "
-            "(files/env-exec); the package's apps use the sh wrapper",
         }
         for args in (app.AppArgs, app.WorkerArgs)
     },
