@@ -16,6 +16,7 @@ derived from the app's (``files/env-exec``: a static Go wrapper copied in), and 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -327,7 +328,8 @@ class App(pulumi.ComponentResource):
             f"{name}-env-exec",
             runtime=args.runtime,
             service=f"{name}-env-exec",
-            build=ImageBuild(context=str(ENV_EXEC_SOURCE), args={"BASE": base, "GO_VERSION": versions.GO}),
+            # relative to the program, as the app's own context: the same layout previews the same everywhere
+            build=ImageBuild(context=os.path.relpath(ENV_EXEC_SOURCE), args={"BASE": base, "GO_VERSION": versions.GO}),
             registry=args.registry,
             parent=self,
             depends_on=[*self._uses_image, *args.depends_on],

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pulumi
 import pytest
@@ -51,8 +52,9 @@ def test_the_containers_run_an_image_derived_from_the_apps_with_the_pinned_go_wr
     app_image = mocks.named("visits-image", IMAGE).plain("imageName")
     derived = mocks.named("visits-env-exec-image", IMAGE)
     build = derived.plain("build")
-    assert build["context"] == str(ENV_EXEC_SOURCE)
-    assert build["dockerfile"] == f"{ENV_EXEC_SOURCE}/Dockerfile"
+    assert Path(build["context"]).resolve() == ENV_EXEC_SOURCE
+    assert not Path(build["context"]).is_absolute()  # relative to the program, as an app's own context
+    assert Path(build["dockerfile"]).resolve() == ENV_EXEC_SOURCE / "Dockerfile"
     assert build["args"] == {"BASE": app_image, "GO_VERSION": versions.GO}
     assert derived.plain("imageName").startswith("shop-visits-env-exec:test-")
     release = f"visits-release-{app_image.rsplit(':', 1)[1]}"  # the app's build, as the release holds it
