@@ -12,6 +12,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
+import pulumi
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -26,7 +27,7 @@ from pydantic.alias_generators import to_camel
 
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
-from .app import AppArgs, AppJob, HealthCheck, WorkerArgs
+from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, check_swarm
 from .app import EnvName as ENV_NAME
 from .networks import NetworkOptions
 from .nginx import DEFAULT_CONTENT_SECURITY_POLICY, BodySize, ContentSecurityPolicy, ServerName
@@ -120,6 +121,11 @@ BUILT_IN = ("postgres", "redis", "api", "web", "proxy", "networks")
 """Names the stack's own services take: resource names, host names and container names are per name."""
 
 
+def file_spelling(message: str) -> str:
+    """A component's message in the stack file's spelling (``secrets_as_env`` -> ``secretsAsEnv``)."""
+    return re.sub(r"\b[a-z]+(_[a-z]+)+\b", lambda m: to_camel(m.group(0)), message)
+
+
 def _camel(model: type[BaseModel]) -> type[BaseModel]:
     """A library model read from a stack file: the same fields and rules, camelCase keys."""
     config = ConfigDict(**model.model_config, alias_generator=to_camel, populate_by_name=True)
@@ -177,19 +183,25 @@ class _Wired(Section):
     def _target(cls) -> type[AppArgs]:
         return AppArgs
 
+    def stand_in(self, **wiring: Any) -> AppArgs:
+        """The AppArgs this entry becomes, stand-ins for what the stack wires in: to apply the component's own rules."""
+        stand_ins = {
+            "runtime": Runtime(),
+            "networks": list(self.networks),
+            "image": "stand-in" if getattr(self, "image_from", None) and self.image is None else self.image,
+            "secrets": dict.fromkeys(self.secrets, "stand-in"),
+        }
+        return self.app_args(**{**stand_ins, **wiring})
+
     @model_validator(mode="after")
     def _as_the_component_sees_it(self) -> _Wired:
-        """AppArgs' own rules (one image source, probe on a port, secret names ...), with stand-ins for the wiring."""
+        """AppArgs' own rules (one image source, probe on a port, secret names ...)."""
         try:
-            self.app_args(
-                runtime=Runtime(),
-                networks=list(self.networks),
-                image="stand-in" if getattr(self, "image_from", None) and self.image is None else self.image,
-                secrets=dict.fromkeys(self.secrets, "stand-in"),
-            )
+            self.stand_in()
         except ValidationError as exc:
-            why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            raise ValueError(re.sub(r"\b[a-z]+(_[a-z]+)+\b", lambda m: to_camel(m.group(0)), why)) from None  # file's spelling
+            raise ValueError(
+                file_spelling("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
+            ) from None
         path = getattr(self, "path", None)
         if path is not None and (getattr(self, "port", None) is None or self.networks[0] != "frontend"):
             raise ValueError(f"path ({path}) needs port and networks starting with frontend: the proxy forwards to it")
@@ -535,6 +547,8 @@ class StackSettings(Section):
                     problems.append(
                         (f"{section}.{name}.replicas", f"({entry.replicas}) needs target: swarm (one Docker host runs 1)")
                     )
+                if self.target == "swarm":
+                    problems += [(f"{section}.{name}", why) for why in self._swarm_problems(name, entry)]
                 if self.environment == "prod":
                     for field in ("memory", "cpus"):
                         if getattr(entry.resources, field) is None:
@@ -542,6 +556,15 @@ class StackSettings(Section):
                                 (f"{section}.{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)")
                             )
         return problems
+
+    def _swarm_problems(self, name: str, entry: Any) -> list[str]:
+        """What the component refuses on Swarm (check_swarm), said before anything is registered."""
+        swarm = Runtime(target="swarm")
+        try:
+            check_swarm(name, entry.stand_in(runtime=swarm, network_ids=list(entry.networks), registry=self.image_registry))
+        except pulumi.RunError as exc:
+            return [file_spelling(why) for why in str(exc).removeprefix(f"{name}: ").split("; ")]
+        return []
 
     def _target_rules(self) -> list[tuple[str, str]]:
         """What ``target`` allows: Swarm nodes pull from a registry; one host runs one container per app."""

@@ -582,3 +582,10 @@ def test_a_backend_encrypted_that_is_not_a_boolean_is_refused_naming_the_setting
 def test_swarm_refuses_acme_until_it_is_ported():
     raw = with_(with_(with_(SWARM, "proxy.tls", True), "proxy.serverName", "shop.example"), "proxy.acme.enabled", True)
     assert "standard-stack:proxy.acme.enabled must be false with target: swarm (not ported yet)" in refusal(raw)
+
+
+def test_swarm_refuses_what_the_component_cannot_do_there_naming_the_entry():
+    worker = {"imageFrom": "api", "workingDir": "/srv", "secrets": {"KEY": "jobsKey"}}
+    message = refusal({**with_(SWARM, "workers", {"jobs": worker}), "jobsKey": "k"}, frozenset({"jobsKey"}))
+    assert "standard-stack:workers.jobs workingDir is not supported on swarm yet" in message
+    assert "standard-stack:workers.jobs user must name group 0 on swarm (e.g. '1001:0')" in message

@@ -117,3 +117,15 @@ def test_without_a_path_an_app_is_not_routed():
     files["apps"]["admin"].pop("path")
     site = uploads(run_stack("dev", overrides=files, secrets=SECRETS), "proxy-site-files-loader")["/etc/nginx/site/site.conf"]
     assert "admin" not in site
+
+
+def test_on_swarm_an_app_is_a_service_joining_its_networks_by_id():
+    from tests.support.program import RecordingMocks, run_program
+    from tests.unit.test_config_validation import NAMESPACE, SWARM, with_
+
+    raw = with_(SWARM, "apps", {"admin": {**STACK_FILE["apps"]["admin"], "replicas": 2}})
+    config = {f"{NAMESPACE}:{key}": value for key, value in raw.items()}
+    mocks = run_program(RecordingMocks(), config, stack="dev").mocks
+    admin = mocks.named("admin", "docker:index/service:Service")
+    assert admin.plain("mode") == {"replicated": {"replicas": 2}}
+    assert [n["id"] for n in admin.plain("taskSpec")["networksAdvanceds"]] == ["networks-frontend-id"]
