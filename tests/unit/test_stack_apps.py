@@ -129,3 +129,10 @@ def test_on_swarm_an_app_is_a_service_joining_its_networks_by_id():
     admin = mocks.named("admin", "docker:index/service:Service")
     assert admin.plain("mode") == {"replicated": {"replicas": 2}}
     assert [n["id"] for n in admin.plain("taskSpec")["networksAdvanceds"]] == ["networks-frontend-id"]
+
+
+def test_an_app_built_from_sources_is_a_content_tagged_release_kept_like_the_apis():
+    built = {"apps": {"docs": {"build": {"context": "images/proxy"}, "port": 8080, "user": "101:101"}}}
+    run = run_stack("dev", overrides=built)
+    tag = run.mocks.named("docs-image", "docker:index/image:Image").plain("imageName").rsplit(":", 1)[1]
+    assert tag.startswith("dev-") and run.values["releases"]["docs"] == [tag]
