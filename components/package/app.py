@@ -49,7 +49,11 @@ class AppArgs(TypedDict):
     """Directory of the secret files."""
     secrets_as_env: NotRequired[bool]
     """Also set each secret as an environment variable of the app's own process, through an exec wrapper
-    (a script run by the image's /bin/sh: needs sh and cat, and entrypoint and command given)."""
+    (envWrapper; entrypoint and command given)."""
+    env_wrapper: NotRequired[str]
+    """The secretsAsEnv wrapper: sh, a script run by the image's /bin/sh (needs sh and cat); static, a static
+    binary copied into an image derived from the app's (scratch or distroless images; image, if given, a plain
+    reference)."""
     job: NotRequired[AppJobArgs]
     """One-shot command before each new release starts (a migration)."""
     read_only: NotRequired[bool]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 
 import pulumi
 import pytest
 import yaml
 
 from standard_stack import package
+from standard_stack.app import ENV_EXEC, ENV_EXEC_SOURCE
 from standard_stack.package import App, PostgresService, PythonApi, ReverseProxy, StackNetworks, StandardStack, Worker
 from standard_stack.package.convert import PackageInputError
 from standard_stack.package.models import ModelAnalyzer
@@ -385,3 +387,19 @@ def test_a_refused_combination_of_an_apps_inputs_does_not_repeat_the_secret_valu
 def test_an_apps_relative_build_context_is_refused_with_how_to_write_an_absolute_one():
     with pytest.raises(PackageInputError, match=r"App 'notes': build.context 'app' must be an absolute path"):
         run(lambda: App("notes", {"build": {"context": "app"}, "networks": ["back"]}))
+
+
+def test_an_app_without_a_shell_gets_its_secrets_as_env_through_the_static_wrapper():
+    inputs = {
+        **APP_INPUTS,
+        "entrypoint": [],
+        "command": ["/app"],
+        "envWrapper": "static",
+        "health": {"command": ["/app", "health"]},
+    }
+    mocks = run(lambda: construct("notes", "App", inputs))
+    assert mocks.named("notes", CONTAINER).plain("entrypoints")[0] == ENV_EXEC
+    # the derived image's context as the library gives it, relative to the working directory: through the
+    # package that is the program's, the provider's and the Docker provider's alike (Pulumi runs plugins there)
+    contexts = {Path(image.plain("build")["context"]).resolve() for image in mocks.of_type("docker:index/image:Image")}
+    assert contexts == {Path("/src/notes"), ENV_EXEC_SOURCE}

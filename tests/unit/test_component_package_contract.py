@@ -51,8 +51,6 @@ OMITTED: dict[type, dict[str, str]] = {
             "source_mounts": HOT_RELOAD,
             "release": RELEASES,
             "depends_on": DEPENDS_ON,
-            "env_wrapper": "not offered yet: 'static' builds an image from the library's files/env-exec with a "
-            "context relative to the working directory, which is the provider's own, not the program's",
         }
         for args in (app.AppArgs, app.WorkerArgs)
     },
