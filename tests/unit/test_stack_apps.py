@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.support.program import CONTAINER, run_stack
+from tests.support.stacks import REPO
 
 SENTRY = "https://k3y-f00d@sentry.example.com/42"
 SIGNING = "sign-9c1d77aa0e"
@@ -136,3 +137,16 @@ def test_an_app_built_from_sources_is_a_content_tagged_release_kept_like_the_api
     run = run_stack("dev", overrides=built)
     tag = run.mocks.named("docs-image", "docker:index/image:Image").plain("imageName").rsplit(":", 1)[1]
     assert tag.startswith("dev-") and run.values["releases"]["docs"] == [tag]
+
+
+def test_the_example_in_docs_configuration_is_a_valid_stack_file():
+    import yaml
+
+    from stack_settings import parse
+    from tests.unit.test_config_validation import DEV
+
+    text = (REPO / "docs" / "configuration.md").read_text()
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", text, re.S).group(1))["config"]
+    raw = {**DEV, **{key.split(":", 1)[1]: value for key, value in example.items()}, "sentryDsn": "s", "adminSigningKey": "k"}
+    config = parse(raw, secret_keys=frozenset({"sentryDsn", "adminSigningKey"}))
+    assert (set(config.apps), set(config.workers)) == ({"admin"}, {"tasks"})
