@@ -135,12 +135,22 @@ def test_visits_are_counted_in_postgres_through_the_proxy(go_app):
     assert status == 200 and json.loads(body)["visits"] == first + 1, body
 
 
+WRAPPER = ["/standard-stack/env-exec", "DATABASE_URL=/run/secrets/DATABASE_URL", "--"]
+
+
 def test_the_service_runs_through_the_static_wrapper_as_the_images_user_and_is_healthy(go_app):
     inspected = engine_api.get_json(f"/containers/{go_app.outputs()['container']}/json")
-    assert inspected["Config"]["Entrypoint"] == ["/standard-stack/env-exec", "DATABASE_URL=/run/secrets/DATABASE_URL", "--"]
+    assert inspected["Config"]["Entrypoint"] == WRAPPER
     assert inspected["Config"]["Cmd"] == ["/app"]
     assert inspected["State"]["Health"]["Status"] == "healthy"
-    assert inspected["Config"]["User"] in ("", "65534:65534")  # the image's own user, not overridden
+    assert inspected["Config"]["User"] == "65534:65534"  # the image's own user
+
+
+def test_the_migration_ran_through_the_static_wrapper_and_succeeded(go_app):
+    [job] = [c for c in stack_objects()["containers"] if c["Labels"]["dev.standard-stack.service"] == "visits-migrate"]
+    inspected = engine_api.get_json(f"/containers/{job['Id']}/json")
+    assert (inspected["Config"]["Entrypoint"], inspected["Config"]["Cmd"]) == (WRAPPER, ["/app", "migrate"])
+    assert inspected["State"]["ExitCode"] == 0
 
 
 def test_no_container_shows_a_secret_value_in_docker_inspect(go_app):
