@@ -60,3 +60,15 @@ def toolchain(engine) -> Path:
     version = subprocess.run([str(TOOLS / "bin" / "pulumi"), "version"], capture_output=True, text=True, check=True)
     print(f"\npulumi CLI: {version.stdout.strip()}")
     return TOOLS / "bin"
+
+
+@pytest.fixture(scope="session")
+def abuse_prod(toolchain, tmp_path_factory):
+    """The prod stack both hostile-client modules attack (tests/e2e/abuse.py): one deploy for both."""
+    import abuse
+
+    run = abuse.deploy(tmp_path_factory.mktemp("abuse"))
+    try:
+        yield run
+    finally:
+        run.teardown()

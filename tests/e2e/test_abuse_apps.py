@@ -1,7 +1,7 @@
 """Hostile clients against the apps of the running prod stack, through its proxy (issue 21).
 
-Deployed once as ``prod-abuse-apps`` (its own Docker names, ports 2861x, TLS with a throwaway
-certificate for ``localhost``). All traffic goes to 127.0.0.1; every loop is bounded.
+On the prod stack the hostile-client modules share (tests/e2e/abuse.py). All traffic goes to
+127.0.0.1; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -9,59 +9,23 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import secrets
-import socket
-import ssl
 import statistics
 import time
 
 import engine_api
 import pytest
-from deploy import Deployment, claim_stack
-from stack import docker_exec, self_signed_cert, service_containers, wait_until
+from abuse import HTTPS_PORT, NAME, STACK, https_connection
+from stack import docker_exec, service_containers, wait_until
 
 pytestmark = pytest.mark.e2e
 
-STACK = "prod-abuse-apps"
-HTTP_PORT, HTTPS_PORT = 28611, 28612
-NAME = "localhost"
 PLANTED = 300
 MEGABYTE = "x" * 1_000_000
 
 
 @pytest.fixture(scope="module")
-def prod(toolchain, tmp_path_factory):
-    claim_stack(STACK)
-    tmp = tmp_path_factory.mktemp("abuse-apps")
-    cert, key = self_signed_cert(tmp)
-    run = Deployment(
-        "prod",
-        tmp,
-        name=STACK,
-        overrides={
-            "publicUrl": f"https://{NAME}:{HTTPS_PORT}",
-            "proxy": {"httpPort": HTTP_PORT, "httpsPort": HTTPS_PORT, "serverName": NAME},
-        },
-        secrets_={
-            "postgresPassword": secrets.token_urlsafe(18),
-            "redisPassword": secrets.token_urlsafe(18),
-            "tlsCertificate": cert,
-            "tlsPrivateKey": key,
-        },
-    )
-    try:
-        run.first = run.up()
-        yield run
-    finally:
-        run.teardown()
-
-
-def connection(timeout: float = 30) -> http.client.HTTPConnection:
-    """A keep-alive HTTPS connection to the proxy's published port, SNI ``localhost`` (as a browser's)."""
-    context = ssl._create_unverified_context()  # the throwaway self-signed certificate
-    conn = http.client.HTTPConnection(NAME, HTTPS_PORT, timeout=timeout)
-    conn.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", HTTPS_PORT), timeout=timeout), server_hostname=NAME)
-    return conn
+def prod(abuse_prod):
+    return abuse_prod
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, body: dict | None = None) -> tuple[int, dict, bytes]:
@@ -72,7 +36,7 @@ def request(conn: http.client.HTTPConnection, method: str, path: str, body: dict
 
 
 def get(path: str) -> tuple[int, dict, bytes]:
-    conn = connection()
+    conn = https_connection(30)
     try:
         return request(conn, "GET", path)
     finally:
@@ -100,7 +64,7 @@ def test_planted_rows_leave_the_api_up_and_the_page_under_500_ms(prod):
     """300 one-megabyte descriptions are refused; 300 planted before the limit cost a page view nothing."""
     before = api_state()
     rows_before = int(psql("SELECT count(*) FROM items"))
-    conn = connection()
+    conn = https_connection(30)
     try:
         statuses = [request(conn, "POST", "/api/items", {"name": "planted", "description": MEGABYTE})[0] for _ in range(PLANTED)]
     finally:

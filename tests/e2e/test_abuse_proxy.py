@@ -1,7 +1,7 @@
 """Hostile clients against the running prod stack, through its proxy: the stack stays up, nothing leaks.
 
-Deployed once as ``prod-abuse`` (its own Docker names, ports 2860x, TLS with a throwaway certificate
-for ``localhost``). Every loop is bounded in count and time; all traffic goes to 127.0.0.1.
+On the prod stack the hostile-client modules share (tests/e2e/abuse.py). Every loop is bounded in
+count and time; all traffic goes to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import html
 import http.client
 import re
 import resource
-import secrets
 import socket
 import ssl
 import threading
@@ -19,51 +18,17 @@ import time
 
 import engine_api
 import pytest
-from deploy import Deployment, claim_stack
-from stack import self_signed_cert, service_containers
+from abuse import HTTP_PORT, HTTPS_PORT, NAME, STACK, https_connection
+from stack import service_containers
 
 pytestmark = pytest.mark.e2e
 
-STACK = "prod-abuse"
-HTTP_PORT, HTTPS_PORT = 28601, 28602
-NAME = "localhost"
 SLOW_CLIENTS = 3000
 
 
 @pytest.fixture(scope="module")
-def prod(toolchain, tmp_path_factory):
-    claim_stack(STACK)
-    tmp = tmp_path_factory.mktemp("abuse")
-    cert, key = self_signed_cert(tmp)
-    run = Deployment(
-        "prod",
-        tmp,
-        name=STACK,
-        overrides={
-            "publicUrl": f"https://{NAME}:{HTTPS_PORT}",
-            "proxy": {"httpPort": HTTP_PORT, "httpsPort": HTTPS_PORT, "serverName": NAME},
-        },
-        secrets_={
-            "postgresPassword": secrets.token_urlsafe(18),
-            "redisPassword": secrets.token_urlsafe(18),
-            "tlsCertificate": cert,
-            "tlsPrivateKey": key,
-        },
-    )
-    try:
-        run.first = run.up()
-        yield run
-    finally:
-        run.teardown()
-
-
-def https_connection(timeout: float = 10) -> http.client.HTTPConnection:
-    """A keep-alive HTTPS connection to the proxy's published port, SNI ``localhost`` (as a browser's)."""
-    context = ssl._create_unverified_context()  # the throwaway self-signed certificate
-    raw = socket.create_connection(("127.0.0.1", HTTPS_PORT), timeout=timeout)
-    conn = http.client.HTTPConnection(NAME, HTTPS_PORT, timeout=timeout)
-    conn.sock = context.wrap_socket(raw, server_hostname=NAME)
-    return conn
+def prod(abuse_prod):
+    return abuse_prod
 
 
 def send(conn: http.client.HTTPConnection, path: str, host: str | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
