@@ -46,7 +46,7 @@ OVERRIDES = {
         "serverName": "localhost",
         "requestsPerSecond": 100000,
         "requestBurst": 100000,
-        "connectionsPerClient": 100000,
+        "connectionsPerClient": 65535,  # nginx's most
     },
     "publicUrl": PUBLIC_URL,
 }

@@ -68,9 +68,12 @@ __all__ = [
     "SECURITY_HEADER_DEFAULTS",
     "SERVER_NAME_FORM",
     "BodySize",
+    "ConnectionLimit",
     "ContentSecurityPolicy",
     "ProxyRoute",
     "ProxySettings",
+    "RequestBurst",
+    "RequestRate",
     "ServerName",
     "render_site_config",
     "validate_body_size",
@@ -251,6 +254,13 @@ def validate_content_security_policy(value: object) -> str:
 ContentSecurityPolicy = Annotated[str, BeforeValidator(validate_content_security_policy)]
 
 
+#: limit_conn's limit: nginx refuses 65536 and more ("connection limit must be less 65536",
+#: ngx_http_limit_conn_module.c, ngx_http_limit_conn), and the proxy then never starts
+ConnectionLimit = Annotated[int, Field(ge=1, le=65535)]
+RequestRate = Annotated[int, Field(ge=1, le=100000)]
+RequestBurst = Annotated[int, Field(ge=0, le=100000)]
+
+
 class ProxyRoute(BaseModel):
     """One path prefix forwarded to one upstream (a Docker network alias or an IP)."""
 
@@ -340,9 +350,9 @@ class ProxySettings(BaseModel):
     client_header_timeout: Seconds = 10
     client_body_timeout: Seconds = 10
     #: requests in progress per client address (limit_conn), and its request rate and burst (limit_req)
-    connections_per_client: Annotated[int, Field(ge=1, le=100000)] = 100
-    requests_per_second: Annotated[int, Field(ge=1, le=100000)] = 100
-    request_burst: Annotated[int, Field(ge=0, le=100000)] = 200
+    connections_per_client: ConnectionLimit = 100
+    requests_per_second: RequestRate = 100
+    request_burst: RequestBurst = 200
     content_security_policy: ContentSecurityPolicy = DEFAULT_CONTENT_SECURITY_POLICY
     connect_timeout: Seconds = 5
     read_timeout: Seconds = 60

@@ -56,9 +56,12 @@ from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificate
 from .nginx import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     BodySize,
+    ConnectionLimit,
     ContentSecurityPolicy,
     ProxyRoute,
     ProxySettings,
+    RequestBurst,
+    RequestRate,
     ServerName,
     render_site_config,
 )
@@ -100,9 +103,9 @@ class ReverseProxyArgs(StrictModel):
     client_max_body_size: BodySize = "1m"
     client_header_timeout_seconds: int = Field(10, ge=1, le=300)
     client_body_timeout_seconds: int = Field(10, ge=1, le=300)
-    connections_per_client: int = Field(100, ge=1, le=100000, description="limit_conn per client address.")
-    requests_per_second: int = Field(100, ge=1, le=100000, description="limit_req rate per client address.")
-    request_burst: int = Field(200, ge=0, le=100000, description="limit_req burst per client address.")
+    connections_per_client: ConnectionLimit = Field(100, description="limit_conn per client address.")
+    requests_per_second: RequestRate = Field(100, description="limit_req rate per client address.")
+    request_burst: RequestBurst = Field(200, description="limit_req burst per client address.")
     content_security_policy: ContentSecurityPolicy = DEFAULT_CONTENT_SECURITY_POLICY
     read_timeout_seconds: int = 60
     resources: Resources = Resources()

@@ -30,7 +30,15 @@ from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, check_swarm
 from .app import EnvName as ENV_NAME
 from .networks import NetworkOptions
-from .nginx import DEFAULT_CONTENT_SECURITY_POLICY, BodySize, ContentSecurityPolicy, ServerName
+from .nginx import (
+    DEFAULT_CONTENT_SECURITY_POLICY,
+    BodySize,
+    ConnectionLimit,
+    ContentSecurityPolicy,
+    RequestBurst,
+    RequestRate,
+    ServerName,
+)
 from .postgres import ordinary_role
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
@@ -372,12 +380,12 @@ class ProxySettings(Section):
     client_body_timeout_seconds: int = Field(
         10, ge=1, le=300, description="Longest pause between two reads of a request body; then 408 (slow uploads)."
     )
-    connections_per_client: int = Field(
-        100, ge=1, le=100000, description="Requests in progress at once per client address; more get 429."
+    connections_per_client: ConnectionLimit = Field(
+        100, description="Requests in progress at once per client address; more get 429."
     )
-    requests_per_second: int = Field(100, ge=1, le=100000, description="Request rate per client address; beyond the burst 429.")
-    request_burst: int = Field(
-        200, ge=0, le=100000, description="Requests per client address allowed above the rate at once, served without delay."
+    requests_per_second: RequestRate = Field(100, description="Request rate per client address; beyond the burst 429.")
+    request_burst: RequestBurst = Field(
+        200, description="Requests per client address allowed above the rate at once, served without delay."
     )
     content_security_policy: ContentSecurityPolicy | None = Field(
         None,

@@ -37,6 +37,7 @@ def test_the_limits_default_to_short_timeouts_and_per_client_limits():
     [
         ("requestsPerSecond", 0, "greater than or equal to 1"),
         ("connectionsPerClient", "many", "valid integer"),
+        ("connectionsPerClient", 65536, "less than or equal to 65535"),  # nginx refuses it and never starts
         ("clientHeaderTimeoutSeconds", 3600, "less than or equal to 300"),
         ("requestBurst", -1, "greater than or equal to 0"),
         ("contentSecurityPolicy", "script-src 'self'", "has no default-src"),
@@ -65,3 +66,9 @@ def test_the_dev_site_refuses_other_host_names_and_forms():
     site = render_site_config(ProxySettings(server_name="localhost", server_aliases=("127.0.0.1",), public_http_port=8080))
     assert "~*^(?:localhost|127\\.0\\.0\\.1)(?::(?:8080))?$ 1;" in site
     assert "if ($allowed_host_8080 = 0) {\n        return 421;" in site
+
+
+def test_the_largest_connection_limit_renders_a_site_nginx_takes():
+    """limit_conn's counter is 16 bits: 65535 is nginx's most (the images' suite runs nginx -t on renders)."""
+    site = render_site_config(ProxySettings(connections_per_client=65535))
+    assert "limit_conn per_client_connections 65535;" in site

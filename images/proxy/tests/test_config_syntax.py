@@ -144,3 +144,18 @@ def test_nginx_itself_refuses_the_sizes_the_rule_refuses(size):
     result = harness.nginx_test(f"server {{ listen 8080; client_max_body_size {size}; }}\n")
     assert result.returncode != 0
     assert '"client_max_body_size" directive invalid value' in result.stderr
+
+
+def test_the_largest_accepted_limits_pass_nginx_t():
+    settings = ProxySettings(connections_per_client=65535, requests_per_second=100000, request_burst=100000)
+    result = harness.nginx_test(render_site_config(settings))
+    assert result.returncode == 0, result.stderr
+
+
+def test_nginx_itself_refuses_the_connection_limit_the_rule_refuses():
+    with pytest.raises(ValueError):
+        ProxySettings(connections_per_client=65536)
+    limit = "limit_conn per_client_connections"
+    site = render_site_config(ProxySettings()).replace(f"{limit} 100;", f"{limit} 65536;")
+    result = harness.nginx_test(site)
+    assert result.returncode != 0 and "connection limit must be less 65536" in result.stderr
