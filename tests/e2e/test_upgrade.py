@@ -1,10 +1,17 @@
-"""Upgrading a stack deployed before StandardStack: the components move under it and no resource is lost or deleted.
+"""Upgrading a deployed stack to this tree: no resource is lost or deleted, data services and volumes untouched.
 
-The dev stack is deployed from the last commit whose program registered the components at the stack's
-root (``BEFORE``), under its own stack name (`upgr`) and ports (450xx), then switched to this tree's
-program on the same state. The aliases to the root stack keep every URN: the preview deletes nothing,
-creates nothing but StandardStack itself and the new release image of an app whose sources changed since,
-leaves the data services and volumes alone, and the stack's outputs keep their names and values.
+The dev stack is deployed from an earlier commit under its own stack name and ports, then switched to
+this tree's program on the same state:
+
+- ``BEFORE``, the last commit whose program registered the components at the stack's root (`upgr`,
+  ports 450xx): the aliases to the root stack keep every URN, and StandardStack itself is the one new
+  component;
+- ``MAIN_BEFORE_APP``, main before PythonApi and NextApp became presets of the generic App
+  (`upgr-main`, ports 291xx): the presets keep every resource's name, type and parent.
+
+Either way the preview deletes nothing, creates nothing but the new release image of an app whose
+sources changed since, leaves the data services and volumes alone, and the stack's outputs keep their
+names and values.
 """
 
 from __future__ import annotations
@@ -20,12 +27,22 @@ from deploy import REPO, DeployFailed, Deployment, claim_stack
 pytestmark = pytest.mark.e2e
 
 BEFORE = "d8e8796c67a60d506e53cbf586c955734c14a0b6"  # main before `standard_stack` and StandardStack (components at the root)
-STACK = "upgr"
-OVERRIDES = {
-    "publicUrl": "http://localhost:45080",
-    "proxy": {"httpPort": 45080, "httpsPort": 45443},
-    "postgres": {"hostPort": 45432},
-    "redis": {"hostPort": 45479},
+MAIN_BEFORE_APP = "fdc875d289cbd0f9c871271fd453d0fb0aa4897e"  # main before the generic App (and issue 21's hardening)
+
+
+def overrides(base_port: int) -> dict:
+    return {
+        "publicUrl": f"http://localhost:{base_port + 80}",
+        "proxy": {"httpPort": base_port + 80, "httpsPort": base_port + 443},
+        "postgres": {"hostPort": base_port + 432},
+        "redis": {"hostPort": base_port + 479},
+    }
+
+
+# (commit, stack name, ports from, whether StandardStack is new)
+UPGRADES = {
+    "from-root-components": (BEFORE, "upgr", 45000, True),
+    "from-main-before-app": (MAIN_BEFORE_APP, "upgr-main", 29100, False),  # below the ephemeral range (32768-)
 }
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 CHANGES = {"create", "delete", "replace", "create-replacement", "delete-replaced"}
@@ -40,22 +57,25 @@ def tree_of(commit: str, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture(scope="module")
-def upgraded(toolchain, tmp_path_factory):
-    """(outputs before, preview of the upgrade, outputs after `pulumi up` with this tree's program, or its failure)."""
-    claim_stack(STACK)
+@pytest.fixture(scope="module", params=list(UPGRADES))
+def upgraded(request, toolchain, tmp_path_factory):
+    """(outputs before, preview of the upgrade, outputs after `pulumi up` with this tree's program, or its failure,
+    whether StandardStack is new)."""
+    commit, stack, ports, new_component = UPGRADES[request.param]
+    claim_stack(stack)
     tmp = tmp_path_factory.mktemp("upgrade")
-    run = Deployment("dev", tmp, overrides=OVERRIDES, name=STACK, source=tree_of(BEFORE, tmp / "before"))
+    run = Deployment("dev", tmp, overrides=overrides(ports), name=stack, source=tree_of(commit, tmp / "before"))
     try:
         before = run.up().outputs
         run.upgrade_to(REPO)
         preview = run.preview(diff=True)
         print(f"\nupgrade preview: {dict(Counter(op for _, _, op in preview.steps))}")
+        print(f"replaced: {sorted(name for name, _, op in preview.steps if op == 'replace')}")
         try:
             after: dict | DeployFailed = run.up().outputs
         except DeployFailed as error:  # reported by the outputs test; the preview test still judges the plan
             after = error
-        yield before, preview, after
+        yield before, preview, after, new_component
     finally:
         run.teardown()
 
@@ -71,17 +91,18 @@ def test_the_upgrade_creates_only_the_new_component_and_new_releases_and_deletes
     ``BEFORE`` is new (the old release stays on the host for rollback). (A replacement of an existing URN is
     a matched resource whose inputs changed, e.g. that app's container, or the proxy's site after a
     rendering change: its loader and reload job are replaced.)"""
-    before, preview, after = upgraded
+    before, preview, after, new_component = upgraded
     assert isinstance(after, dict), after
     deleted = [(name, typ, op) for name, typ, op in preview.steps if op == "delete"]
     assert deleted == [], preview.stdout[-4000:]
     created = sorted((name, typ) for name, typ, op in preview.steps if op == "create")
     releases = [(f"{app}-release-{after['releases'][app][0]}", REMOTE_IMAGE) for app in apps_with_new_release(before, after)]
-    assert created == sorted([("stack", "standard-stack:index:StandardStack"), *releases]), preview.stdout[-4000:]
+    component = [("stack", "standard-stack:index:StandardStack")] if new_component else []
+    assert created == sorted([*component, *releases]), preview.stdout[-4000:]
 
 
 def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
-    _, preview, _ = upgraded
+    _, preview, _, _ = upgraded
     touched = [
         (name, typ, op)
         for name, typ, op in preview.steps
@@ -94,7 +115,7 @@ def test_the_stack_outputs_keep_their_names_and_values(upgraded):
     """Names and values stay; an app with a new release (its sources changed since ``BEFORE``) lists it first,
     the old one still kept, and names its new container. Image tags are content digests, so an image whose
     sources changed (the proxy's baked site did) has a new tag."""
-    before, _, after = upgraded
+    before, _, after, _ = upgraded
     assert isinstance(after, dict), after
     changed = apps_with_new_release(before, after)
     per_app = ("images", "containers", "releases")
