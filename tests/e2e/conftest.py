@@ -1,7 +1,8 @@
 """Fixtures for the end-to-end tier: a Docker engine, the real Pulumi CLI and providers, never silently absent.
 
 No engine or no binaries: in CI (`CI` set) every e2e test fails; elsewhere too, loudly, unless
-`STANDARD_STACK_SKIP_E2E=1` asks explicitly for skipping.
+`STANDARD_STACK_SKIP_E2E=1` asks explicitly for skipping. A tier that names its engine
+(`STANDARD_STACK_E2E_ENGINE_API`, engine_guard.py) fails every test when another one answers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import engine_api  # noqa: E402
+import engine_guard  # noqa: E402
 from deploy import TOOLS  # noqa: E402
 
 SHARED_TOOLS = REPO.parent / "shared" / "tools"
@@ -49,6 +51,27 @@ def engine() -> str:
     if proc.returncode != 0:
         pytest.fail(f"scripts/base-images failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}", pytrace=False)
     return engine_api.DOCKER_CLI
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine_under_test(request) -> None:
+    """The engine the tier named (scripts/test sets STANDARD_STACK_E2E_ENGINE_API), or every test fails."""
+    wanted = os.environ.get(engine_guard.VARIABLE, "")
+    if not wanted:
+        if engine_guard.required():
+            pytest.fail(f"{engine_guard.VARIABLE} is not set: in CI each e2e tier names its engine's API versions "
+                        f"({engine_guard.FORM}), as scripts/test does", pytrace=False)  # fmt: skip
+        return
+    try:
+        engine_guard.parse(wanted)
+    except ValueError as err:
+        pytest.fail(str(err), pytrace=False)
+    request.getfixturevalue("engine")
+    version = engine_api.get_json("/version")
+    print(f"\nengine under test: Docker {version['Version']} (API {version['ApiVersion']}); the tier wants API {wanted}")
+    problem = engine_guard.mismatch(wanted, version["ApiVersion"], version["Version"])
+    if problem:
+        pytest.fail(f"WRONG ENGINE: {problem}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

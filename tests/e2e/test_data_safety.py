@@ -72,6 +72,7 @@ def create_item(base: str, name: str) -> int:
     return int(re.search(r'"id":(\d+)', body).group(1))
 
 
+@pytest.mark.oldest_engine
 def test_the_stack_with_backups_deploys_and_a_second_deploy_changes_nothing(ds):
     assert ds.first.actions["postgres-backup"] == "create"
     ds.expect_no_changes()
@@ -116,6 +117,7 @@ def test_the_apps_role_is_an_ordinary_role_that_owns_its_database(ds):
     assert admin.stdout.strip() == "t"  # the superuser has no password: the socket is its only way in
 
 
+@pytest.mark.oldest_engine
 def test_restore_drill_brings_items_back_after_the_data_volume_is_lost(ds, copy_dir):
     base = ds.first.outputs["url"]
     names = [f"drill-{uuid.uuid4().hex[:8]}" for _ in range(3)]
@@ -278,6 +280,7 @@ def rotate(ds, key: str, loop_urls: list[str]):
 ROTATED: dict[str, str] = {}
 
 
+@pytest.mark.oldest_engine
 def test_rotating_the_postgres_password_updates_the_running_role_before_the_api_starts(ds):
     base = ds.first.outputs["url"]
     item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")
@@ -321,6 +324,7 @@ def test_the_rotated_postgres_password_never_reaches_the_servers_log(ds):
     psql_admin("-d", "postgres", stdin="ALTER SYSTEM RESET ALL;\nSELECT pg_reload_conf();\n")
 
 
+@pytest.mark.oldest_engine
 def test_rotating_the_redis_password_sets_it_in_the_running_server_and_refuses_the_old_one(ds):
     base = ds.first.outputs["url"]
     item_id = create_item(base, f"rotate-{uuid.uuid4().hex[:8]}")

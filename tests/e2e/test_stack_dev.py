@@ -21,6 +21,7 @@ def dev(toolchain, tmp_path_factory):
         run.teardown()
 
 
+@pytest.mark.oldest_engine
 def test_the_first_up_creates_everything_and_a_second_deploy_changes_nothing(dev):
     assert set(dev.first.actions.values()) <= {"create", "same", "read"}  # read: the StackReference to its previous deploy
     assert "Resources:" in dev.first.stdout

@@ -90,6 +90,7 @@ def test_a_container_that_never_turns_healthy_fails_up_and_a_fixed_one_converges
     dev_copy.expect_no_changes()
 
 
+@pytest.mark.oldest_engine
 def test_api_source_change_replaces_only_the_api_create_first_without_failed_requests(dev_copy):
     first = dev_copy.up()
     base = first.outputs["url"]
