@@ -1,5 +1,5 @@
 # The commands the README names. Each target is a script under scripts/ so CI and people run the same thing.
-.PHONY: test test-unit test-tools test-images test-e2e test-swarm lint deploy-dev tools images bench
+.PHONY: test test-unit test-tools test-images test-e2e test-e2e-oldest test-swarm lint deploy-dev tools images bench
 
 test:          ## every tier: unit specs, image tests, end-to-end on a real engine
 	scripts/test
@@ -11,6 +11,8 @@ test-images:
 	scripts/test images
 test-e2e:
 	scripts/test e2e
+test-e2e-oldest:
+	scripts/test e2e-oldest
 test-swarm:
 	scripts/test swarm
 lint:          ## ruff, type checks, hadolint, actionlint, tsc and eslint
