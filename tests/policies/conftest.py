@@ -86,7 +86,7 @@ def prod_view() -> list[EngineResource]:
 @pytest.fixture(scope="session")
 def swarm_view() -> list[EngineResource]:
     """The real program with the dev stack file made a swarm stack: services instead of containers."""
-    from tests.unit.test_swarm import run_swarm_stack
+    from tests.unit.components.harness import run_swarm_stack
 
     return engine_view(run_swarm_stack())
 

@@ -12,7 +12,7 @@ from stack_settings import ConfigError, parse
 from standard_stack import ImageBuild, PythonApi, ReleaseArgs
 from standard_stack.releases import content_digest, kept_releases
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
-from tests.unit.test_components import api_args
+from tests.unit.components.harness import api_args
 
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 IMAGE = "docker:index/image:Image"
