@@ -27,16 +27,17 @@ built from source, and the Python ``acme`` library alone would make us write the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
 from ._wiring import (
+    CamelModel,
     InputStr,
     Resources,
     Runtime,
-    StrictModel,
     data_volume,
     healthcheck,
     one_shot_job,
@@ -59,15 +60,36 @@ CLIENT_RESOURCES = Resources(memory="192Mi", cpus=0.25)  # certbot is a short Py
 RELOADER_RESOURCES = Resources(memory="32Mi", cpus=0.1)  # a shell loop reading one small file
 
 
-class AcmeArgs(StrictModel):
+DirectoryUrl = Annotated[
+    str,
+    Field(
+        pattern=r"^https://[^\s/]+(/[^\s]*)?$",
+        examples=["https://acme-v02.api.letsencrypt.org/directory", "https://ca.internal:9000/acme/acme/directory"],
+    ),
+]
+
+
+class AcmeOptions(CamelModel):
+    """How the certificate is obtained, whatever it is for: AcmeArgs' fields the stack file's proxy.acme shares."""
+
+    email: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["ops@example.com"],
+        description="Contact for the ACME account (expiry warnings); unset registers without one.",
+    )
+    renew_before_days: int = Field(30, ge=1, le=60, description="Renew when the certificate expires within this many days.")
+    check_interval_minutes: int = Field(720, ge=1, le=10080, description="How often the expiry is checked.")
+    ca_certificate: str | None = Field(
+        None, description="PEM of the CA behind the ACME server's own HTTPS certificate, for a private ACME server."
+    )
+
+
+class AcmeArgs(AcmeOptions):
     """Where and how the proxy's certificate is obtained."""
 
     domain: str = Field(description="The one DNS name the certificate is for (the proxy's server name).")
-    directory_url: str = LETS_ENCRYPT
-    email: str | None = None
-    renew_before_days: int = Field(30, ge=1, le=60)
-    check_interval_minutes: int = Field(720, ge=1, le=10080)
-    ca_certificate: str | None = Field(None, description="PEM of the CA behind the ACME server's HTTPS (private servers).")
+    directory_url: DirectoryUrl = LETS_ENCRYPT
     protect: bool = True
 
 
@@ -174,4 +196,6 @@ def acme_directory(directory_url: str | None, staging: bool) -> str:
     return LETS_ENCRYPT_STAGING if staging else LETS_ENCRYPT
 
 
-__all__: Sequence[str] = ["LETS_ENCRYPT", "LETS_ENCRYPT_STAGING", "AcmeArgs", "AcmeCertificates", "acme_directory"]
+__all__: Sequence[str] = [
+    "LETS_ENCRYPT", "LETS_ENCRYPT_STAGING", "AcmeArgs", "AcmeCertificates", "AcmeOptions", "DirectoryUrl", "acme_directory"
+]  # fmt: skip

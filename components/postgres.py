@@ -30,6 +30,7 @@ from . import versions
 from ._data_service import DataService
 from ._swarm import config_files
 from ._wiring import (
+    CamelModel,
     FileBundle,
     InputStr,
     Resources,
@@ -119,14 +120,23 @@ class AppDatabase(StrictModel):
         return ordinary_role(_sql_name("user", user))
 
 
-class PostgresBackupArgs(StrictModel):
-    """Scheduled ``pg_dump -Fc`` of every database into a backup volume (see files/pg-backup.sh)."""
+class PostgresBackupArgs(CamelModel):
+    """Scheduled ``pg_dump -Fc`` of every database into a backup volume (see files/pg-backup.sh).
 
-    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between runs (the first runs at start).")
-    keep_count: int = Field(14, ge=1, le=1000, description="Dumps kept per database (the newest is always kept).")
-    keep_days: int = Field(30, ge=1, le=3650, description="Dumps older than this are removed (except the newest).")
-    copy_to: str | None = Field(None, description="Host directory each dump is also copied to (bind mount; uid 999 writes).")
-    resources: Resources = Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5")
+    Also the stack file's ``postgres.backup`` section (``settings.PostgresBackupSettings`` adds ``enabled``)."""
+
+    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between backup runs (the first runs at start).")
+    keep_count: int = Field(14, ge=1, le=1000, description="Backups kept per database; the newest is always kept.")
+    keep_days: int = Field(30, ge=1, le=3650, description="Backups older than this many days are removed (not the newest).")
+    copy_to: str | None = Field(
+        None,
+        pattern=r"^/[^\s:]*$",
+        examples=["/mnt/offsite/standard-stack"],
+        description="Absolute host directory each backup is also copied to (writable by uid 999).",
+    )
+    resources: Resources = Field(
+        Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container."
+    )
 
 
 class PostgresServiceArgs(StrictModel):

@@ -27,6 +27,7 @@ from pydantic.alias_generators import to_camel
 
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
+from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, check_swarm
 from .app import EnvName as ENV_NAME
 from .networks import NetworkOptions
@@ -39,7 +40,7 @@ from .nginx import (
     RequestRate,
     ServerName,
 )
-from .postgres import ordinary_role
+from .postgres import PostgresBackupArgs, ordinary_role
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
 from .units import Memory, to_bytes
@@ -69,22 +70,14 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
-class PostgresBackupSettings(Section):
+class PostgresBackupSettings(PostgresBackupArgs, Section):
     """Scheduled pg_dump backups of every database into a protected backup volume."""
 
     enabled: bool | None = Field(None, description="Run scheduled backups; unset means on in prod, off in dev.")
-    interval_minutes: int = Field(1440, ge=1, le=10080, description="Minutes between backup runs (the first runs at start).")
-    keep_count: int = Field(14, ge=1, le=1000, description="Backups kept per database; the newest is always kept.")
-    keep_days: int = Field(30, ge=1, le=3650, description="Backups older than this many days are removed (not the newest).")
-    copy_to: str | None = Field(
-        None,
-        pattern=r"^/[^\s:]*$",
-        examples=["/mnt/offsite/standard-stack"],
-        description="Absolute host directory each backup is also copied to (writable by uid 999).",
-    )
-    resources: Resources = Field(
-        Resources(memory="256Mi", memory_reservation="64Mi", cpus="0.5"), description="Limits of the backup container."
-    )
+
+    def args(self) -> PostgresBackupArgs:
+        """The library's args: every field but ``enabled``, which the stack decides by (``postgres_backup_enabled``)."""
+        return PostgresBackupArgs(**{name: getattr(self, name) for name in PostgresBackupArgs.model_fields})
 
 
 class PostgresSettings(Section):
@@ -317,7 +310,7 @@ class WebSettings(AppSettingsOfPreset):
     resources: Resources = Resources()
 
 
-class AcmeSettings(Section):
+class AcmeSettings(AcmeOptions, Section):
     """Certificates over ACME HTTP-01 (Let's Encrypt by default), renewed in place."""
 
     enabled: bool = Field(
@@ -325,24 +318,15 @@ class AcmeSettings(Section):
         description="Obtain and renew the certificate over ACME HTTP-01 instead of tlsCertificate/tlsPrivateKey; "
         "needs tls, a serverName that resolves to this host and port 80 reaching httpPort.",
     )
-    directory_url: str | None = Field(
-        None,
-        pattern=r"^https://[^\s/]+(/[^\s]*)?$",
-        examples=["https://acme-v02.api.letsencrypt.org/directory", "https://ca.internal:9000/acme/acme/directory"],
-        description="ACME directory; default Let's Encrypt (its staging environment with staging: true).",
+    directory_url: DirectoryUrl | None = Field(
+        None, description="ACME directory; default Let's Encrypt (its staging environment with staging: true)."
     )
     staging: bool = Field(False, description="Let's Encrypt's staging environment (untrusted test certificates, high limits).")
-    email: str | None = Field(
-        None,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        examples=["ops@example.com"],
-        description="Contact for the ACME account (expiry warnings); unset registers without one.",
-    )
-    renew_before_days: int = Field(30, ge=1, le=60, description="Renew when the certificate expires within this many days.")
-    check_interval_minutes: int = Field(720, ge=1, le=10080, description="How often the expiry is checked.")
-    ca_certificate: str | None = Field(
-        None, description="PEM of the CA behind the ACME server's own HTTPS certificate, for a private ACME server."
-    )
+
+    def args(self, *, domain: str, protect: bool) -> AcmeArgs:
+        """The library's args for the certificate of ``domain``: the directory chosen, the options as given."""
+        options = {name: getattr(self, name) for name in AcmeOptions.model_fields}
+        return AcmeArgs(domain=domain, directory_url=acme_directory(self.directory_url, self.staging), protect=protect, **options)
 
 
 class ProxySettings(Section):

@@ -13,12 +13,11 @@ import pulumi
 from pydantic import Field
 
 from ._wiring import InputStr, Runtime, StrictModel
-from .acme import AcmeArgs, acme_directory
 from .app import App, AppArgs, Worker, WorkerArgs
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
-from .postgres import PostgresBackupArgs, PostgresService, PostgresServiceArgs
+from .postgres import PostgresService, PostgresServiceArgs
 from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
 from .redis import RedisService, RedisServiceArgs
 from .releases import ReleaseArgs
@@ -155,15 +154,7 @@ class StandardStack(pulumi.ComponentResource):
                 init_sql=pg.init_sql,
                 resources=pg.resources,
                 protect_data=cfg.protect_data,
-                backup=PostgresBackupArgs(
-                    interval_minutes=pg.backup.interval_minutes,
-                    keep_count=pg.backup.keep_count,
-                    keep_days=pg.backup.keep_days,
-                    copy_to=pg.backup.copy_to,
-                    resources=pg.backup.resources,
-                )
-                if cfg.postgres_backup_enabled
-                else None,
+                backup=pg.backup.args() if cfg.postgres_backup_enabled else None,
             ),
             opts=child,
         )
@@ -291,17 +282,7 @@ class StandardStack(pulumi.ComponentResource):
                 tls_certificate=None if acme.enabled else args.tls_certificate,
                 tls_private_key=None if acme.enabled else args.tls_private_key,
                 tls_setting=args.tls_setting,
-                acme=AcmeArgs(
-                    domain=cfg.proxy_server_names[0],
-                    directory_url=acme_directory(acme.directory_url, acme.staging),
-                    email=acme.email,
-                    renew_before_days=acme.renew_before_days,
-                    check_interval_minutes=acme.check_interval_minutes,
-                    ca_certificate=acme.ca_certificate,
-                    protect=cfg.protect_data,
-                )
-                if acme.enabled
-                else None,
+                acme=acme.args(domain=cfg.proxy_server_names[0], protect=cfg.protect_data) if acme.enabled else None,
                 server_name=cfg.proxy_server_names[0],
                 server_aliases=list(cfg.proxy_server_names[1]),
                 client_max_body_size=px.client_max_body_size,
