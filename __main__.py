@@ -6,11 +6,13 @@ library's StandardStack builds it.
 
 import pulumi
 
-from stack_settings import ConfigError, load_from_pulumi, stack_args
+from stack_settings import ConfigError, engine_api_version, load_from_pulumi, stack_args
 from standard_stack import StandardStack
 
 try:
     cfg = load_from_pulumi(pulumi.get_stack())
+    # what the engine takes decides whether health checks carry a start interval (healthStartInterval)
+    api_version = engine_api_version(cfg, pulumi.Config("docker").get("host"))
 except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
@@ -28,6 +30,7 @@ stack = StandardStack(
         stack=pulumi.get_stack(),
         secret=secrets.get_secret,
         release_history=previous.get_output("releases"),
+        engine_api_version=api_version,
     ),
 )
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from standard_stack import StandardStackArgs
+from standard_stack import StandardStackArgs, engine, versions
 from standard_stack._wiring import Platform
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, ServerName
 from standard_stack.settings import AppName, ConfigKey, EnvName, Port, ReleaseTag, StackSettings, Version
@@ -220,8 +220,33 @@ def load_from_pulumi(stack: str) -> StackConfig:
     return parse(raw, secret_keys=secret_keys, source=f"Pulumi.{stack}.yaml")
 
 
+def engine_api_version(config: StackConfig, configured_host: str | None) -> str | None:
+    """The Engine API version of the engine the docker provider uses (``docker:host``, else ``DOCKER_HOST``,
+    else the local socket), asked when ``healthStartInterval`` needs it; None when off or not askable from
+    here (``ssh://``, TLS): then no start interval is sent. A duration set for an engine known to refuse it
+    (API < 1.44: its client fails every container's create) is refused here, before anything is registered."""
+    chosen = config.health_start_interval
+    if chosen == "off":
+        return None
+    host = engine.docker_host(configured_host)
+    version = engine.api_version(host)
+    if version is not None and chosen != "auto" and not engine.takes_start_interval(version):
+        raise ConfigError(
+            f"{NAMESPACE}:healthStartInterval: ({chosen}) needs Docker Engine API {versions.START_INTERVAL_API} "
+            f"or later (Docker 25+); the engine at {host} speaks API {version}. Set auto (a start interval only "
+            "where the engine takes it) or off."
+        )
+    return version
+
+
 def stack_args(
-    config: StackConfig, *, project: str, stack: str, secret: Callable[[str], Any], release_history: Any
+    config: StackConfig,
+    *,
+    project: str,
+    stack: str,
+    secret: Callable[[str], Any],
+    release_history: Any,
+    engine_api_version: str | None = None,
 ) -> StandardStackArgs:
     """The library's args for one stack: the validated settings, secrets read by their key, refusals naming our keys."""
     return StandardStackArgs(
@@ -236,6 +261,7 @@ def stack_args(
         release_history=release_history,
         release_setting=f"{NAMESPACE}:{{service}}.release",
         tls_setting=f"{NAMESPACE}:{{key}}",
+        engine_api_version=engine_api_version,
     )
 
 

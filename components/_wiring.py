@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import pulumi
 import pulumi_docker as docker
 import pulumi_random as random
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from . import versions
+from .engine import go_duration, takes_start_interval
 from .units import Cpus, Memory, to_mib
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ Platform = Annotated[
     str,
     Field(pattern=r"^linux/(amd64|arm64|arm/v7|arm/v6|386|ppc64le|s390x|riscv64)$", examples=["linux/amd64", "linux/arm64"]),
 ]
+GoDuration = Annotated[str, AfterValidator(go_duration), Field(examples=["1s", "500ms", "1m30s"])]
+"""A duration as the engine reads it back (Go's spelling: ``60s`` is kept as ``1m0s``), at least 1 ms."""
 RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
 Target = Literal["host", "swarm"]
 """Where a stack runs: containers on one Docker host, or services on a Docker Swarm (``_swarm``)."""
@@ -79,6 +83,15 @@ class Runtime(StrictModel):
         description="Platform of the Docker host: images are built and pulled for it, whatever machine runs pulumi.",
     )
     target: Target = Field("host", description="host: containers on the engine; swarm: services on its Swarm.")
+    health_start_interval: GoDuration | None = Field(
+        versions.HEALTH_START_INTERVAL,
+        description="Health probes this often during the start period (Go duration); None: never sent.",
+    )
+    engine_api_version: str | None = Field(
+        None,
+        pattern=r"^[0-9]+\.[0-9]+$",
+        description="Engine API version of the Docker host (engine.api_version); None: unknown, nothing version-gated is sent.",
+    )
 
     @property
     def prefix(self) -> str:
@@ -108,6 +121,25 @@ def healthcheck(
     """
     return docker.ContainerHealthcheckArgs(
         tests=list(test), interval=interval, timeout=timeout, start_period=start_period, retries=retries
+    )
+
+
+def with_start_interval(health: docker.ContainerHealthcheckArgs, runtime: Runtime) -> docker.ContainerHealthcheckArgs:
+    """``health`` probing every ``runtime.health_start_interval`` during its start period, where the
+    engine takes it (API >= 1.44, see ``engine``): a 20.10 engine's client refuses the create. Unchanged
+    on an older or unknown engine, and on swarm, whose service health checks never carry it (the SDK's
+    ``ServiceTaskSpecContainerSpecHealthcheckArgs`` has no such field; ``_swarm.task_healthcheck``)."""
+    if runtime.target != "host" or runtime.health_start_interval is None:
+        return health
+    if not takes_start_interval(runtime.engine_api_version):
+        return health
+    return docker.ContainerHealthcheckArgs(
+        tests=health.tests,
+        interval=health.interval,
+        timeout=health.timeout,
+        start_period=health.start_period,
+        start_interval=runtime.health_start_interval,
+        retries=health.retries,
     )
 
 
@@ -203,7 +235,7 @@ def service_container(
     return docker.Container(
         resource_name,
         image=image,
-        healthcheck=health,
+        healthcheck=with_start_interval(health, runtime) if health is not None else None,
         wait=health is not None,
         wait_timeout=wait_timeout,
         restart=runtime.restart,

@@ -43,6 +43,7 @@ from .nginx import (
 from .postgres import PostgresBackupArgs, ordinary_role
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
+from .engine import DURATION_FORM, go_duration
 from .units import Memory, to_bytes
 
 
@@ -61,6 +62,19 @@ Version = Annotated[
     str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["16", "16.4", "7.4-bookworm"])
 ]
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _start_interval_setting(value: object) -> object:
+    """auto, off or a Go duration, kept in the spelling the engine reads back (``engine.go_duration``)."""
+    if value in ("auto", "off"):
+        return value
+    try:
+        return go_duration(value) if isinstance(value, str) else go_duration("")
+    except ValueError:
+        raise ValueError(f"({value}) must be auto, off or {DURATION_FORM}") from None
+
+
+HealthStartInterval = Annotated[str, BeforeValidator(_start_interval_setting), Field(examples=["auto", "off", "500ms", "2s"])]
 ReleaseTag = Annotated[str, Field(pattern=TAG_PATTERN, examples=["dev-3f9a1c0b7d2e", "prod-0a1b2c3d4e5f"])]
 
 
@@ -412,6 +426,12 @@ class StackSettings(Section):
     platform: Platform = Field(
         "linux/amd64", description="Platform of the Docker host; images are built and pulled for it (linux/amd64, linux/arm64)."
     )
+    health_start_interval: HealthStartInterval = Field(
+        "auto",
+        description="Health probes this often while a service starts, so a deploy sees it healthy about that long after "
+        f"it is (Docker 25+, Engine API {versions.START_INTERVAL_API}): auto ({versions.HEALTH_START_INTERVAL} where the "
+        "engine the docker provider uses takes it, else nothing), off, or a Go duration.",
+    )
     releases_kept: int = Field(
         5, ge=1, le=100, description="Releases of the API and of the web app kept on the Docker host (the running one included)."
     )
@@ -445,6 +465,12 @@ class StackSettings(Section):
         if self.hot_reload:
             return DEFAULT_CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
         return DEFAULT_CONTENT_SECURITY_POLICY
+
+    @property
+    def start_interval(self) -> str | None:
+        """The health start interval to send where the engine takes it (``Runtime``): auto is the default one, off none."""
+        chosen = self.health_start_interval
+        return versions.HEALTH_START_INTERVAL if chosen == "auto" else None if chosen == "off" else chosen
 
     @property
     def postgres_backup_enabled(self) -> bool:

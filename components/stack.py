@@ -48,6 +48,9 @@ class StandardStackArgs(StrictModel):
     )
     release_setting: str = Field("{service}.release", description="How refusals of a release pin name the setting.")
     tls_setting: str = Field("{field}", description="How refusals of a TLS input name it (ReverseProxyArgs.tls_setting).")
+    engine_api_version: str | None = Field(
+        None, description="The Docker host's Engine API version (``engine.api_version``); None: unknown, no start_interval."
+    )
 
 
 class _OwnSettings(App):
@@ -110,6 +113,8 @@ class StandardStack(pulumi.ComponentResource):
             logging=cfg.logging,
             platform=cfg.platform,
             target=cfg.target,
+            health_start_interval=cfg.start_interval,
+            engine_api_version=args.engine_api_version,
         )
         swarm = cfg.target == "swarm"
 

@@ -8,6 +8,15 @@ from tests.support.program import run_stack
 from tests.support.stacks import PROD_SECRETS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_engine_asked():
+    """The unit tier never asks a real engine what it takes (healthStartInterval: auto): the same registered
+    resources on every host, as for an engine that cannot be asked. Tests that need a version patch it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("standard_stack.engine.api_version", lambda host, timeout=5.0: None)
+        yield
+
+
 @pytest.fixture(scope="session")
 def dev():
     return run_stack("dev")

@@ -29,9 +29,10 @@ SWARM = "swarm only: the package's runtime has no target, its components run on 
 RELEASES = "the package always builds and runs the current sources; pins need the program's release history"
 DEPENDS_ON = "Python-only: the package passes the resource's own dependsOn (convert.dependencies)"
 HOT_RELOAD = "development bind mount of a source directory: the standard-stack program's dev mode"
+ENGINE = "not offered by the package yet: the standard-stack program asks the engine (stack_settings.engine_api_version); unknown, no start_interval is sent"
 
 OMITTED: dict[type, dict[str, str]] = {
-    inputs.RuntimeArgs: {"target": SWARM},
+    inputs.RuntimeArgs: {"target": SWARM, "health_start_interval": ENGINE, "engine_api_version": ENGINE},
     inputs.ProxyRouteArgs: {"upstream_address": "filled in from the proxy's upstreams input (the container's address)"},
     data.PostgresServiceArgs: {"network_id": SWARM},
     data.RedisServiceArgs: {"network_id": SWARM},
@@ -61,6 +62,7 @@ OMITTED: dict[type, dict[str, str]] = {
     },
     whole.StandardStackArgs: {
         "release_history": RELEASES,
+        "engine_api_version": ENGINE,
         "release_setting": "how the standard-stack program names its release settings in errors",
         "tls_setting": "how the standard-stack program names its TLS settings in errors",
         "app_secrets": "not offered by the package yet: a package StandardStack whose settings name secrets (api.secrets, "

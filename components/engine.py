@@ -1,0 +1,132 @@
+"""What the Docker engine behind a stack accepts: its Engine API version, and Go's spelling of durations.
+
+Health checks' ``start_interval`` (probe often during the start period, so a service is seen healthy
+within about one start interval of being ready) exists from Engine API 1.44 (Docker 25) on, and both
+ends gate it on that version:
+
+- the Docker client the provider is built with refuses it against an older engine
+  (moby client/container_create.go, ``ContainerCreate``: ``NewVersionError(ctx, "1.44", "specify
+  health-check start interval")``), so a 20.10 engine (API 1.41) fails the create;
+- the engine drops it from a request of an older API version (moby
+  api/server/router/container/container_routes.go, ``postContainersCreate``: "StartInterval was added
+  in API 1.44"; the same for services in api/server/router/swarm/helpers.go).
+
+The provider sends it parsed by Go's ``time.ParseDuration`` and reads it back as
+``StartInterval.String()`` (kreuzwerker/terraform-provider-docker,
+internal/provider/resource_docker_container_funcs.go: ``config.Healthcheck.StartInterval`` on create,
+``container.Config.Healthcheck.StartInterval.String()`` in ``resourceDockerContainerRead``), so a
+value sent in any other spelling (``60s`` comes back ``1m0s``) shows a diff on every preview:
+``go_duration`` gives the spelling the engine reads back.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+from fractions import Fraction
+from urllib.parse import urlparse
+
+from . import versions
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_TERM = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+MINIMUM_NS = 10**6
+"""The engine's floor for every health-check duration (moby daemon/container.go: ``MinimumDuration``, 1 ms)."""
+DURATION_FORM = "a Go duration of at least 1ms such as 1s, 500ms or 1m30s"
+
+
+def parse_go_duration(text: str) -> int:
+    """Nanoseconds of a positive Go duration (``time.ParseDuration``'s syntax); ValueError naming the form."""
+    terms = list(_TERM.finditer(text))
+    if not text or "".join(t.group(0) for t in terms) != text:
+        raise ValueError(f"{text!r} is not {DURATION_FORM}")
+    total = sum(Fraction(t.group(1)) * _UNITS[t.group(2)] for t in terms)
+    if total < MINIMUM_NS:
+        raise ValueError(f"{text!r} is below 1ms: the engine refuses shorter health-check durations; use {DURATION_FORM}")
+    return int(total)  # Go truncates below a nanosecond
+
+
+def _fraction(value: int, digits: int) -> str:
+    """``value`` units of 10^-digits as Go prints it: the whole part, then the fraction without trailing zeros."""
+    whole, rest = divmod(value, 10**digits)
+    decimals = f"{rest:0{digits}d}".rstrip("0") if rest else ""
+    return f"{whole}.{decimals}" if decimals else str(whole)
+
+
+def go_string(ns: int) -> str:
+    """Go's ``time.Duration.String()`` of ``ns`` nanoseconds (``1m0s``, ``1.5s``, ``500ms``)."""
+    if ns == 0:
+        return "0s"
+    if ns < 10**3:
+        return f"{ns}ns"
+    if ns < 10**6:
+        return f"{_fraction(ns, 3)}µs"
+    if ns < 10**9:
+        return f"{_fraction(ns, 6)}ms"
+    seconds = _fraction(ns % (60 * 10**9), 9) + "s"
+    minutes, hours = (ns // (60 * 10**9)) % 60, ns // (3600 * 10**9)
+    if hours:
+        return f"{hours}h{minutes}m{seconds}"
+    return f"{minutes}m{seconds}" if minutes else seconds
+
+
+def go_duration(text: str) -> str:
+    """``text`` in the spelling the engine reads back (``60s`` -> ``1m0s``); ValueError naming the form."""
+    return go_string(parse_go_duration(text))
+
+
+def api_at_least(version: str | None, minimum: str) -> bool:
+    """True when ``version`` (``1.45``) is known and not older than ``minimum``."""
+    if version is None:
+        return False
+    return tuple(int(p) for p in version.split(".")) >= tuple(int(p) for p in minimum.split("."))
+
+
+def takes_start_interval(api_version: str | None) -> bool:
+    return api_at_least(api_version, versions.START_INTERVAL_API)
+
+
+def docker_host(configured: str | None = None) -> str:
+    """The engine the docker provider talks to: its ``docker:host`` setting, else ``DOCKER_HOST``, else the local socket."""
+    return configured or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._path)
+        self.sock = sock
+
+
+def api_version(host: str, timeout: float = 5.0) -> str | None:
+    """The Engine API version the engine at ``host`` speaks (``GET /version``: ``ApiVersion``), or None
+    when it cannot be asked here: not a ``unix://`` or plain ``tcp://`` address (``ssh://``, or TLS with
+    ``DOCKER_TLS_VERIFY``), or no answer."""
+    url = urlparse(host)
+    connection: http.client.HTTPConnection
+    if url.scheme == "unix":
+        connection = _UnixConnection(url.path, timeout)
+    elif url.scheme == "tcp" and url.hostname and not os.environ.get("DOCKER_TLS_VERIFY"):
+        connection = http.client.HTTPConnection(url.hostname, url.port or 2375, timeout=timeout)
+    else:
+        return None
+    try:
+        connection.request("GET", "/version")
+        response = connection.getresponse()
+        if response.status != 200:
+            return None
+        version = json.loads(response.read()).get("ApiVersion")
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+    return version if isinstance(version, str) and re.fullmatch(r"\d+\.\d+", version) else None
