@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from . import versions
+from ._names import named_container
 from .engine import go_duration, takes_start_interval
 from .units import Cpus, Memory, to_mib
 
@@ -232,8 +233,11 @@ def service_container(
     ``health`` None (an app without a probe): the start is not waited for, as the provider's ``wait``
     fails on a container without a health check.
     """
-    return docker.Container(
+    return named_container(
         resource_name,
+        project=runtime.project,
+        stack=runtime.stack,
+        role=service,
         image=image,
         healthcheck=with_start_interval(health, runtime) if health is not None else None,
         wait=health is not None,
@@ -271,8 +275,11 @@ def one_shot_job(
     ``attach`` makes the provider wait for the exit and ``logs`` keeps its output, so
     ``job_succeeded`` can fail the deploy with the job's own log.
     """
-    return docker.Container(
+    return named_container(
         resource_name,
+        project=runtime.project,
+        stack=runtime.stack,
+        role=service,
         image=image,
         must_run=False,
         attach=True,
@@ -386,8 +393,11 @@ class FileBundle:
             opts=pulumi.ResourceOptions(parent=parent),
         )
         first = list(before_loading(self.volume)) if before_loading else []
-        self.loader = docker.Container(
+        self.loader = named_container(
             f"{name}-files-loader",
+            project=runtime.project,
+            stack=runtime.stack,
+            role=f"{name}-files",
             image=image,
             entrypoints=list(loader_entrypoint),
             user=LOADER_USER,

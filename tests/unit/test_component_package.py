@@ -215,7 +215,8 @@ def test_an_apps_upstream_output_names_its_container_and_its_address_on_the_fron
     (container,) = [r for r in run.mocks.of_type(CONTAINER) if r.name == name]
     front = [n["name"] for n in container.plain("networksAdvanced")].index("front")
     upstream = run.values["upstream"]
-    assert upstream["host"] == f"{name}-mock"  # the name Docker reports for the running container (the mock's)
+    assert upstream["host"] == container.plain("name")  # the running container, by the name it was created with
+    assert re.fullmatch(rf"standard-stack-test-{name}-[0-9a-f]{{7}}", upstream["host"])
     assert upstream["address"].startswith(f"172.30.{front}.")
 
 

@@ -177,13 +177,15 @@ def test_the_program_pins_the_api_to_a_kept_release_from_config():
 
 
 def test_the_program_exports_each_services_current_container(dev):
-    assert dev.values["containers"] == {
-        "postgres": "postgres-mock",  # the mocks' name for containers Docker names
-        "redis": "redis-mock",
-        "api": "api-mock",
-        "web": "web-mock",
+    containers = dev.values["containers"]
+    assert {k: v for k, v in containers.items() if k not in ("api", "web")} == {
+        "postgres": "standard-stack-dev-postgres",
+        "redis": "standard-stack-dev-redis",
         "proxy": "standard-stack-dev-proxy",
     }
+    # apps are replaced create-first: each release's container has its own name
+    assert re.fullmatch(r"standard-stack-dev-api-[0-9a-f]{7}", containers["api"])
+    assert re.fullmatch(r"standard-stack-dev-web-[0-9a-f]{7}", containers["web"])
 
 
 # --- settings ------------------------------------------------------------------------------------

@@ -92,8 +92,10 @@ def test_an_app_is_an_App_of_the_stack_from_its_image_on_the_named_network(run):
 
 def test_an_app_with_a_path_is_routed_at_the_proxy_to_its_own_container(run):
     site = uploads(run, "proxy-site-files-loader")["/etc/nginx/site/site.conf"]
-    assert re.search(r"location /admin/ \{[^}]*proxy_pass http://upstream_admin_mock_8080/;", site)  # prefix stripped
-    assert "server admin-mock:8080 resolve" in site  # the container itself: switched explicitly on replacement
+    name = container(run, "admin").plain("name")
+    upstream = "upstream_" + name.replace("-", "_") + "_8080"
+    assert re.search(rf"location /admin/ \{{[^}}]*proxy_pass http://{upstream}/;", site)  # prefix stripped
+    assert f"server {name}:8080 resolve" in site  # the container itself: switched explicitly on replacement
 
 
 def test_a_worker_from_the_api_runs_the_apis_release_with_its_secrets_as_env_through_the_wrapper(run):

@@ -237,9 +237,9 @@ def test_prod_backend_network_is_internal_and_holds_the_data_services(prod):
     assert nets["proxy"] == {"standard-stack-prod-frontend"}
 
 
-def test_app_containers_have_no_fixed_name_and_are_replaced_create_first(prod):
+def test_app_containers_are_named_per_release_and_replaced_create_first(prod):
     for name in ("api", "web"):
-        assert "name" not in containers(prod)[name].inputs
+        assert re.fullmatch(rf"standard-stack-prod-{name}-[0-9a-f]{{7}}", containers(prod)[name].plain("name"))
         options = prod.options(name)
         assert options.delete_before_replace_defined and not options.delete_before_replace
 

@@ -1,0 +1,110 @@
+"""Container names an operator reads in `docker ps`: `<project>-<stack>-<role>`, bounded, deterministic, no clash."""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+import pytest
+
+from standard_stack import App, AppArgs, HealthCheck, Runtime
+from standard_stack._names import MAX_LENGTH, container_name
+from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
+from tests.support.stacks import PROD_SECRETS
+
+DIGEST = r"[0-9a-f]{7}"
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_stack("dev")
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_stack("prod", secrets=PROD_SECRETS)
+
+
+def names(run) -> dict[str, str]:
+    return {r.name: r.plain("name") for r in run.mocks.of_type(CONTAINER)}
+
+
+def notes(runtime: Runtime, **env: str):
+    """An App of its own (create-first), with ``env``; returns its container's name."""
+    mocks = RecordingMocks()
+    args = AppArgs(
+        runtime=runtime,
+        image="ghcr.io/example/notes:1.4.2",
+        port=8000,
+        networks=["front"],
+        env=env,
+        health=HealthCheck(http_path="/health/"),
+    )
+    run_program(mocks, {}, stack=runtime.stack, program=lambda: App("notes", args))
+    return mocks.named("notes", CONTAINER).plain("name")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_container_of_the_stack_is_named_after_its_project_stack_and_role(stack, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    for resource, name in names(run).items():
+        assert name.startswith(f"standard-stack-{stack}-"), (resource, name)
+
+
+def test_data_services_helpers_and_the_proxy_have_fixed_names(dev):
+    got = names(dev)
+    assert got["postgres"] == "standard-stack-dev-postgres"
+    assert got["redis"] == "standard-stack-dev-redis"
+    assert got["proxy"] == "standard-stack-dev-proxy"
+    assert got["api-migrate"] == "standard-stack-dev-api-migrate"  # the migration, whose log an operator reads
+    assert got["postgres-password-rotation"] == "standard-stack-dev-postgres-password-rotation"
+    assert got["proxy-site-files-loader"] == "standard-stack-dev-proxy-site-files"  # as the volume it fills
+
+
+def test_apps_replaced_create_first_end_in_a_digest_of_their_inputs(dev):
+    got = names(dev)
+    for app in ("api", "web"):
+        assert re.fullmatch(rf"standard-stack-dev-{app}-{DIGEST}", got[app]), got[app]
+
+
+def test_dev_and_prod_on_one_host_share_no_container_name(dev, prod):
+    assert not set(names(dev).values()) & set(names(prod).values())
+
+
+def test_no_two_containers_of_a_stack_share_a_name(prod):
+    assert len(set(names(prod).values())) == len(names(prod))
+
+
+def test_every_container_keeps_the_name_it_was_created_with_until_it_is_replaced(prod):
+    """A stack deployed before these names (``api-becdaa7``) keeps its containers: no replacement for a rename."""
+    for resource in names(prod):
+        assert prod.options(resource).ignore_changes == ["name"], resource
+
+
+def test_the_same_inputs_give_the_same_name_and_a_changed_input_another():
+    runtime = Runtime(project="shop", stack="prod")
+    first, again, changed = notes(runtime, MODE="a"), notes(runtime, MODE="a"), notes(runtime, MODE="b")
+    assert re.fullmatch(rf"shop-prod-notes-{DIGEST}", first)
+    assert first == again  # deterministic: a no-op deploy names nothing new
+    assert changed != first  # a replacement runs beside its predecessor under another name
+
+
+def test_a_long_name_is_cut_to_one_dns_label_and_stays_unique_and_deterministic():
+    project, stack = "a-long-project-name-for-a-shop", "production-eu-west"
+    one = container_name(project, stack, "postgres-password-rotation")
+    other = container_name(project, stack, "postgres-password-rotation-2")
+    assert len(one) <= MAX_LENGTH and len(other) <= MAX_LENGTH
+    assert one.startswith(f"{project}-{stack}-") and one != other
+    assert one == container_name(project, stack, "postgres-password-rotation")
+    assert len(container_name(project, stack, "api", digest=True)) + 8 <= MAX_LENGTH  # room for "-<digest>"
+
+
+def test_a_short_name_is_kept_whole():
+    assert container_name("shop", "dev", "api-migrate") == "shop-dev-api-migrate"
+
+
+@pytest.mark.parametrize(("setting", "project", "stack"), [("project", "-shop", "dev"), ("stack", "shop", "dev stack")])
+def test_a_project_or_stack_docker_cannot_name_containers_after_is_refused_naming_the_setting(setting, project, stack):
+    value = project if setting == "project" else stack
+    with pytest.raises(pulumi.RunError, match=rf"runtime\.{setting} '{value}' cannot start a Docker container name"):
+        container_name(project, stack, "api")
