@@ -1,18 +1,66 @@
 """What the presets PythonApi and NextApp share beyond ``App``: the runtime's version as a build
-argument, a dev target and a bind-mounted source directory for hot reload, and their target checks.
+argument, a dev target and a bind-mounted source directory for hot reload, their target checks, and
+the user's own env and secrets beside the preset's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_docker as docker
+from pydantic import Field
 
-from ._wiring import ImageBuild, InputStr, Runtime
+from ._wiring import ImageBuild, InputStr, Runtime, StrictModel
 from .releases import ReleaseArgs
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_FILE_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+
+
+class OwnSettingsArgs(StrictModel):
+    """The app's own settings beside the preset's: plain env, secrets, and those secrets as its environment."""
+
+    env: dict[str, InputStr] = Field(default_factory=dict, description="More plain environment variables (never secrets).")
+    secrets: dict[str, InputStr] = Field(
+        default_factory=dict, description="More secrets: name -> value, each the root-owned 0440 file /run/secrets/<name>."
+    )
+    secrets_as_env: bool = Field(
+        False,
+        description="Also set each of secrets as an environment variable of the same name inside the app's own process, "
+        "read from its file at start by an exec wrapper: never in the container's config, docker inspect or the state.",
+    )
+
+
+def own_problems(args: OwnSettingsArgs, *, preset_env: Collection[str], preset_secrets: Collection[str]) -> list[str]:
+    """What is wrong with the app's own env and secrets: their names, and a name the preset sets itself."""
+    problems = []
+    for key in args.env:
+        if not re.fullmatch(_ENV_NAME, key):
+            problems.append(f"env key {key!r} must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+        elif key in preset_env:
+            problems.append(f"env key {key!r} is set by the preset itself; choose another name")
+    pattern, form = (_ENV_NAME, "an environment variable name") if args.secrets_as_env else (_FILE_NAME, "a file name")
+    for key in args.secrets:
+        if not re.fullmatch(pattern, key):
+            problems.append(f"secrets key {key!r} must be {form}")
+        elif key in preset_secrets or key in preset_env:
+            problems.append(f"secrets key {key!r} is used by the preset itself; choose another name")
+        elif args.secrets_as_env and key in args.env:
+            problems.append(f"{key} is in both env and secrets")
+    if args.secrets_as_env and not args.secrets:
+        problems.append("secrets_as_env is on but secrets is empty")
+    return problems
+
+
+def own_contract(args: OwnSettingsArgs, *, command: list[str]) -> dict[str, Any]:
+    """AppArgs for ``secrets_as_env``: the wrapper runs the image's own ``command`` (its ENTRYPOINT is none)."""
+    if not args.secrets_as_env:
+        return {}
+    return {"secrets_as_env": True, "entrypoint": [], "command": command}
 
 
 def versioned_build(build: ImageBuild, *, version_arg: str, version: str, dev: bool = False) -> ImageBuild:

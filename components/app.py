@@ -341,13 +341,18 @@ class App(pulumi.ComponentResource):
     def _files(self, args: AppArgs) -> dict[str, pulumi.Input[str]]:
         files: dict[str, pulumi.Input[str]] = {key: pulumi.Output.secret(value) for key, value in args.secrets.items()}
         if args.secrets_as_env and args.env_wrapper == "sh":
-            files[ENV_WRAPPER] = env_wrapper(args.secrets_path, list(args.secrets))
+            files[ENV_WRAPPER] = env_wrapper(args.secrets_path, self._env_secret_names(args))
         return files
+
+    def _env_secret_names(self, args: AppArgs) -> list[str]:
+        """The secrets ``secrets_as_env`` sets as variables: every one (a preset keeps its own files out)."""
+        return sorted(args.secrets)
 
     def _entrypoint(self, args: AppArgs) -> list[str] | None:
         directory = args.secrets_path.rstrip("/")
         if args.secrets_as_env and args.env_wrapper == "static":
-            return [ENV_EXEC, *[f"{key}={directory}/{key}" for key in sorted(args.secrets)], "--", *(args.entrypoint or [])]
+            pairs = [f"{key}={directory}/{key}" for key in self._env_secret_names(args)]
+            return [ENV_EXEC, *pairs, "--", *(args.entrypoint or [])]
         if args.secrets_as_env:
             return ["/bin/sh", f"{directory}/{ENV_WRAPPER}", *(args.entrypoint or [])]
         return args.entrypoint

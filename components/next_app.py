@@ -7,19 +7,22 @@ On ``runtime.target == "swarm"`` it is a Swarm service (``_swarm``) of ``replica
 from __future__ import annotations
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from . import versions
-from ._app_image import check_hot_reload, check_target, versioned_build
-from ._wiring import ImageBuild, InputStr, Resources, Runtime, StrictModel
+from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
+from ._wiring import ImageBuild, InputStr, Resources, Runtime
 from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
+COMMAND = ["node", "start.mjs"]
+"""images/web's CMD (its runner stage); the dev stage's is DEV_COMMAND. The env wrapper runs them."""
+DEV_COMMAND = ["node_modules/.bin/next", "dev", "--hostname", "0.0.0.0", "--port", str(PORT)]
 
 
-class NextAppArgs(StrictModel):
+class NextAppArgs(OwnSettingsArgs):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/web")
     node_version: str = versions.NODE
@@ -33,6 +36,13 @@ class NextAppArgs(StrictModel):
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/src, run with next dev.")
     resources: Resources = Resources()
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
+
+    @model_validator(mode="after")
+    def _own_names(self) -> NextAppArgs:
+        problems = own_problems(self, preset_env=_settings(self), preset_secrets=())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class NextApp(App):
@@ -71,7 +81,9 @@ def app_args(args: NextAppArgs) -> AppArgs:
         aliases=[args.alias],
         health=HealthCheck(http_path="/health", prober="node", start_period="20s"),
         user=APP_USER,
-        env={"API_INTERNAL_URL": args.api_url, "PUBLIC_URL": args.public_url, "PORT": str(PORT), "HOSTNAME": "0.0.0.0"},
+        env={**_settings(args), **args.env},
+        secrets=dict(args.secrets),
+        **own_contract(args, command=DEV_COMMAND if hot else COMMAND),
         read_only=not hot,
         tmpfs={}
         if hot
@@ -81,3 +93,8 @@ def app_args(args: NextAppArgs) -> AppArgs:
         replicas=args.replicas,
         component="web",
     )
+
+
+def _settings(args: NextAppArgs) -> dict[str, InputStr]:
+    """The preset's plain settings; the user's own env comes after them."""
+    return {"API_INTERNAL_URL": args.api_url, "PUBLIC_URL": args.public_url, "PORT": str(PORT), "HOSTNAME": "0.0.0.0"}

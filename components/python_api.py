@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from . import versions
-from ._app_image import check_hot_reload, check_target, versioned_build
+from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
 from ._wiring import ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
 from .app import App, AppArgs, AppJob, HealthCheck
 from .releases import ReleaseArgs
@@ -21,6 +21,11 @@ from .releases import ReleaseArgs
 PORT = 8000
 SECRETS_PATH = "/run/secrets"
 APP_USER = "10001:0"  # the image's app user; group 0 reads the 0440 secret files
+COMMAND = ["python", "-m", "app"]
+"""images/api's CMD (its runtime stage); the dev stage's is DEV_COMMAND. The env wrapper runs them."""
+DEV_COMMAND = ["uvicorn", "app.main:app", "--reload", "--host", "0.0.0.0", "--port", str(PORT)]
+OWN_SECRETS = frozenset({"postgres_password", "redis_password"})
+"""The preset's own secret files (the API reads them from SECRETS_DIR): never exported as variables."""
 
 
 class DatabaseConnection(StrictModel):
@@ -37,7 +42,7 @@ class RedisConnection(StrictModel):
     password: InputStr = Field(description="Secret.")
 
 
-class PythonApiArgs(StrictModel):
+class PythonApiArgs(OwnSettingsArgs):
     runtime: Runtime
     build: ImageBuild = ImageBuild(context="images/api")
     python_version: str = versions.PYTHON
@@ -65,6 +70,13 @@ class PythonApiArgs(StrictModel):
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
 
+    @model_validator(mode="after")
+    def _own_names(self) -> PythonApiArgs:
+        problems = own_problems(self, preset_env=_settings(self), preset_secrets=OWN_SECRETS)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class PythonApi(App):
     """A preset of ``App``: this repository's API (images/api) with its contract filled in.
@@ -86,9 +98,13 @@ class PythonApi(App):
         super().__init__(name, app_args(args), opts, type_="standard-stack:index:PythonApi")
         self.migration = self.job
 
+    def _env_secret_names(self, args: AppArgs) -> list[str]:
+        return sorted(set(args.secrets) - OWN_SECRETS)
+
 
 def app_args(args: PythonApiArgs) -> AppArgs:
-    """The API's contract: port 8000, /health probed with python, the passwords as files, alembic first."""
+    """The API's contract: port 8000, /health probed with python, the passwords as files, alembic first;
+    the user's own env and secrets after the preset's."""
     swarm = args.runtime.target == "swarm"
     build = versioned_build(
         args.build, version_arg="PYTHON_VERSION", version=args.python_version, dev=args.hot_reload_source is not None
@@ -104,8 +120,9 @@ def app_args(args: PythonApiArgs) -> AppArgs:
         aliases=[args.alias],
         health=HealthCheck(http_path="/health", prober="python", start_period="20s"),
         user=APP_USER,
-        env=_settings(args),
-        secrets={"postgres_password": args.database.password, "redis_password": args.redis.password},
+        env={**_settings(args), **args.env},
+        secrets={"postgres_password": args.database.password, "redis_password": args.redis.password, **args.secrets},
+        **own_contract(args, command=DEV_COMMAND if args.hot_reload_source is not None else COMMAND),
         secrets_path=SECRETS_PATH,
         job=AppJob(
             command=args.migrate_command,

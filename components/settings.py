@@ -297,6 +297,17 @@ class AppSettingsOfPreset(Section):
         description="ENV_NAME -> config key of a secret (pulumi config set --secret): the file /run/secrets/ENV_NAME, "
         "its path in ENV_NAME_FILE.",
     )
+    secrets_as_env: bool = Field(
+        False,
+        description="Also set each of secrets as the variable ENV_NAME inside the app's own process, read from its file "
+        "at start (an exec wrapper; never in the container's config).",
+    )
+
+    @model_validator(mode="after")
+    def _env_needs_secrets(self) -> AppSettingsOfPreset:
+        if self.secrets_as_env and not self.secrets:
+            raise ValueError("secretsAsEnv is true but secrets is empty: name the secrets to set as variables")
+        return self
 
 
 class ApiSettings(AppSettingsOfPreset):

@@ -6,19 +6,19 @@ their resources: each child carries an alias to its old, unparented URN (see ``_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pydantic import Field
 
 from ._wiring import InputStr, Runtime, StrictModel
-from .app import App, AppArgs, Worker, WorkerArgs
+from .app import App, Worker, WorkerArgs
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs
 from .nginx import ProxyRoute
 from .postgres import PostgresService, PostgresServiceArgs
-from .python_api import DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
+from .python_api import SECRETS_PATH, DatabaseConnection, PythonApi, PythonApiArgs, RedisConnection
 from .redis import RedisService, RedisServiceArgs
 from .releases import ReleaseArgs
 from .reverse_proxy import ReverseProxy, ReverseProxyArgs
@@ -53,42 +53,15 @@ class StandardStackArgs(StrictModel):
     )
 
 
-class _OwnSettings(App):
-    """Between a preset and App in the MRO: adds the stack file's env and secrets to the preset's contract."""
-
-    _extend: Callable[[AppArgs], AppArgs]
-
-    def __init__(self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None, *, type_: str) -> None:
-        super().__init__(name, self._extend(args), opts, type_=type_)
-
-
-class _Api(PythonApi, _OwnSettings):
-    def __init__(
-        self, name: str, args: PythonApiArgs, extend: Callable[[AppArgs], AppArgs], opts: pulumi.ResourceOptions
-    ) -> None:
-        self._extend = extend
-        super().__init__(name, args, opts)
-
-
-class _Web(NextApp, _OwnSettings):
-    def __init__(self, name: str, args: NextAppArgs, extend: Callable[[AppArgs], AppArgs], opts: pulumi.ResourceOptions) -> None:
-        self._extend = extend
-        super().__init__(name, args, opts)
-
-
-def _with_own(own: AppSettingsOfPreset, values: Mapping[str, InputStr]) -> Callable[[AppArgs], AppArgs]:
-    """The preset's contract plus the stack's env and secrets (files, their paths in ``<NAME>_FILE``); unchanged without."""
-
-    def extend(preset: AppArgs) -> AppArgs:
-        if not own.env and not own.secrets:
-            return preset
-        paths = {f"{env}_FILE": f"{preset.secrets_path.rstrip('/')}/{env}" for env in own.secrets}
-        files = {env: values[key] for env, key in own.secrets.items()}
-        return AppArgs.model_validate(
-            {**dict(preset), "env": {**preset.env, **own.env, **paths}, "secrets": {**preset.secrets, **files}}
-        )
-
-    return extend
+def _own(own: AppSettingsOfPreset, values: Mapping[str, InputStr], secrets_path: str) -> dict[str, Any]:
+    """A preset's own env and secrets from the stack file: files, their paths in ``<NAME>_FILE``, and with
+    ``secretsAsEnv`` the variables themselves."""
+    paths = {f"{env}_FILE": f"{secrets_path.rstrip('/')}/{env}" for env in own.secrets}
+    return {
+        "env": {**own.env, **paths},
+        "secrets": {env: values[key] for env, key in own.secrets.items()},
+        "secrets_as_env": own.secrets_as_env,
+    }
 
 
 def _check_app_secrets(name: str, cfg: StackSettings, values: Mapping[str, Any]) -> None:
@@ -179,7 +152,7 @@ class StandardStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        api = _Api(
+        api = PythonApi(
             "api",
             PythonApiArgs(
                 runtime=runtime,
@@ -207,11 +180,11 @@ class StandardStack(pulumi.ComponentResource):
                 resources=cfg.api.resources,
                 release=release("api", cfg.api.release),
                 depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
+                **_own(cfg.api, args.app_secrets, SECRETS_PATH),
             ),
-            _with_own(cfg.api, args.app_secrets),
             opts=child,
         )
-        web = _Web(
+        web = NextApp(
             "web",
             NextAppArgs(
                 runtime=runtime,
@@ -226,8 +199,8 @@ class StandardStack(pulumi.ComponentResource):
                 hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
                 resources=cfg.web.resources,
                 release=release("web", cfg.web.release),
+                **_own(cfg.web, args.app_secrets, SECRETS_PATH),
             ),
-            _with_own(cfg.web, args.app_secrets),
             opts=child,
         )
         own: dict[str, App] = {}

@@ -57,6 +57,13 @@ class PythonApiArgs(TypedDict):
     """Migration run once per deploy before the API starts."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
+    env: NotRequired[dict[str, pulumi.Input[str]]]
+    """More plain environment variables (values or outputs); never secrets."""
+    secrets: NotRequired[dict[str, pulumi.Input[str]]]
+    """More secrets: name -> value (kept secret), each the root-owned 0440 file /run/secrets/<name>."""
+    secrets_as_env: NotRequired[bool]
+    """Also set each of secrets as an environment variable of the app's own process, read from its file at start
+    by an exec wrapper (never in the container's config)."""
 
 
 class PythonApi(_python_api.PythonApi):
@@ -111,6 +118,13 @@ class NextAppArgs(TypedDict):
     """Host name on the frontend network."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
+    env: NotRequired[dict[str, pulumi.Input[str]]]
+    """More plain environment variables (values or outputs); never secrets."""
+    secrets: NotRequired[dict[str, pulumi.Input[str]]]
+    """More secrets: name -> value (kept secret), each the root-owned 0440 file /run/secrets/<name>."""
+    secrets_as_env: NotRequired[bool]
+    """Also set each of secrets as an environment variable of the app's own process, read from its file at start
+    by an exec wrapper (never in the container's config)."""
 
 
 class NextApp(_next_app.NextApp):

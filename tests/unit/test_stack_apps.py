@@ -152,3 +152,22 @@ def test_the_example_in_docs_configuration_is_a_valid_stack_file():
     raw = {**DEV, **{key.split(":", 1)[1]: value for key, value in example.items()}, "sentryDsn": "s", "adminSigningKey": "k"}
     config = parse(raw, secret_keys=frozenset({"sentryDsn", "adminSigningKey"}))
     assert (set(config.apps), set(config.workers)) == ({"admin"}, {"tasks"})
+
+
+def test_a_presets_secrets_as_env_are_set_inside_its_process_by_the_wrapper_and_its_passwords_stay_files():
+    files = {**STACK_FILE, "api": {**STACK_FILE["api"], "secretsAsEnv": True}}
+    run_ = run_stack("dev", overrides=files, secrets=SECRETS)
+    api = container(run_, "api")
+    assert api.plain("entrypoints") == ["/bin/sh", "/run/secrets/standard-stack-env.sh"]
+    assert api.plain("command") == ["python", "-m", "app"]
+    wrapper = uploads(run_, "api-secrets-files-loader")["/run/secrets/standard-stack-env.sh"]
+    assert re.findall(r"^export (\w+)$", wrapper, flags=re.M) == ["SENTRY_DSN"]
+    assert SENTRY not in json.dumps(api.inputs, default=str)
+
+
+def test_secrets_as_env_of_a_preset_without_secrets_is_refused_naming_the_setting():
+    from stack_settings import ConfigError, parse
+    from tests.unit.test_config_validation import DEV, with_
+
+    with pytest.raises(ConfigError, match=r"standard-stack:web.*secretsAsEnv is true but secrets is empty"):
+        parse(with_(DEV, "web.secretsAsEnv", True), secret_keys=frozenset(), source="Pulumi.test.yaml")
