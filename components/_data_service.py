@@ -64,6 +64,12 @@ class DataService(pulumi.ComponentResource):
 
     ``uid`` is the image's own user: the server and its jobs run as ``<uid>:0`` (group 0 reads the
     0440 files of a FileBundle).
+
+    Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret), ``container_name``,
+    ``password_rotated`` (an ordering handle: set once a changed password is in force, so whatever
+    depends on the service waits for it).
+
+    Attributes: ``container`` (the server's container; on swarm its service).
     """
 
     def __init__(

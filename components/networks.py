@@ -60,8 +60,9 @@ class StackNetworksArgs(NetworkOptions):
 
 
 class StackNetworks(pulumi.ComponentResource):
-    """Outputs: ``frontend`` and ``backend`` network names, ``frontend_subnet`` (the proxy's network);
-    attributes ``frontend_id`` and ``backend_id`` (what Swarm services join by)."""
+    """Outputs: ``frontend`` and ``backend`` network names, ``frontend_subnet`` (the proxy's network).
+
+    Attributes: ``frontend_id`` and ``backend_id`` (what Swarm services join by)."""
 
     def __init__(self, name: str, args: StackNetworksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("standard-stack:index:StackNetworks", name, None, opts)

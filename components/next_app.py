@@ -48,8 +48,7 @@ class NextAppArgs(OwnSettingsArgs):
 class NextApp(App):
     """A preset of ``App``: this repository's web app (images/web) with its contract filled in.
 
-    Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
-    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
+    Outputs and attributes: those of ``App``.
     """
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:

@@ -226,8 +226,8 @@ def app_password_file(app: str) -> str:
 
 
 class PostgresService(DataService):
-    """Outputs: ``host``, ``port``, ``database``, ``user``, ``password`` (secret), ``url`` (secret), ``container``,
-    ``connections`` (app name -> ``AppDatabaseConnection`` of ``app_databases``)."""
+    """Outputs: ``database``, ``user``, ``connections`` (app name -> ``AppDatabaseConnection`` of
+    ``app_databases``), besides those of every data service (``DataService``)."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime

@@ -81,10 +81,9 @@ class PythonApiArgs(OwnSettingsArgs):
 class PythonApi(App):
     """A preset of ``App``: this repository's API (images/api) with its contract filled in.
 
-    Outputs: ``url`` (internal), ``alias``, ``port``, ``image_name``, ``image_digest``, ``container_name``,
-    ``release`` (the running release's tag), ``releases`` (kept on the host, newest first).
+    Outputs and attributes: those of ``App``, and one more.
 
-    ``migration`` is the one-shot container that ran ``alembic upgrade head`` for this image.
+    Attributes: ``migration`` (the one-shot container that ran ``alembic upgrade head`` for this image).
     """
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:

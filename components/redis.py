@@ -86,7 +86,7 @@ def redis_url(password: pulumi.Input[str], host: str) -> pulumi.Output[str]:
 
 
 class RedisService(DataService):
-    """Outputs: ``host``, ``port``, ``password`` (secret), ``url`` (secret: an app's ``REDIS_URL``), ``container``."""
+    """Outputs: those of every data service (``DataService``; ``url`` is an app's ``REDIS_URL``)."""
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime

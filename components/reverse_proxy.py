@@ -113,7 +113,10 @@ class ReverseProxyArgs(StrictModel):
 
 
 class ReverseProxy(pulumi.ComponentResource):
-    """Outputs: ``url`` (public), ``health_url``, ``image_name``, ``container_name``, ``site_config``."""
+    """Outputs: ``url`` (public), ``health_url``, ``image_name``, ``container_name``, ``site_config`` (the
+    rendered nginx site), ``reloaded`` (on a host, an ordering handle: set once nginx took the current files).
+
+    Attributes: ``container`` (nginx's container; on swarm its service), ``acme`` (None without ACME)."""
 
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         _check_target(name, args)
@@ -255,6 +258,7 @@ class ReverseProxy(pulumi.ComponentResource):
                 "health_url": self.health_url,
                 "image_name": self.image_name,
                 "container_name": self.container_name,
+                "site_config": self.site_config,
                 "reloaded": self.reload.done,
             }
         )
@@ -299,6 +303,7 @@ class ReverseProxy(pulumi.ComponentResource):
                 "health_url": self.health_url,
                 "image_name": self.image_name,
                 "container_name": self.container_name,
+                "site_config": self.site_config,
             }
         )
 

@@ -300,5 +300,7 @@ class StandardStack(pulumi.ComponentResource):
                 "images": self.images,
                 "releases": self.releases,
                 "containers": self.containers,
+                "database_url": self.database_url,
+                "redis_url": self.redis_url,
             }
         )
