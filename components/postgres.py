@@ -6,9 +6,9 @@ to ``postgres`` (reachable over the server's unix socket only, no password) and 
 role of its name. SQL injection in an app then stays inside its own database (no ``COPY ... TO PROGRAM``).
 
 On ``runtime.target == "swarm"`` (``_data_service``) the password is a Docker secret and ``init_sql``
-Docker configs; the task itself runs pg-roles.sh at every start (a new password is a new secret, so
-the task restarts stop-first on it), and turns healthy only once it has. Backups and ``app_databases``
-are not ported to swarm yet.
+Docker configs; the task itself runs pg-roles.sh (and pg-app-databases.sh for ``app_databases``, each
+app's password a Docker secret too) at every start (a new password is a new secret, so the task
+restarts stop-first on it), and turns healthy only once it has. Backups are not ported to swarm yet.
 
 Several apps sharing one server each get a database and an ordinary role of their own
 (``app_databases``, applied by files/pg-app-databases.sh in the same roles job), and a ``url`` to hand
@@ -241,11 +241,6 @@ class PostgresService(DataService):
             opts=opts,
             problems=[
                 *(["backup must be None on swarm: the backup container is not ported yet"] if args.backup else []),
-                *(
-                    [f"app_databases ({', '.join(args.app_databases)}) must be empty on swarm: not ported yet"]
-                    if args.app_databases
-                    else []
-                ),
             ],
         )
         self.connections: dict[str, AppDatabaseConnection] = {
@@ -378,7 +373,10 @@ class PostgresService(DataService):
         entrypoint replaces the shell, so the server is docker-init's child and gets the stop signal
         (SIGINT, fast shutdown) from it. The health check requires the mark: Swarm counts a task
         running, and ``pulumi up`` converged, only once healthy (``_swarm.task_healthcheck``), so the
-        API starts after the app's role is ordinary and holds the password.
+        API starts after the app's role is ordinary and holds the password. With ``app_databases`` the
+        same run creates each app's role and database (pg-app-databases.sh appended, each password a
+        Docker secret of the task): the superuser is reachable over the task's own socket only, so
+        no job on the manager could do it without a superuser password on the network.
         """
         script = (
             "set -eu\n"
@@ -395,13 +393,16 @@ class PostgresService(DataService):
             "exec docker-entrypoint.sh postgres\n"
         )
         files = {f"/docker-entrypoint-initdb.d/{file}": sql for file, sql in args.init_sql.items()}
-        files[ROLES_PATH] = ROLES_SCRIPT.read_text()
+        files[ROLES_PATH] = self._roles_script()
         ready = f"pg_isready -h 127.0.0.1 -p {PORT} -U {args.user} -d {args.database} && test -f /tmp/password-applied"
         return self._swarm_server(
             name,
             health=healthcheck(["CMD-SHELL", ready], start_period="30s"),
             data_path=DATA_PATH,
-            secrets={"postgres_password": self.password},
+            secrets={
+                "postgres_password": self.password,
+                **{app_password_file(app): c.password for app, c in self.connections.items()},
+            },
             configs=config_files(name, runtime=args.runtime, service=name, files=files, parent=self),
             # the socket directory: on the host a volume shared with the rotation job; here the task's own
             tmpfs={"/tmp": "rw,noexec,nosuid,size=64m", SOCKET_PATH: "rw,noexec,nosuid,size=1m"},
@@ -409,11 +410,21 @@ class PostgresService(DataService):
                 "POSTGRES_DB": args.database,
                 "POSTGRES_USER": args.user,
                 "POSTGRES_PASSWORD_FILE": f"{SECRETS_PATH}/postgres_password",
+                **({"APP_DATABASES": self._app_databases()} if self.connections else {}),
             },
             command=["bash", "-c", script],
             init=True,  # docker-init runs as the postgres user too: it can signal the server
             stop_signal="SIGINT",
         )
+
+    def _roles_script(self) -> str:
+        """pg-roles.sh, then pg-app-databases.sh when apps have databases (with none, exactly what it was)."""
+        script = ROLES_SCRIPT.read_text()
+        return script + "\n" + APP_DATABASES_SCRIPT.read_text() if self.connections else script
+
+    def _app_databases(self) -> str:
+        """pg-app-databases.sh's ``APP_DATABASES``: ``role:database:password file`` per app."""
+        return " ".join(f"{c.user}:{c.database}:{SECRETS_PATH}/{app_password_file(app)}" for app, c in self.connections.items())
 
     def _socket_mount(self) -> docker.ContainerVolumeArgs:
         return docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH)
@@ -430,12 +441,9 @@ class PostgresService(DataService):
         directory, no network at all; psql reads the password from the file itself, so it is in no
         argument, and its session never logs a statement.
         """
-        script, envs = ROLES_SCRIPT.read_text(), []
+        script, envs = self._roles_script(), []
         if self.connections:
-            # appended only when there are apps: with none, the job is exactly what it was
-            script += "\n" + APP_DATABASES_SCRIPT.read_text()
-            entries = (f"{c.user}:{c.database}:{SECRETS_PATH}/{app_password_file(app)}" for app, c in self.connections.items())
-            envs.append(f"APP_DATABASES={' '.join(entries)}")
+            envs.append(f"APP_DATABASES={self._app_databases()}")
         return self._rotation_job(
             name,
             script=script,

@@ -5,6 +5,8 @@ On the engine (each role reaches its own database only, rotation in place): test
 
 from __future__ import annotations
 
+import base64
+
 import pulumi
 import pytest
 from pydantic import ValidationError
@@ -152,16 +154,47 @@ def test_bad_app_databases_are_refused_naming_the_setting_the_value_and_the_allo
     assert message in str(refused.value)
 
 
-def test_app_databases_on_swarm_are_refused_before_anything_registers():
-    swarm = Runtime(project="shop", stack="test", target="swarm")
-    mocks = RecordingMocks()
-    with pytest.raises(Exception, match=r"app_databases \(shop, blog\) must be empty on swarm"):
-        run_program(
-            mocks,
-            {},
-            stack="test",
-            program=lambda: PostgresService(
-                "db", PostgresServiceArgs(runtime=swarm, network="back", network_id="n", app_databases=two_apps())
-            ),
+SWARM = Runtime(project="shop", stack="test", target="swarm")
+
+
+@pytest.fixture(scope="module")
+def swarm_run():
+    def program():
+        PostgresService(
+            "db", PostgresServiceArgs(runtime=SWARM, network="back", network_id="n", app_databases=two_apps(password=GIVEN))
         )
-    assert not mocks.registered
+
+    return run_program(RecordingMocks(), {}, stack="test", program=program)
+
+
+def task_spec(run):
+    return run.mocks.named("db", "docker:index/service:Service").plain("taskSpec")["containerSpec"]
+
+
+def test_on_swarm_the_task_runs_the_app_databases_script_after_the_roles_with_each_apps_entry(swarm_run):
+    config = swarm_run.mocks.named("db-config-pg-roles.sh", "docker:index/serviceConfig:ServiceConfig")
+    assert base64.b64decode(config.plain("data")).decode() == PG_ROLES.read_text() + "\n" + PG_APP_DATABASES.read_text()
+    assert task_spec(swarm_run)["env"]["APP_DATABASES"] == (
+        "shop:shop:/run/secrets/app-db-shop-password blog:blog_db:/run/secrets/app-db-blog-password"
+    )
+
+
+def test_on_swarm_each_apps_password_is_a_docker_secret_of_the_server_task_never_in_its_spec(swarm_run):
+    secret = swarm_run.mocks.named("db-secret-app-db-shop-password", "docker:index/secret:Secret")
+    assert base64.b64decode(secret.plain("data")).decode() == GIVEN and secret.is_secret("data")
+    mounted = {s["fileName"]: s for s in task_spec(swarm_run)["secrets"]}
+    assert {"app-db-shop-password", "app-db-blog-password", "postgres_password"} <= set(mounted)
+    assert {(s["fileUid"], s["fileGid"], s["fileMode"]) for s in mounted.values()} == {("0", "0", 288)}  # 0440
+    assert GIVEN not in str(task_spec(swarm_run)) and "generated-" not in str(task_spec(swarm_run))
+
+
+def test_on_swarm_each_app_gets_its_secret_url_as_on_one_host():
+    def program():
+        db = PostgresService(
+            "db", PostgresServiceArgs(runtime=SWARM, network="back", network_id="n", app_databases=two_apps(password=GIVEN))
+        )
+        pulumi.export("connections", {app: c.outputs() for app, c in db.connections.items()})
+
+    run = run_program(RecordingMocks(), {}, stack="test", program=program)
+    assert run.values["connections"]["shop"]["url"] == "postgresql://shop:p%40ss%2Fw%3Ard%3F%23%25@postgres:5432/shop"
+    assert run.secret["connections"]
