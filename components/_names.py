@@ -1,29 +1,33 @@
 """Docker names of a stack's containers: ``<project>-<stack>-<role>``, what an operator reads in ``docker ps``.
 
 Compose users know ``<project>-<service>-1``; here every container of a stack starts with its project
-and stack (``shop-prod-postgres``, ``shop-prod-api-migration``), so dev and prod on one host never
+and stack (``shop-prod-postgres``, ``shop-prod-api-migrate``), so dev and prod on one host never
 clash and each tells whose it is. Names are explicit: the library does not depend on the program's
 ``pulumi:autonaming`` configuration (an explicit name is used as given whatever that says).
 
 - A container replaced **delete-first** (data services, the proxy, one-shot jobs, file loaders) keeps
   one fixed name: the old one is gone before the new one is created.
 - A container replaced **create-first** (apps, workers) runs beside its successor for a moment, so
-  its name ends in a digest of everything it is created from (``shop-prod-api-3f9c2e1``): any change
-  that replaces it gives the successor another name, and the same inputs give the same name.
+  its name ends in 7 random hex digits (``shop-prod-api-3f9c2e1``), as Pulumi's own auto-names do:
+  every replacement gets another name, also ``pulumi up --replace`` of unchanged inputs and a
+  replacement for drift (a digest of the inputs would repeat the old name there, and the create fails
+  on Docker's name conflict). Each run proposes a fresh suffix; it is ignored (below) until the
+  container is replaced, so a deploy without changes renames nothing.
 
 Every named container ignores later changes of its name (``ignore_changes=["name"]``): a stack
 deployed before these names keeps its containers (``api-becdaa7``, ``postgres-63299d5``) instead of
 replacing them for a rename; a container takes its new name when it is next replaced for another
 reason, because the engine checks a replacement's inputs afresh, without the ignored old values
 (pulumi/pulumi pkg/resource/deploy/step_generator.go: "If we are going to perform a replacement, we
-need to recompute the default values", ``prov.Check`` with ``goal.Properties``).
+need to recompute the default values", ``prov.Check`` with ``goal.Properties``; a targeted
+``--replace`` checks ``goal.Properties`` too).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+import secrets
 from typing import Any
 
 import pulumi
@@ -47,8 +51,8 @@ def stack_prefix(project: str, stack: str) -> str:
     return f"{project}-{stack}"
 
 
-def container_name(project: str, stack: str, role: str, *, digest: bool = False) -> str:
-    """``<project>-<stack>-<role>``, at most ``MAX_LENGTH`` characters with room for a ``-<digest>``.
+def container_name(project: str, stack: str, role: str, *, suffix: bool = False) -> str:
+    """``<project>-<stack>-<role>``, at most ``MAX_LENGTH`` characters with room for a ``-<suffix>``.
 
     A longer one keeps its beginning and ends in a digest of the whole, so it stays unique and the
     same for the same stack and role.
@@ -56,36 +60,16 @@ def container_name(project: str, stack: str, role: str, *, digest: bool = False)
     full = f"{stack_prefix(project, stack)}-{role}"
     if not VALID.match(full):
         raise pulumi.RunError(f"container name {full!r}: {role!r} must use letters, digits, '_', '.' and '-' only")
-    limit = MAX_LENGTH - (DIGEST_LENGTH + 1 if digest else 0)
+    limit = MAX_LENGTH - (DIGEST_LENGTH + 1 if suffix else 0)
     if len(full) <= limit:
         return full
     head = full[: limit - DIGEST_LENGTH - 1].rstrip("-_.")
     return f"{head}-{hashlib.sha256(full.encode()).hexdigest()[:DIGEST_LENGTH]}"
 
 
-def _plain(value: Any) -> Any:
-    """Resolved inputs as JSON: input classes (``ContainerLabelArgs`` …) by their fields."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "__dict__"):
-        return {"__type": type(value).__name__, **{k: _plain(v) for k, v in vars(value).items() if v is not None}}
-    return value
-
-
-def inputs_digest(inputs: dict[str, Any]) -> pulumi.Output[str]:
-    """The first hex digits of the SHA-256 of the resolved inputs: it changes with any of them.
-
-    Not a secret even when an input is: every input of a container is in its ``docker inspect``
-    already (secrets reach containers as files, through FileBundle, whose revision is what counts here).
-    """
-
-    def digest(resolved: Any) -> str:
-        text = json.dumps(_plain(resolved), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
-
-    return pulumi.Output.unsecret(pulumi.Output.from_input(inputs).apply(digest))
+def instance_suffix() -> str:
+    """7 random hex digits: a create-first container's successor never takes its name."""
+    return secrets.token_hex(4)[:DIGEST_LENGTH]
 
 
 def named_container(
@@ -93,12 +77,12 @@ def named_container(
 ) -> docker.Container:
     """A ``docker.Container`` named ``<project>-<stack>-<role>`` (see the module's docstring).
 
-    Create-first (``opts.delete_before_replace`` explicitly False) adds the digest of ``inputs``; a
+    Create-first (``opts.delete_before_replace`` explicitly False) adds ``instance_suffix()``; a
     ``name`` among ``inputs`` is used as given. Either way the name's later changes are ignored.
     """
     if "name" not in inputs:
         create_first = opts.delete_before_replace is False
-        base = container_name(project, stack, role, digest=create_first)
-        inputs["name"] = pulumi.Output.concat(base, "-", inputs_digest(inputs)) if create_first else base
+        base = container_name(project, stack, role, suffix=create_first)
+        inputs["name"] = f"{base}-{instance_suffix()}" if create_first else base
     named = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["name"]))
     return docker.Container(resource_name, opts=named, **inputs)

@@ -7,7 +7,7 @@ tests/unit/test_registered_resources.py`` and review the diff of ``tests/unit/sn
 
 Normalised so the snapshot follows the program, not the machine or the app sources: the
 checkout's path is ``<repo>``, each built image's content tag is ``<NAME-tag>`` (release tags have
-their own tests), a create-first container's name (a digest of its inputs) is ``<NAME-name>``, and
+their own tests), a create-first container's name (a random suffix) is ``<NAME-name>``, and
 secret values are ``{"secret": <sha256 prefix>}``.
 """
 
@@ -78,7 +78,7 @@ def snapshot(run: Any) -> str:
             replace[r.plain("imageName").rsplit(":", 1)[1]] = f"<{r.name}-tag>"
         o = run.monitor.options[(r.typ, r.name)]
         if r.typ == "docker:index/container:Container" and o.delete_before_replace_defined and not o.delete_before_replace:
-            # create-first: ends in a digest of its inputs (host paths too); nginx's upstream names spell it with "_"
+            # create-first: ends in a random suffix; nginx's upstream names spell it with "_"
             replace[r.plain("name")] = replace[r.plain("name").replace("-", "_")] = f"<{r.name}-name>"
     out = []
     for r in sorted(run.mocks.registered, key=lambda r: (r.typ, r.name)):

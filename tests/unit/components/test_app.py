@@ -79,7 +79,7 @@ def test_the_container_joins_every_network_under_its_alias_and_is_replaced_creat
     assert [(n["name"], n["aliases"]) for n in networks] == [("frontend", ["notes-api"]), ("backend", ["notes-api"])]
     options = run_.options("notes")
     assert options.delete_before_replace is False and options.delete_before_replace_defined
-    # old and new run side by side: the name ends in a digest of the inputs, so a replacement has another
+    # old and new run side by side: the name ends in a suffix of its own, so a replacement has another
     assert re.fullmatch(r"shop-test-notes-[0-9a-f]{7}", container(mocks).plain("name"))
     assert options.ignore_changes == ["name"]  # a container named before keeps its name until replaced
 
