@@ -17,23 +17,12 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .containers import (
-    validate_env_secrets,
-    validate_health_check,
-    validate_non_root,
-    validate_prod_limits,
-    validate_published_ports,
-)
+from . import containers, services
+from .containers import validate_published_ports
 from .data import validate_data_networks_internal, validate_protected_data_volume
 from .images import validate_pinned_image
-from .services import (
-    validate_service_env_secrets,
-    validate_service_hardening,
-    validate_service_health_check,
-    validate_service_non_root,
-    validate_service_prod_limits,
-    validate_service_published_ports,
-)
+from .services import validate_service_hardening, validate_service_published_ports
+from .workloads import Check, env_secrets, health_check, non_root, prod_limits, validation
 
 PACK_NAME = "standard-stack"
 MANDATORY = EnforcementLevel.MANDATORY
@@ -49,26 +38,38 @@ def _schema(**extra: dict[str, Any]) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={**_ENVIRONMENT, **extra})
 
 
+def _twins(rule: str, check: Check, description: str, level: EnforcementLevel, *, configured: bool = False) -> list[Policy]:
+    """``container-<rule>`` and ``service-<rule>``: one check and one description, for a container and for a Swarm
+    service (whose tasks are containers the manager describes)."""
+    readers = (("container", "container", containers.read), ("service", "Swarm service", services.read))
+    return [
+        ResourceValidationPolicy(
+            name=f"{prefix}-{rule}",
+            description=description.format(subject=subject),
+            validate=validation(read, check),
+            enforcement_level=level,
+            config_schema=_schema() if configured else None,
+        )
+        for prefix, subject, read in readers
+    ]
+
+
 POLICIES: list[Policy] = [
-    ResourceValidationPolicy(
-        name="container-health-check",
-        description="Every long-running container has a health check.",
-        validate=validate_health_check,
-        enforcement_level=ADVISORY,
+    *_twins("health-check", health_check, "Every long-running {subject} has a health check.", ADVISORY),
+    *_twins(
+        "non-root",
+        non_root,
+        "Every {subject} of the stack's kinds (API, web, proxy, Postgres, Redis and their jobs) runs as a non-root user.",
+        MANDATORY,
     ),
-    ResourceValidationPolicy(
-        name="container-non-root",
-        description="Service containers (API, web, proxy, Postgres, Redis) do not run as root.",
-        validate=validate_non_root,
-        enforcement_level=MANDATORY,
+    *_twins(
+        "prod-limits",
+        prod_limits,
+        "In prod every long-running {subject} has memory and CPU limits and a restart policy.",
+        ADVISORY,
+        configured=True,
     ),
-    ResourceValidationPolicy(
-        name="container-prod-limits",
-        description="In prod every long-running container has memory and CPU limits and a restart policy.",
-        validate=validate_prod_limits,
-        enforcement_level=ADVISORY,
-        config_schema=_schema(),
-    ),
+    *_twins("env-no-secrets", env_secrets, "No {subject}'s environment carries a secret.", MANDATORY),
     ResourceValidationPolicy(
         name="container-published-ports",
         description="Only the reverse proxy publishes host ports; in dev every published port binds 127.0.0.1.",
@@ -91,46 +92,15 @@ POLICIES: list[Policy] = [
         ),
     ),
     ResourceValidationPolicy(
-        name="container-env-no-secrets",
-        description="No container environment variable carries a secret.",
-        validate=validate_env_secrets,
-        enforcement_level=MANDATORY,
-    ),
-    ResourceValidationPolicy(
-        name="service-health-check",
-        description="Every Swarm service's tasks have a health check.",
-        validate=validate_service_health_check,
-        enforcement_level=ADVISORY,
-    ),
-    ResourceValidationPolicy(
-        name="service-non-root",
-        description="Swarm services of the stack's kinds run their tasks as a non-root user.",
-        validate=validate_service_non_root,
-        enforcement_level=MANDATORY,
-    ),
-    ResourceValidationPolicy(
         name="service-hardening",
         description="Swarm tasks run on a read-only root filesystem with every capability dropped.",
         validate=validate_service_hardening,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(
-        name="service-prod-limits",
-        description="In prod every Swarm service has memory and CPU limits and a restart policy.",
-        validate=validate_service_prod_limits,
-        enforcement_level=ADVISORY,
-        config_schema=_schema(),
-    ),
-    ResourceValidationPolicy(
         name="service-published-ports",
         description="Only the reverse proxy's Swarm service publishes ports.",
         validate=validate_service_published_ports,
-        enforcement_level=MANDATORY,
-    ),
-    ResourceValidationPolicy(
-        name="service-env-no-secrets",
-        description="No Swarm service's environment carries a secret.",
-        validate=validate_service_env_secrets,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

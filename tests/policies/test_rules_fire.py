@@ -277,7 +277,7 @@ def test_service_prod_limits_rule_ignores_dev(swarm_view):
 
 def test_service_health_check_rule_fires_on_a_service_without_one(swarm_view):
     api = with_container_spec(find(swarm_view, SERVICE, "api"), healthcheck=None)
-    assert "Service 'api' runs tasks without a health check" in only(violations("service-health-check", [api]))
+    assert "Service 'api' runs its tasks without a health check" in only(violations("service-health-check", [api]))
 
 
 def test_service_published_ports_rule_fires_on_a_database_publishing_a_port(swarm_view):
