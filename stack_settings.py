@@ -9,7 +9,6 @@ reference (``python -m stack_settings``; the tests check both are in sync).
 from __future__ import annotations
 
 import json
-import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -20,6 +19,8 @@ from pydantic import BaseModel, Field, ValidationError
 from standard_stack import StandardStackArgs, engine, versions
 from standard_stack._wiring import Platform
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, ServerName
+from standard_stack.problems import PROBLEMS, Problem, section_model
+from standard_stack.problems import key as field_key
 from standard_stack.settings import AppName, ConfigKey, EnvName, Port, ReleaseTag, StackSettings, Version
 from standard_stack.units import Memory
 
@@ -61,16 +62,15 @@ class ConfigError(Exception):
 
 
 def _key(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("function-after[_environment_rules()]",)]
+    parts = [str(p) for p in loc]
     return f"{NAMESPACE}:{'.'.join(parts)}" if parts else NAMESPACE
 
 
 def _describe(error: Mapping[str, Any]) -> list[str]:
-    if error["type"] == "value_error" and not error["loc"]:
-        # model-level rules: "[key] why; [key] why"
-        text = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
-        return [f"{NAMESPACE}:{m.group(1)} {m.group(2)}" for m in re.finditer(r"\[([^\]]+)\] ([^;]+)", text)]
     loc = error["loc"]
+    if error["type"] == PROBLEMS:  # the settings' cross-field rules: each problem names its field
+        problems: list[Problem] = error["ctx"]["problems"]
+        return [f"{_key((*loc, field_key(None if loc else StackConfig, p.field)))} {p.reason}" for p in problems]
     is_name = bool(loc) and loc[-1] == "[key]"  # a map's key: an env name, an app's name
     key = _key(loc[:-1] if is_name else loc)
     if error["type"] == "extra_forbidden":
@@ -102,8 +102,8 @@ def _examples(loc: tuple[Any, ...]) -> list[str]:
         field = fields.get(part)
         if field is None:
             return []
-        model = _model_in(field.annotation) or field.annotation
-        if _model_in(field.annotation) is not None and typing.get_origin(field.annotation) is dict and parts:
+        model = section_model(field.annotation) or field.annotation
+        if section_model(field.annotation) is not None and typing.get_origin(field.annotation) is dict and parts:
             parts.pop(0)  # the entry's name (apps.<name>.port)
     examples = list(field.examples or []) if field else []
     for meta in getattr(field, "metadata", []) if field else []:
@@ -344,20 +344,6 @@ def pulumi_config_block() -> dict[str, Any]:
     }
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The section model inside ``Model | None`` or ``dict[name, Model]`` (apps, workers, health), else None."""
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) is dict:
-        candidates = [args[1]]
-    elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        candidates = [a for a in args if a is not type(None)]
-    else:
-        return None
-    if len(candidates) == 1 and isinstance(candidates[0], type) and issubclass(candidates[0], BaseModel):
-        return candidates[0]
-    return None
-
-
 def _type_name(annotation: Any) -> str:
     from standard_stack.units import Cpus
 
@@ -403,7 +389,7 @@ def _rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> li
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += _rows(annotation, f"{key}.", default)
             continue
-        inner = _model_in(annotation)
+        inner = section_model(annotation)
         if inner is not None:  # each entry of apps/workers, an optional health or job: its own settings, no defaults
             named = typing.get_origin(annotation) is dict
             rows.append((f"`{key}`", "map of name to settings" if named else "settings (optional)", "—", field.description or ""))

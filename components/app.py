@@ -46,6 +46,7 @@ from ._wiring import (
     pulled_image,
     service_container,
 )
+from .problems import Problem, refuse
 from .releases import Release, ReleaseArgs
 
 Duration = Annotated[str, Field(pattern=r"^([0-9]+(ms|s|m|h))+$", examples=["5s", "1m30s"])]
@@ -228,29 +229,40 @@ def _absolute(what: str, paths: Any, value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-def check_swarm(name: str, args: AppArgs) -> None:
-    """What Swarm needs of an app, refused before anything is registered, every problem at once."""
+def swarm_problems(args: AppArgs) -> list[Problem]:
+    """What ``runtime.target`` needs of an app: one task on one host; on Swarm, what its tasks can do."""
     problems = []
     if args.runtime.target == "host":
         if args.replicas != 1:
-            problems.append(f"replicas ({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1")
-    else:
-        if args.build is not None and args.registry is None:
-            problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
-        if args.network_ids is None or len(args.network_ids) != len(args.networks):
-            problems.append("network_ids (one per network) are required on swarm: tasks join networks by id")
-        if args.source_mounts:
-            problems.append("source_mounts must be empty on swarm: the sources are on one host")
-        if args.release.pin is not None:
-            problems.append(f"release.pin ({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
-        if args.working_dir is not None:
-            problems.append("working_dir is not supported on swarm yet")
-        if args.secrets and args.secrets_path != "/run/secrets":
-            problems.append(f"secrets_path ({args.secrets_path}) must be /run/secrets on swarm, where Docker mounts secrets")
-        if args.secrets and not (args.user or "").endswith(":0"):
-            problems.append("user must name group 0 on swarm (e.g. '1001:0') to read the root-owned 0440 secret files")
-    if problems:
-        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
+            problems.append(Problem("replicas", f"({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1"))
+        return problems
+    if args.build is not None and args.registry is None:
+        problems.append(
+            Problem("registry", "is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
+        )
+    if args.network_ids is None or len(args.network_ids) != len(args.networks):
+        problems.append(Problem("network_ids", "(one per network) are required on swarm: tasks join networks by id"))
+    if args.source_mounts:
+        problems.append(Problem("source_mounts", "must be empty on swarm: the sources are on one host"))
+    if args.release.pin is not None:
+        problems.append(
+            Problem("release.pin", f"({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
+        )
+    if args.working_dir is not None:
+        problems.append(Problem("working_dir", "is not supported on swarm yet"))
+    if args.secrets and args.secrets_path != "/run/secrets":
+        problems.append(
+            Problem("secrets_path", f"({args.secrets_path}) must be /run/secrets on swarm, where Docker mounts secrets")
+        )
+    if args.secrets and not (args.user or "").endswith(":0"):
+        why = "must name group 0 on swarm (e.g. '1001:0') to read the root-owned 0440 secret files"
+        problems.append(Problem("user", why))
+    return problems
+
+
+def check_swarm(name: str, args: AppArgs) -> None:
+    """What Swarm needs of an app, refused before anything is registered, every problem at once."""
+    refuse(name, swarm_problems(args))
 
 
 def env_wrapper(secrets_path: str, names: Sequence[str]) -> str:

@@ -12,7 +12,6 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-import pulumi
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,8 +27,9 @@ from pydantic.alias_generators import to_camel
 from . import versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
 from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory
-from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, check_swarm
+from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, swarm_problems
 from .app import EnvName as ENV_NAME
+from .engine import DURATION_FORM, go_duration
 from .networks import NetworkOptions
 from .nginx import (
     DEFAULT_CONTENT_SECURITY_POLICY,
@@ -41,9 +41,9 @@ from .nginx import (
     ServerName,
 )
 from .postgres import PostgresBackupArgs, ordinary_role
+from .problems import Problem, invalid
 from .redis import EvictionPolicy
 from .releases import TAG_PATTERN
-from .engine import DURATION_FORM, go_duration
 from .units import Memory, to_bytes
 
 
@@ -490,63 +490,74 @@ class StackSettings(Section):
         return self.environment == "prod" if enabled is None else enabled
 
     @model_validator(mode="after")
-    def _environment_rules(self) -> StackSettings:
-        problems: list[tuple[str, str]] = []
+    def _rules(self) -> StackSettings:
+        invalid(type(self), self.problems())
+        return self
+
+    def problems(self) -> list[Problem]:
+        """What the settings refuse together (each field alone is checked by its type): fields by name, from here."""
+        problems: list[Problem] = []
         for name in ("postgres", "redis"):
             if getattr(self, name).host_port is not None and self.networks.backend_internal:
-                problems.append(
-                    (f"{name}.hostPort", "needs networks.backendInternal: false (internal networks publish no ports)")
-                )
+                why = "needs networks.backendInternal: false (internal networks publish no ports)"
+                problems.append(Problem(f"{name}.host_port", why))
         for name in ("api", "web"):
             if getattr(self, name).release is not None and self.hot_reload:
-                problems.append((f"{name}.release", "needs hotReload: false (hot reload runs the sources, not a release)"))
+                problems.append(Problem(f"{name}.release", "needs hotReload: false (hot reload runs the sources, not a release)"))
         if self.environment == "prod":
-            if self.hot_reload:
-                problems.append(("hotReload", "must be false in prod (bind-mounted sources are for dev)"))
-            for name in ("postgres", "redis"):
-                if getattr(self, name).host_port is not None:
-                    problems.append((f"{name}.hostPort", "must be unset in prod: only the proxy publishes ports"))
-            for name in ("postgres", "redis", "api", "web", "proxy"):
-                res: Resources = getattr(self, name).resources
-                for field in ("memory", "cpus"):
-                    if getattr(res, field) is None:
-                        problems.append((f"{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)"))
-            if not self.networks.backend_internal:
-                problems.append(("networks.backendInternal", "must be true in prod"))
+            problems += self._prod_rules()
         problems += self._target_rules()
         problems += self._app_rules()
+        problems += self._proxy_rules()
+        redis_limit = self.redis.resources.memory
+        if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
+            why = (
+                f"({self.redis.maxmemory}) must stay below redis.resources.memory ({redis_limit}): "
+                "Redis needs headroom for buffers and the append-only rewrite, or the kernel kills it"
+            )
+            problems.append(Problem("redis.maxmemory", why))
+        return problems
+
+    def _prod_rules(self) -> list[Problem]:
+        """What prod needs: no dev conveniences, no ports but the proxy's, limits on everything."""
+        problems: list[Problem] = []
+        if self.hot_reload:
+            problems.append(Problem("hot_reload", "must be false in prod (bind-mounted sources are for dev)"))
+        for name in ("postgres", "redis"):
+            if getattr(self, name).host_port is not None:
+                problems.append(Problem(f"{name}.host_port", "must be unset in prod: only the proxy publishes ports"))
+        for name in ("postgres", "redis", "api", "web", "proxy"):
+            problems += [p.under(name) for p in _prod_limits(getattr(self, name).resources)]
+        if not self.networks.backend_internal:
+            problems.append(Problem("networks.backend_internal", "must be true in prod"))
+        return problems
+
+    def _proxy_rules(self) -> list[Problem]:
+        """The proxy's names and its certificate over ACME."""
+        problems: list[Problem] = []
         if self.proxy.server_aliases and self.proxy.server_name in (None, "_"):
             why = "needs proxy.serverName: one name redirects and certificates use ('_' already answers any host name)"
-            problems.append(("proxy.serverAliases", why))
+            problems.append(Problem("proxy.server_aliases", why))
         if "_" in self.proxy.server_aliases:
-            problems.append(("proxy.serverAliases", "must not hold '_' (set proxy.serverName: '_' to answer any host name)"))
+            problems.append(
+                Problem("proxy.server_aliases", "must not hold '_' (set proxy.serverName: '_' to answer any host name)")
+            )
         acme = self.proxy.acme
         if acme.enabled:
             if not self.proxy.tls:
-                problems.append(("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
+                problems.append(Problem("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
             name, _ = self.proxy_server_names
             if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
                 why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
-                problems.append(("proxy.serverName", why))
+                problems.append(Problem("proxy.server_name", why))
         if acme.directory_url and acme.staging:
             why = "selects Let's Encrypt's staging directory: set it or proxy.acme.directoryUrl, not both"
-            problems.append(("proxy.acme.staging", why))
-        redis_limit = self.redis.resources.memory
-        if redis_limit is not None and to_bytes(self.redis.maxmemory) >= to_bytes(redis_limit):
-            problems.append(
-                (
-                    "redis.maxmemory",
-                    f"({self.redis.maxmemory}) must stay below redis.resources.memory ({redis_limit}): "
-                    "Redis needs headroom for buffers and the append-only rewrite, or the kernel kills it",
-                )
-            )
-        if problems:
-            raise ValueError("; ".join(f"[{key}] {why}" for key, why in problems))
-        return self
+            problems.append(Problem("proxy.acme.staging", why))
+        return problems
 
-    def _app_rules(self) -> list[tuple[str, str]]:
+    def _app_rules(self) -> list[Problem]:
         """The stack's own env, secrets, apps and workers: names free, limits in prod, one task on one host."""
-        problems: list[tuple[str, str]] = []
+        problems: list[Problem] = []
         for service in ("api", "web"):
             own: AppSettingsOfPreset = getattr(self, service)
             taken = preset_names(service)
@@ -555,85 +566,88 @@ class StackSettings(Section):
                     if env in taken:
                         why = f"is set by the {service} preset itself (it sets {', '.join(sorted(taken))})"
                         problems.append(
-                            (f"{service}.{section}.{env.removesuffix('_FILE') if section == 'secrets' else env}", why)
+                            Problem(f"{service}.{section}.{env.removesuffix('_FILE') if section == 'secrets' else env}", why)
                         )
             for env in sorted(set(own.env) & {*own.secrets, *(f"{n}_FILE" for n in own.secrets)}):
-                problems.append((f"{service}.env.{env}", f"is also given by {service}.secrets"))
+                problems.append(Problem(f"{service}.env.{env}", f"is also given by {service}.secrets"))
         paths = [(name, app.path) for name, app in self.apps.items() if app.path is not None]
         for name, path in paths:
             if path == "/" or path.startswith("/api/") or [p for _, p in paths].count(path) > 1:
-                problems.append(
-                    (f"apps.{name}.path", f"({path}) is taken: / is the web app's, /api/ the API's, each path one app's")
-                )
+                why = f"({path}) is taken: / is the web app's, /api/ the API's, each path one app's"
+                problems.append(Problem(f"apps.{name}.path", why))
         for name in sorted(set(self.apps) & set(self.workers)):
-            problems.append((f"workers.{name}", f"is also the name of apps.{name}: names are unique across apps and workers"))
+            why = f"is also the name of apps.{name}: names are unique across apps and workers"
+            problems.append(Problem(f"workers.{name}", why))
         for section in ("apps", "workers"):
             entries: dict[str, Any] = getattr(self, section)
             for name, entry in entries.items():
                 if name in BUILT_IN:
-                    problems.append((f"{section}.{name}", f"is a name of the stack's own services ({', '.join(BUILT_IN)})"))
+                    why = f"is a name of the stack's own services ({', '.join(BUILT_IN)})"
+                    problems.append(Problem(f"{section}.{name}", why))
                 if self.target == "host" and entry.replicas != 1:
-                    problems.append(
-                        (f"{section}.{name}.replicas", f"({entry.replicas}) needs target: swarm (one Docker host runs 1)")
-                    )
+                    why = f"({entry.replicas}) needs target: swarm (one Docker host runs 1)"
+                    problems.append(Problem(f"{section}.{name}.replicas", why))
                 if self.target == "swarm":
-                    problems += [(f"{section}.{name}", why) for why in self._swarm_problems(name, entry)]
+                    problems += [p.under(f"{section}.{name}") for p in self._swarm_problems(entry)]
                 if self.environment == "prod":
-                    for field in ("memory", "cpus"):
-                        if getattr(entry.resources, field) is None:
-                            problems.append(
-                                (f"{section}.{name}.resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)")
-                            )
+                    problems += [p.under(f"{section}.{name}") for p in _prod_limits(entry.resources)]
         return problems
 
-    def _swarm_problems(self, name: str, entry: Any) -> list[str]:
-        """What the component refuses on Swarm (check_swarm), said before anything is registered."""
-        swarm = Runtime(target="swarm")
-        try:
-            check_swarm(name, entry.stand_in(runtime=swarm, network_ids=list(entry.networks), registry=self.image_registry))
-        except pulumi.RunError as exc:
-            return [file_spelling(why) for why in str(exc).removeprefix(f"{name}: ").split("; ")]
-        return []
+    def _swarm_problems(self, entry: Any) -> list[Problem]:
+        """What the component refuses on Swarm (``app.swarm_problems``), said before anything is registered.
 
-    def _target_rules(self) -> list[tuple[str, str]]:
+        The stand-in joins networks by id and takes the stack's registry: the stack's own rules speak of
+        those (imageRegistry), the entry's problems of its own fields."""
+        swarm = Runtime(target="swarm")
+        args = entry.stand_in(runtime=swarm, network_ids=list(entry.networks), registry=self.image_registry)
+        return [p for p in swarm_problems(args) if p.field not in ("registry", "network_ids")]
+
+    def _target_rules(self) -> list[Problem]:
         """What ``target`` allows: Swarm nodes pull from a registry; one host runs one container per app."""
-        problems: list[tuple[str, str]] = []
+        problems: list[Problem] = []
         if self.target == "host":
             for name in ("api", "web"):
                 replicas = getattr(self, name).replicas
                 if replicas != 1:
-                    problems.append((f"{name}.replicas", f"({replicas}) needs target: swarm (one Docker host runs 1)"))
+                    problems.append(Problem(f"{name}.replicas", f"({replicas}) needs target: swarm (one Docker host runs 1)"))
             return problems
         if self.image_registry is None:
-            problems.append(
-                (
-                    "imageRegistry",
-                    "is required with target: swarm (got none): every node pulls the images from it. "
-                    "Set a registry host, optional port and namespace, e.g. registry.example.com/team or 127.0.0.1:5000",
-                )
+            why = (
+                "is required with target: swarm (got none): every node pulls the images from it. "
+                "Set a registry host, optional port and namespace, e.g. registry.example.com/team or 127.0.0.1:5000"
             )
+            problems.append(Problem("image_registry", why))
         if self.hot_reload:
-            problems.append(("hotReload", "must be false with target: swarm (sources are bind-mounted from one host)"))
+            problems.append(Problem("hot_reload", "must be false with target: swarm (sources are bind-mounted from one host)"))
         for name in ("api", "web"):
             pin = getattr(self, name).release
             if pin is not None:
                 why = f"({pin}) is not supported with target: swarm yet: a kept release is an image on one host"
-                problems.append((f"{name}.release", why))
+                problems.append(Problem(f"{name}.release", why))
         for name in ("postgres", "redis"):
             port = getattr(self, name).host_port
             if port is not None:
-                problems.append(
-                    (f"{name}.hostPort", f"({port}) must be unset with target: swarm: only the proxy publishes ports")
-                )
+                why = f"({port}) must be unset with target: swarm: only the proxy publishes ports"
+                problems.append(Problem(f"{name}.host_port", why))
         if self.postgres_backup_enabled:
             why = "must be false with target: swarm: the backup container is not ported to swarm yet"
-            problems.append(("postgres.backup.enabled", why + (" (on by default in prod)" if self.environment == "prod" else "")))
+            problems.append(
+                Problem("postgres.backup.enabled", why + (" (on by default in prod)" if self.environment == "prod" else ""))
+            )
         if self.proxy.bind_address != "0.0.0.0":
             address = self.proxy.bind_address
             why = f"({address}) must be 0.0.0.0 with target: swarm: a Swarm port is published on every address of its node"
-            problems.append(("proxy.bindAddress", why))
+            problems.append(Problem("proxy.bind_address", why))
         if self.proxy.acme.enabled:
-            problems.append(
-                ("proxy.acme.enabled", "must be false with target: swarm (not ported yet): give tlsCertificate/tlsPrivateKey")
-            )
+            why = "must be false with target: swarm (not ported yet): give tlsCertificate/tlsPrivateKey"
+            problems.append(Problem("proxy.acme.enabled", why))
         return problems
+
+
+def _prod_limits(resources: Resources) -> list[Problem]:
+    """Prod runs nothing without a memory and CPU limit."""
+    return [
+        Problem(f"resources.{field}", "is required in prod (e.g. memory: 512Mi, cpus: 1)")
+        for field in ("memory", "cpus")
+        if getattr(resources, field) is None
+    ]
