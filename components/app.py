@@ -47,7 +47,7 @@ from ._wiring import (
     service_container,
 )
 from .problems import Problem, refuse
-from .releases import Release, ReleaseArgs
+from .releases import Release, ReleaseArgs, held_image, release_tag
 
 Duration = Annotated[str, Field(pattern=r"^([0-9]+(ms|s|m|h))+$", examples=["5s", "1m30s"])]
 EnvName = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -333,21 +333,34 @@ class App(pulumi.ComponentResource):
         """Containers run the app's image plus the static wrapper; ``image_name`` stays the app's own image.
 
         The derived image is content-tagged like a release: its tag follows the app image's tag (a
-        content tag, or the pulled reference), so it is rebuilt exactly when the app's image changes."""
+        content tag, or the pulled reference), so it is rebuilt exactly when the app's image changes.
+        A resource named after the tag holds it (``releases.held_image``): when the app moves to another
+        image, the old one is no longer declared and Pulumi removes its tag after the containers that
+        ran it. Only the running one is kept: a rollback to a kept release derives again (a cached build)."""
         base = self.release.image_name if self.release is not None else args.image
         assert isinstance(base, str)  # AppArgs._consistent
+        # relative to the program, as the app's own context: the same layout previews the same everywhere
+        build = ImageBuild(context=os.path.relpath(ENV_EXEC_SOURCE), args={"BASE": base, "GO_VERSION": versions.GO})
+        tag = release_tag(args.runtime, build)
         derived = build_image(
             f"{name}-env-exec",
             runtime=args.runtime,
             service=f"{name}-env-exec",
-            # relative to the program, as the app's own context: the same layout previews the same everywhere
-            build=ImageBuild(context=os.path.relpath(ENV_EXEC_SOURCE), args={"BASE": base, "GO_VERSION": versions.GO}),
+            build=build,
             registry=args.registry,
             parent=self,
+            tag=tag,
             depends_on=[*self._uses_image, *args.depends_on],
         )
+        held = held_image(
+            f"{name}-env-exec-release-{tag}",
+            reference=derived.image_name,
+            runtime=args.runtime,
+            parent=self,
+            depends_on=[derived],
+        )
         self.image_digest = derived.repo_digest
-        self._uses_image = [*self._uses_image, derived]
+        self._uses_image = [*self._uses_image, derived, held]
 
     # --- what both targets share -------------------------------------------------------------------
     def _files(self, args: AppArgs) -> dict[str, pulumi.Input[str]]:

@@ -256,11 +256,31 @@ class Release:
         self.image_name = f"{repository}:{self.tag}"
 
     def _release_image(self, tag: str, *, depends_on: list[pulumi.Resource]) -> docker.RemoteImage:
-        return docker.RemoteImage(
+        return held_image(
             f"{self._name}-release-{tag}",
-            name=f"{self.repository}:{tag}",
-            platform=self._runtime.platform,
-            keep_locally=False,
-            force_remove=False,
-            opts=pulumi.ResourceOptions(parent=self._parent, depends_on=depends_on),
+            reference=f"{self.repository}:{tag}",
+            runtime=self._runtime,
+            parent=self._parent,
+            depends_on=depends_on,
         )
+
+
+def held_image(
+    name: str,
+    *,
+    reference: pulumi.Input[str],
+    runtime: Runtime,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]],
+) -> docker.RemoteImage:
+    """The resource that holds one image tag on the host: no longer declared, Pulumi deletes it and
+    the provider removes the tag (``keep_locally=False``), never under a container that still uses it
+    (``force_remove=False``; the containers depend on it, so they go first in the same deploy)."""
+    return docker.RemoteImage(
+        name,
+        name=reference,
+        platform=runtime.platform,
+        keep_locally=False,
+        force_remove=False,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )

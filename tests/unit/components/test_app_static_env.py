@@ -64,6 +64,33 @@ def test_the_containers_run_an_image_derived_from_the_apps_with_the_pinned_go_wr
     assert run.depends_on("visits", "visits-env-exec-image", other_typ=IMAGE)
 
 
+def held(mocks):
+    """The derived image's holding resources (``<app>-env-exec-release-<tag>``), by resource name."""
+    return {r.name: r for r in mocks.of_type(REMOTE_IMAGE) if r.name.startswith("visits-env-exec-release-")}
+
+
+def test_the_derived_image_is_held_like_a_release_so_its_tag_is_removed_when_it_is_no_longer_declared():
+    mocks, _ = deploy()
+    derived = mocks.named("visits-env-exec-image", IMAGE).plain("imageName")
+    (hold,) = held(mocks).values()
+    assert hold.name == f"visits-env-exec-release-{derived.rsplit(':', 1)[1]}"
+    assert (hold.plain("name"), hold.plain("keepLocally"), hold.plain("forceRemove")) == (derived, False, False)
+
+
+def test_the_containers_depend_on_the_held_derived_image_so_they_go_before_its_tag():
+    mocks, run = deploy()
+    (hold,) = held(mocks)
+    for container in ("visits", "visits-migrate", "visits-secrets-files-loader"):
+        assert run.depends_on(container, hold, other_typ=REMOTE_IMAGE), container
+
+
+def test_a_new_app_release_is_held_under_a_new_name_so_the_previous_derived_image_goes():
+    first, _ = deploy()
+    second, _ = deploy(build=ImageBuild(context="tests/apps/go-service", args={"RELEASE_NOTE": "2"}))
+    assert set(held(first)).isdisjoint(held(second))
+    assert len(held(second)) == 1
+
+
 def test_the_derived_image_is_what_the_app_its_job_and_its_file_loader_run():
     mocks, _ = deploy()
     images = {mocks.named(name, CONTAINER).plain("image") for name in ("visits", "visits-migrate", "visits-secrets-files-loader")}
