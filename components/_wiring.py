@@ -380,13 +380,16 @@ class FileBundle:
         before_loading: Callable[[docker.Volume], Sequence[pulumi.Resource]] | None = None,
         depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
         loader_entrypoint: Sequence[str] = ("true",),
+        volume: docker.Volume | None = None,
     ) -> None:
         """``before_loading`` registers resources that must run after the volume exists and before
         new files replace the old ones (a job that still needs the old files), given the volume.
         ``depends_on``: e.g. the image's release resource, so the loader goes before the image it ran.
-        ``loader_entrypoint``: a program of the image that exits 0 (an image without ``true``)."""
+        ``loader_entrypoint``: a program of the image that exits 0 (an image without ``true``).
+        ``volume``: load into this one instead of a volume of its own (two bundles taking turns in one
+        volume, ordered by ``depends_on``: ReverseProxy's start site, then its current site)."""
         self.mount_path = mount_path.rstrip("/")
-        self.volume = docker.Volume(
+        self.volume = volume or docker.Volume(
             f"{name}-files",
             name=f"{runtime.prefix}-{name}-files",
             labels=object_labels(runtime, service),

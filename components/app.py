@@ -117,6 +117,9 @@ class AppJob(StrictModel):
     component: str | None = Field(None, description="Its component label; default <app component>-<name>.")
     networks: list[InputStr] | None = Field(None, description="Networks it joins; default the app's.")
     tmpfs: dict[str, str] = Field(default_factory=lambda: {"/tmp": "rw,noexec,nosuid,size=16m"})
+    depends_on: Sequence[pulumi.Resource] | None = Field(
+        None, description="What it waits for (a migration: the database alone); default the app's depends_on."
+    )
 
 
 class AppArgs(StrictModel):
@@ -421,7 +424,10 @@ class App(pulumi.ComponentResource):
             tmpfs=job.tmpfs,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=n) for n in (job.networks or args.networks)],
             volumes=volumes or None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, *self._uses_image, *args.depends_on]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*after, *self._uses_image, *(args.depends_on if job.depends_on is None else job.depends_on)],
+            ),
             **kwargs,
         )
         return job_succeeded(self.job, name=name, what=job.what, consequence=f"{name} was not {what_waits}")

@@ -69,6 +69,9 @@ class PythonApiArgs(OwnSettingsArgs):
     resources: Resources = Resources()
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
+    database_ready: Sequence[pulumi.Resource] | None = Field(
+        None, description="What the migration waits for (the database alone, so it need not wait for Redis); default depends_on."
+    )
 
     @model_validator(mode="after")
     def _own_names(self) -> PythonApiArgs:
@@ -129,6 +132,7 @@ def app_args(args: PythonApiArgs) -> AppArgs:
             what="database migration",
             component="api-migration",
             networks=[args.backend_network],
+            depends_on=args.database_ready,
         ),
         tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
         source_mounts={args.hot_reload_source: "/app/app"} if args.hot_reload_source is not None else {},

@@ -49,6 +49,7 @@ from ._wiring import (
     build_image,
     healthcheck,
     job_succeeded,
+    object_labels,
     one_shot_job,
     service_container,
 )
@@ -68,6 +69,7 @@ from .nginx import (
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
+START_REVISION = "start-revision"  # in the site volume beside site.conf; nginx includes only *.conf
 PROXY_USER = "101:0"  # the image's nginx user; group 0 reads the 0440 key
 SWARM_SECRETS = "/run/secrets"  # where Swarm mounts a secret given by a relative file name
 HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_PORT}/healthz"]
@@ -187,8 +189,32 @@ class ReverseProxy(pulumi.ComponentResource):
             self._on_swarm(name, args, pems)
             return
 
-        files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config}
-        files.update({f"tls/{file}": pem for file, pem in pems.items()})
+        tls_files = {f"tls/{file}": pem for file, pem in pems.items()}
+        volume = docker.Volume(
+            f"{name}-site-files",
+            name=f"{runtime.prefix}-{name}-site-files",
+            labels=object_labels(runtime, name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config, **tls_files}
+        start: FileBundle | None = None
+        if args.upstreams:
+            # nginx need not wait for the apps: it starts on the site that routes by alias (resolved per
+            # request), beside them, and is switched to the site naming their containers in place, once
+            # they are healthy (the loader below, then the reload). The current site carries the start
+            # site's revision, so whenever the start site is written again the current one follows it:
+            # what nginx reads after a restart is always the current site.
+            start = FileBundle(
+                f"{name}-site-start",
+                runtime=runtime,
+                service=name,
+                image=self.image.repo_digest,
+                mount_path=SITE_PATH,
+                files={"site.conf": render_site_config(settings), **tls_files},
+                parent=self,
+                volume=volume,
+            )
+            files[START_REVISION] = start.revision
         site = FileBundle(
             f"{name}-site",
             runtime=runtime,
@@ -197,9 +223,10 @@ class ReverseProxy(pulumi.ComponentResource):
             mount_path=SITE_PATH,
             files=files,
             parent=self,
+            volume=volume,
         )
         volumes = [site.mount()]
-        before_proxy: list[pulumi.Resource] = [site.loader]
+        before_proxy: list[pulumi.Resource] = [start.loader if start is not None else site.loader]
         if acme is not None:
             acme_build = build.model_copy(update={"target": "acme"})
             acme_image = build_image(

@@ -180,6 +180,7 @@ class StandardStack(pulumi.ComponentResource):
                 resources=cfg.api.resources,
                 release=release("api", cfg.api.release),
                 depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
+                database_ready=postgres.ready,  # the migration needs Postgres alone: it need not wait for Redis
                 **_own(cfg.api, args.app_secrets, SECRETS_PATH),
             ),
             opts=child,

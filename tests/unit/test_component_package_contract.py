@@ -29,9 +29,13 @@ SWARM = "swarm only: the package's runtime has no target, its components run on 
 RELEASES = "the package always builds and runs the current sources; pins need the program's release history"
 DEPENDS_ON = "Python-only: the package passes the resource's own dependsOn (convert.dependencies)"
 HOT_RELOAD = "development bind mount of a source directory: the standard-stack program's dev mode"
-ENGINE = "not offered by the package yet: the standard-stack program asks the engine (stack_settings.engine_api_version); unknown, no start_interval is sent"
+ENGINE = (
+    "not offered by the package yet: the standard-stack program asks the engine (stack_settings.engine_api_version); "
+    "unknown, no start_interval is sent"
+)
 
 OMITTED: dict[type, dict[str, str]] = {
+    inputs.AppJobArgs: {"depends_on": "Python-only: a package App's job waits for what the App's own dependsOn names"},
     inputs.RuntimeArgs: {"target": SWARM, "health_start_interval": ENGINE, "engine_api_version": ENGINE},
     inputs.ProxyRouteArgs: {"upstream_address": "filled in from the proxy's upstreams input (the container's address)"},
     data.PostgresServiceArgs: {"network_id": SWARM},
@@ -43,6 +47,7 @@ OMITTED: dict[type, dict[str, str]] = {
         "hot_reload_source": HOT_RELOAD,
         "release": RELEASES,
         "depends_on": DEPENDS_ON,
+        "database_ready": DEPENDS_ON,
     },
     apps.NextAppArgs: {"network_id": SWARM, "replicas": SWARM, "hot_reload_source": HOT_RELOAD, "release": RELEASES},
     **{

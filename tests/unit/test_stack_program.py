@@ -95,6 +95,7 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "proxy",
             "proxy-reload",
             "proxy-site-files-loader",
+            "proxy-site-start-files-loader",
             "redis",
             "redis-password-rotation",
             "redis-rotation-files-loader",
@@ -158,6 +159,7 @@ def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
         "redis-rotation-files-loader",
         "api-secrets-files-loader",
         "proxy-site-files-loader",
+        "proxy-site-start-files-loader",
     }
     for name, c in loaders.items():
         assert c.is_secret("uploads"), name

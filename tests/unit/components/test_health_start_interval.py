@@ -123,7 +123,7 @@ def test_off_never_asks_the_engine(monkeypatch):
 
 
 class _Version(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         body = json.dumps({"Version": "26.1.5", "ApiVersion": "1.45"}).encode() if self.path == "/version" else b"{}"
         self.send_response(200 if self.path == "/version" else 404)
         self.send_header("Content-Length", str(len(body)))
