@@ -279,16 +279,12 @@ class ReverseProxy(pulumi.ComponentResource):
 
         self.container: docker.Container | docker.Service = container
         self.container_name = container.name
-        self.register_outputs(
-            {
-                "url": self.url,
-                "health_url": self.health_url,
-                "image_name": self.image_name,
-                "container_name": self.container_name,
-                "site_config": self.site_config,
-                "reloaded": self.reload.done,
-            }
-        )
+        self._publish(reloaded=self.reload.done)
+
+    def _publish(self, **handles: pulumi.Input[str]) -> None:
+        """Registers the outputs of both targets, and ``handles`` (on a host: the reload dependants wait for)."""
+        outputs = {"url": self.url, "health_url": self.health_url, "image_name": self.image_name}
+        self.register_outputs({**outputs, "container_name": self.container_name, "site_config": self.site_config, **handles})
 
     def _on_swarm(self, name: str, args: ReverseProxyArgs, pems: dict[str, pulumi.Input[str]]) -> None:
         runtime = args.runtime
@@ -324,15 +320,7 @@ class ReverseProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=list(args.depends_on)),
         )
         self.container_name = service.name
-        self.register_outputs(
-            {
-                "url": self.url,
-                "health_url": self.health_url,
-                "image_name": self.image_name,
-                "container_name": self.container_name,
-                "site_config": self.site_config,
-            }
-        )
+        self._publish()
 
 
 def _check_target(name: str, args: ReverseProxyArgs) -> None:
