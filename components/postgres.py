@@ -227,7 +227,11 @@ def app_password_file(app: str) -> str:
 
 class PostgresService(DataService):
     """Outputs: ``database``, ``user``, ``connections`` (app name -> ``AppDatabaseConnection`` of
-    ``app_databases``), besides those of every data service (``DataService``)."""
+    ``app_databases``), besides those of every data service (``DataService``).
+
+    Attributes: ``ready`` (what a client's first start depends on: the server, and on a host its password
+    rotation), ``backup`` (None without ``backup``).
+    """
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         runtime = args.runtime
