@@ -14,7 +14,9 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
+from . import targets
 from ._wiring import ImageBuild, InputStr, Runtime, StrictModel
+from .problems import refuse
 from .releases import ReleaseArgs
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -100,23 +102,16 @@ def check_target(name: str, args: AppServiceArgs, *, network_ids: Mapping[str, I
 
     ``network_ids``: the args naming the networks' ids, by field name (Swarm tasks join networks by id).
     """
-    problems = []
     if args.runtime.target == "host":
-        if args.replicas != 1:
-            problems.append(f"replicas ({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1")
-    else:
-        if args.registry is None:
-            problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
-        missing = [field for field, value in network_ids.items() if value is None]
-        if missing:
-            verb = "are" if len(missing) > 1 else "is"
-            problems.append(f"{' and '.join(missing)} {verb} required on swarm: tasks join networks by id")
-        if args.hot_reload_source is not None:
-            problems.append("hot_reload_source must be None on swarm: the sources are on one host")
-        if args.release.pin is not None:
-            problems.append(f"release.pin ({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
-    if problems:
-        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
+        refuse(name, targets.one_replica("replicas", args.replicas))
+        return
+    problems = [
+        *targets.registry("registry", args.registry),
+        *targets.network_ids(dict(network_ids)),
+        *targets.no_sources("hot_reload_source", args.hot_reload_source is not None, off="None"),
+        *targets.no_pinned_release("release.pin", args.release.pin),
+    ]
+    refuse(name, problems)
 
 
 def check_hot_reload(name: str, source: str | None) -> None:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_docker as docker
 
+from . import targets
 from ._swarm import TaskNetwork, node_label, secret_files, swarm_service, volume_mount
 from ._wiring import (
     InputStr,
@@ -34,6 +35,7 @@ from ._wiring import (
     secret_password,
     service_container,
 )
+from .problems import Problem, refuse
 
 
 class DataServiceArgs(Protocol):
@@ -82,7 +84,7 @@ class DataService(pulumi.ComponentResource):
         uid: int,
         opts: pulumi.ResourceOptions | None,
         docker_name: str | None = None,
-        problems: Sequence[str] = (),
+        problems: Sequence[Problem] = (),
     ) -> None:
         self._check_target(name, args, problems)
         super().__init__(type_, name, None, opts)
@@ -102,19 +104,14 @@ class DataService(pulumi.ComponentResource):
         return self.data
 
     @staticmethod
-    def _check_target(name: str, args: DataServiceArgs, problems: Sequence[str]) -> None:
+    def _check_target(name: str, args: DataServiceArgs, problems: Sequence[Problem]) -> None:
         """What swarm needs of a data service, refused before anything registers, every problem at once.
 
         ``problems``: the subclass's own (settings it has not ported to swarm)."""
         if args.runtime.target != "swarm":
             return
-        found = list(problems)
-        if args.network_id is None:
-            found.append("network_id is required on swarm: tasks join networks by id")
-        if args.host_port is not None:
-            found.append(f"host_port ({args.host_port}) must be None on swarm: only the proxy publishes ports")
-        if found:
-            raise pulumi.RunError(f"{name}: " + "; ".join(found))
+        network = targets.network_ids({"network_id": args.network_id})
+        refuse(name, [*problems, *network, *targets.no_host_port("host_port", args.host_port)])
 
     def _swarm_server(
         self,

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field, field_validator, model_validator
 
-from . import versions
+from . import targets, versions
 from ._app_image import source_mount
 from ._swarm import TaskNetwork, secret_files, swarm_service, volume_mount
 from ._wiring import (
@@ -234,23 +234,15 @@ def _absolute(what: str, paths: Any, value: dict[str, str]) -> dict[str, str]:
 
 def swarm_problems(args: AppArgs) -> list[Problem]:
     """What ``runtime.target`` needs of an app: one task on one host; on Swarm, what its tasks can do."""
-    problems = []
     if args.runtime.target == "host":
-        if args.replicas != 1:
-            problems.append(Problem("replicas", f"({args.replicas}) needs runtime.target 'swarm'; one Docker host runs 1"))
-        return problems
-    if args.build is not None and args.registry is None:
-        problems.append(
-            Problem("registry", "is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
-        )
-    if args.network_ids is None or len(args.network_ids) != len(args.networks):
-        problems.append(Problem("network_ids", "(one per network) are required on swarm: tasks join networks by id"))
-    if args.source_mounts:
-        problems.append(Problem("source_mounts", "must be empty on swarm: the sources are on one host"))
-    if args.release.pin is not None:
-        problems.append(
-            Problem("release.pin", f"({args.release.pin}) is not supported on swarm yet: a kept release is on one host")
-        )
+        return targets.one_replica("replicas", args.replicas)
+    joined = args.network_ids is not None and len(args.network_ids) == len(args.networks)  # one id per network
+    problems = [
+        *(targets.registry("registry", args.registry) if args.build is not None else []),
+        *targets.network_ids({"network_ids": args.network_ids if joined else None}),
+        *targets.no_sources("source_mounts", bool(args.source_mounts), off="empty"),
+        *targets.no_pinned_release("release.pin", args.release.pin),
+    ]
     if args.working_dir is not None:
         problems.append(Problem("working_dir", "is not supported on swarm yet"))
     if args.secrets and args.secrets_path != "/run/secrets":

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field, field_validator, model_validator
 
-from . import versions
+from . import targets, versions
 from ._data_service import DataService
 from ._swarm import config_files
 from ._wiring import (
@@ -243,9 +243,7 @@ class PostgresService(DataService):
             uid=POSTGRES_UID,
             docker_name=args.docker_name,
             opts=opts,
-            problems=[
-                *(["backup must be None on swarm: the backup container is not ported yet"] if args.backup else []),
-            ],
+            problems=targets.no_backup("backup", args.backup is not None, off="None"),
         )
         self.connections: dict[str, AppDatabaseConnection] = {
             app: self._connection(name, args, app, wanted) for app, wanted in args.app_databases.items()

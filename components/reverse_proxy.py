@@ -35,7 +35,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from . import versions
+from . import targets, versions
 from ._app_image import versioned_build
 from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
 from ._wiring import (
@@ -66,6 +66,7 @@ from .nginx import (
     ServerName,
     render_site_config,
 )
+from .problems import Problem, refuse
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
@@ -327,25 +328,18 @@ def _check_target(name: str, args: ReverseProxyArgs) -> None:
     """What swarm needs of the proxy, refused before anything registers, every problem at once."""
     if args.runtime.target != "swarm":
         return
-    problems = []
-    if args.registry is None:
-        problems.append("registry is required on swarm: every node pulls the image from it (e.g. registry.example.com/team)")
-    if args.network_id is None:
-        problems.append("network_id is required on swarm: tasks join networks by id")
-    if args.bind_address != "0.0.0.0":
-        problems.append(
-            f"bind_address ({args.bind_address}) must be 0.0.0.0 on swarm: a Swarm port is published on every "
-            "address of its node (firewall the node instead)"
-        )
+    problems = [
+        *targets.registry("registry", args.registry),
+        *targets.network_ids({"network_id": args.network_id}),
+        *targets.any_address("bind_address", args.bind_address),
+    ]
     if args.upstreams:
-        problems.append(
-            f"upstreams ({', '.join(sorted(args.upstreams))}) must be empty on swarm: routes name tasks.<service>, "
+        why = (
+            f"({', '.join(sorted(args.upstreams))}) must be empty {targets.SWARM}: routes name tasks.<service>, "
             "and the apps' rolling update switches the proxy to new tasks"
         )
-    if args.acme is not None:
-        problems.append("acme is not supported on swarm yet: give tls_certificate and tls_private_key")
-    if problems:
-        raise pulumi.RunError(f"{name}: " + "; ".join(problems))
+        problems.append(Problem("upstreams", why))
+    refuse(name, [*problems, *targets.no_acme("acme", args.acme is not None, off="None")])
 
 
 class Reload:

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from . import versions
+from . import targets, versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
 from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, swarm_problems
@@ -584,9 +584,8 @@ class StackSettings(Section):
                 if name in BUILT_IN:
                     why = f"is a name of the stack's own services ({', '.join(BUILT_IN)})"
                     problems.append(Problem(f"{section}.{name}", why))
-                if self.target == "host" and entry.replicas != 1:
-                    why = f"({entry.replicas}) needs target: swarm (one Docker host runs 1)"
-                    problems.append(Problem(f"{section}.{name}.replicas", why))
+                if self.target == "host":
+                    problems += targets.one_replica(f"{section}.{name}.replicas", entry.replicas)
                 if self.target == "swarm":
                     problems += [p.under(f"{section}.{name}") for p in self._swarm_problems(entry)]
                 if self.environment == "prod":
@@ -604,43 +603,19 @@ class StackSettings(Section):
 
     def _target_rules(self) -> list[Problem]:
         """What ``target`` allows: Swarm nodes pull from a registry; one host runs one container per app."""
-        problems: list[Problem] = []
         if self.target == "host":
-            for name in ("api", "web"):
-                replicas = getattr(self, name).replicas
-                if replicas != 1:
-                    problems.append(Problem(f"{name}.replicas", f"({replicas}) needs target: swarm (one Docker host runs 1)"))
-            return problems
-        if self.image_registry is None:
-            why = (
-                "is required with target: swarm (got none): every node pulls the images from it. "
-                "Set a registry host, optional port and namespace, e.g. registry.example.com/team or 127.0.0.1:5000"
-            )
-            problems.append(Problem("image_registry", why))
-        if self.hot_reload:
-            problems.append(Problem("hot_reload", "must be false with target: swarm (sources are bind-mounted from one host)"))
+            return [p for name in ("api", "web") for p in targets.one_replica(f"{name}.replicas", getattr(self, name).replicas)]
+        problems = [*targets.registry("image_registry", self.image_registry)]
+        problems += targets.no_sources("hot_reload", self.hot_reload, off="false")
         for name in ("api", "web"):
-            pin = getattr(self, name).release
-            if pin is not None:
-                why = f"({pin}) is not supported with target: swarm yet: a kept release is an image on one host"
-                problems.append(Problem(f"{name}.release", why))
+            problems += targets.no_pinned_release(f"{name}.release", getattr(self, name).release)
         for name in ("postgres", "redis"):
-            port = getattr(self, name).host_port
-            if port is not None:
-                why = f"({port}) must be unset with target: swarm: only the proxy publishes ports"
-                problems.append(Problem(f"{name}.host_port", why))
-        if self.postgres_backup_enabled:
-            why = "must be false with target: swarm: the backup container is not ported to swarm yet"
-            problems.append(
-                Problem("postgres.backup.enabled", why + (" (on by default in prod)" if self.environment == "prod" else ""))
-            )
-        if self.proxy.bind_address != "0.0.0.0":
-            address = self.proxy.bind_address
-            why = f"({address}) must be 0.0.0.0 with target: swarm: a Swarm port is published on every address of its node"
-            problems.append(Problem("proxy.bind_address", why))
-        if self.proxy.acme.enabled:
-            why = "must be false with target: swarm (not ported yet): give tlsCertificate/tlsPrivateKey"
-            problems.append(Problem("proxy.acme.enabled", why))
+            problems += targets.no_host_port(f"{name}.host_port", getattr(self, name).host_port)
+        by_default = " (on by default in prod)" if self.environment == "prod" and self.postgres.backup.enabled is None else ""
+        backup = targets.no_backup("postgres.backup.enabled", self.postgres_backup_enabled, off="false")
+        problems += [Problem(p.field, p.reason + by_default) for p in backup]
+        problems += targets.any_address("proxy.bind_address", self.proxy.bind_address)
+        problems += targets.no_acme("proxy.acme.enabled", self.proxy.acme.enabled, off="false")
         return problems
 
 

@@ -37,9 +37,17 @@ def test_a_data_service_runs_the_pulled_image_by_digest_as_its_own_user_on_the_b
 @pytest.mark.parametrize(
     ("component", "overrides", "message"),
     [
-        ("postgres", {"network_id": None}, "postgres: network_id is required on swarm: tasks join networks by id"),
-        ("redis", {"host_port": 6380}, "redis: host_port (6380) must be None on swarm: only the proxy publishes ports"),
-        ("postgres", {"backup": {}}, "postgres: backup must be None on swarm: the backup container is not ported yet"),
+        ("postgres", {"network_id": None}, "postgres: network_id is required with target: swarm: tasks join networks by id"),
+        (
+            "redis",
+            {"host_port": 6380},
+            "redis: host_port (6380) must be unset with target: swarm: only the proxy publishes ports",
+        ),
+        (
+            "postgres",
+            {"backup": {}},
+            "postgres: backup must be None with target: swarm: the backup container is not ported to swarm yet",
+        ),
     ],
     ids=["no network id", "host port", "backup"],
 )

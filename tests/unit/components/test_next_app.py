@@ -85,9 +85,9 @@ def test_web_service_is_the_hosts_container_description():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"registry": None}, "registry is required on swarm"),
-        ({"network_id": None}, "network_id is required on swarm: tasks join networks by id"),
-        ({"runtime": RUNTIME, "replicas": 3}, "replicas (3) needs runtime.target 'swarm'; one Docker host runs 1"),
+        ({"registry": None}, "registry is required with target: swarm"),
+        ({"network_id": None}, "network_id is required with target: swarm: tasks join networks by id"),
+        ({"runtime": RUNTIME, "replicas": 3}, "replicas (3) needs target: swarm (one Docker host runs 1)"),
     ],
     ids=["no registry", "no network id", "replicas on host"],
 )

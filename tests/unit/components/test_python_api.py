@@ -170,10 +170,10 @@ def test_a_failed_migration_on_swarm_fails_the_deploy_and_registers_no_service()
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"registry": None}, "registry is required on swarm: every node pulls the image from it"),
-        ({"backend_network_id": None}, "backend_network_id is required on swarm: tasks join networks by id"),
-        ({"hot_reload_source": "images/api/app"}, "hot_reload_source must be None on swarm"),
-        ({"runtime": RUNTIME, "replicas": 2}, "replicas (2) needs runtime.target 'swarm'; one Docker host runs 1"),
+        ({"registry": None}, "registry is required with target: swarm (got none): every node pulls the images from it"),
+        ({"backend_network_id": None}, "backend_network_id is required with target: swarm: tasks join networks by id"),
+        ({"hot_reload_source": "images/api/app"}, "hot_reload_source must be None with target: swarm"),
+        ({"runtime": RUNTIME, "replicas": 2}, "replicas (2) needs target: swarm (one Docker host runs 1)"),
     ],
     ids=["no registry", "no network id", "hot reload", "replicas on host"],
 )

@@ -315,16 +315,16 @@ def test_the_proxy_certificate_and_key_are_docker_secrets_the_site_names():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"registry": None}, "registry is required on swarm"),
-        ({"network_id": None}, "network_id is required on swarm: tasks join networks by id"),
-        ({"bind_address": "127.0.0.1"}, "bind_address (127.0.0.1) must be 0.0.0.0 on swarm"),
+        ({"registry": None}, "registry is required with target: swarm"),
+        ({"network_id": None}, "network_id is required with target: swarm: tasks join networks by id"),
+        ({"bind_address": "127.0.0.1"}, "bind_address (127.0.0.1) must be 0.0.0.0 with target: swarm"),
         (
             {"upstreams": {"tasks.shop-test-api": {"host": "c", "address": "172.30.0.2"}}},
-            "upstreams (tasks.shop-test-api) must be empty on swarm: routes name tasks.<service>",
+            "upstreams (tasks.shop-test-api) must be empty with target: swarm: routes name tasks.<service>",
         ),
         (
             {"tls": True, "acme": {"domain": "shop.example", "directory_url": "https://acme.example/dir"}},
-            "acme is not supported on swarm yet",
+            "acme must be None with target: swarm (not ported yet)",
         ),
     ],
     ids=["no registry", "no network id", "loopback bind", "upstreams", "acme"],
