@@ -107,8 +107,26 @@ def test_a_second_preview_changes_nothing(go_app):
     go_app.run("preview", expect_no_changes=True, diff=True)
 
 
+def derived_image_tags() -> set[str]:
+    """Tags of the images derived for the static wrapper on the engine."""
+    out = subprocess.run(
+        [DOCKER, "image", "ls", "--format", "{{.Tag}}", f"{PROJECT}-visits-env-exec"], capture_output=True, text=True, check=True
+    )
+    return set(out.stdout.split())
+
+
+def running_image_tags(container: str) -> set[str]:
+    image = subprocess.run([DOCKER, "inspect", "-f", "{{.Image}}", container], capture_output=True, text=True, check=True)
+    tags = subprocess.run(
+        [DOCKER, "image", "inspect", "-f", "{{json .RepoTags}}", image.stdout.strip()], capture_output=True, text=True, check=True
+    )
+    return {tag.rsplit(":", 1)[1] for tag in json.loads(tags.stdout) if tag.startswith(f"{PROJECT}-visits-env-exec:")}
+
+
 def test_a_source_change_deploys_the_service_create_first_with_no_failed_request(go_app):
     before = go_app.outputs()
+    previous = running_image_tags(before["container"])
+    assert len(previous) == 1 and previous <= derived_image_tags()
     (go_app.app / "release_note.go").write_text("package main\n\n// releaseNote marks a new release.\nconst releaseNote = 2\n")
     with RequestLoop([f"{URL}/health", f"{URL}/visits"], interval=0.05) as loop:
         started = time.monotonic()
@@ -121,4 +139,7 @@ def test_a_source_change_deploys_the_service_create_first_with_no_failed_request
     print(f"source change: deployed in {took:.0f} s; {loop.total} requests through the proxy, {len(loop.failures)} failed")
     assert loop.total > 50
     assert loop.failures == []
+    # the derived image of the previous release went with it; the new one runs
+    current = running_image_tags(after["container"])
+    assert current != previous and current <= derived_image_tags() and not previous & derived_image_tags()
     go_app.run("preview", expect_no_changes=True, diff=True)
