@@ -46,19 +46,9 @@ def api_args(**overrides):
 
 
 def swarm_api_args(**overrides):
-    from standard_stack import DatabaseConnection, PythonApiArgs, RedisConnection
-
-    base = dict(
-        runtime=SWARM,
-        registry="127.0.0.1:46500/team",
-        database=DatabaseConnection(host="db", port=5432, database="app", user="app", password=pulumi.Output.secret("dbpw")),
-        redis=RedisConnection(host="cache", port=6379, password=pulumi.Output.secret("rpw")),
-        frontend_network="front",
-        backend_network="back",
-        frontend_network_id="front-id",
-        backend_network_id="back-id",
-    )
-    return PythonApiArgs(**{**base, **overrides})
+    """``api_args`` for target swarm: a registry every node pulls from, networks joined by id."""
+    swarm = dict(runtime=SWARM, registry="127.0.0.1:46500/team", frontend_network_id="front-id", backend_network_id="back-id")
+    return api_args(**{**swarm, **overrides})
 
 
 def proxy_args(**overrides):
