@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 from standard_stack import StandardStackArgs, engine, versions
 from standard_stack._wiring import Platform
+from standard_stack.acme import CERTIFICATE_FIELDS, missing_certificate, unused_certificate
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, ServerName
 from standard_stack.problems import PROBLEMS, Problem, section_model
 from standard_stack.problems import key as field_key
@@ -134,14 +136,14 @@ def parse(raw: Mapping[str, Any], *, secret_keys: frozenset[str] = frozenset(), 
             + "\nStore it encrypted with:\n"
             + "\n".join(f"  pulumi config rm {NAMESPACE}:{k} && {secret_command(k)}" for k in in_plain_text)
         )
-    if config.proxy.acme.enabled:
-        unused = sorted(k for k in ("tlsCertificate", "tlsPrivateKey") if k in raw)
-        if unused:
-            raise ConfigError(
-                _format(source, [f"{NAMESPACE}:{k}: is set, but proxy.acme obtains the certificate" for k in unused])
-                + "\nRemove it with:\n"
-                + "\n".join(f"  pulumi config rm {NAMESPACE}:{k}" for k in unused)
-            )
+    given = [field for field in CERTIFICATE_FIELDS if to_camel(field) in raw]
+    unused = unused_certificate(acme=config.proxy.acme.enabled, given=given, acme_field="proxy.acme")
+    if unused:
+        raise ConfigError(
+            _format(source, [f"{NAMESPACE}:{to_camel(p.field)}: {p.reason}" for p in unused])
+            + "\nRemove it with:\n"
+            + "\n".join(f"  pulumi config rm {NAMESPACE}:{to_camel(p.field)}" for p in unused)
+        )
     _check_app_secrets(config, raw, secret_keys, source)
     missing = sorted(required_secrets(config) - {k for k in SECRETS if k in raw})
     if missing:
@@ -266,9 +268,8 @@ def stack_args(
 
 
 def required_secrets(config: StackConfig) -> set[str]:
-    needed = set()
-    if config.proxy.tls and not config.proxy.acme.enabled:
-        needed |= {"tlsCertificate", "tlsPrivateKey"}
+    missing = missing_certificate(tls=config.proxy.tls, acme=config.proxy.acme.enabled, given=())
+    needed = {to_camel(p.field) for p in missing}
     if not config.generate_passwords:
         needed |= {"postgresPassword", "redisPassword"}
     return needed

@@ -26,7 +26,7 @@ built from source, and the Python ``acme`` library alone would make us write the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Annotated
 
 import pulumi
@@ -43,6 +43,7 @@ from ._wiring import (
     one_shot_job,
     service_container,
 )
+from .problems import Problem
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"
@@ -196,6 +197,39 @@ def acme_directory(directory_url: str | None, staging: bool) -> str:
     return LETS_ENCRYPT_STAGING if staging else LETS_ENCRYPT
 
 
+CERTIFICATE_FIELDS = ("tls_certificate", "tls_private_key")
+"""The certificate a proxy is given instead of obtaining one over ACME."""
+
+
+def acme_needs_tls(field: str, *, acme: bool, tls: bool, tls_field: str) -> list[Problem]:
+    """The certificate ACME obtains is served over HTTPS: ``field`` (ACME on) needs ``tls_field`` on."""
+    if not acme or tls:
+        return []
+    return [Problem(field, f"needs {tls_field}: true (the certificate it obtains is served over HTTPS)")]
+
+
+def unused_certificate(*, acme: bool, given: Collection[str], acme_field: str) -> list[Problem]:
+    """With ACME the certificate is obtained: one given too would be ignored. ``given``: the CERTIFICATE_FIELDS given."""
+    return [Problem(f, f"is set, but {acme_field} obtains the certificate") for f in CERTIFICATE_FIELDS if acme and f in given]
+
+
+def missing_certificate(*, tls: bool, acme: bool, given: Collection[str]) -> list[Problem]:
+    """TLS without ACME serves the certificate and key it is given: both are required."""
+    if not tls or acme:
+        return []
+    return [Problem(f, "is required: tls is on and acme is off") for f in CERTIFICATE_FIELDS if f not in given]
+
+
 __all__: Sequence[str] = [
-    "LETS_ENCRYPT", "LETS_ENCRYPT_STAGING", "AcmeArgs", "AcmeCertificates", "AcmeOptions", "DirectoryUrl", "acme_directory"
+    "CERTIFICATE_FIELDS",
+    "LETS_ENCRYPT",
+    "LETS_ENCRYPT_STAGING",
+    "AcmeArgs",
+    "AcmeCertificates",
+    "AcmeOptions",
+    "DirectoryUrl",
+    "acme_directory",
+    "acme_needs_tls",
+    "missing_certificate",
+    "unused_certificate",
 ]  # fmt: skip

@@ -53,7 +53,17 @@ from ._wiring import (
     one_shot_job,
     service_container,
 )
-from .acme import CERTIFICATE_PATH, KEY_PATH, WEBROOT, AcmeArgs, AcmeCertificates
+from .acme import (
+    CERTIFICATE_FIELDS,
+    CERTIFICATE_PATH,
+    KEY_PATH,
+    WEBROOT,
+    AcmeArgs,
+    AcmeCertificates,
+    acme_needs_tls,
+    missing_certificate,
+    unused_certificate,
+)
 from .nginx import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     BodySize,
@@ -127,12 +137,16 @@ class ReverseProxy(pulumi.ComponentResource):
         runtime = args.runtime
         acme = args.acme
         swarm = runtime.target == "swarm"
-        if acme is not None and not args.tls:
-            raise pulumi.RunError(f"{name}: acme needs tls on (the certificate it obtains is served over HTTPS)")
-        if acme is not None and (args.tls_certificate is not None or args.tls_private_key is not None):
-            raise pulumi.RunError(f"{name}: acme obtains the certificate; tls_certificate/tls_private_key must not be given too")
-        if args.tls and acme is None and (args.tls_certificate is None or args.tls_private_key is None):
-            raise pulumi.RunError(f"{name}: tls is on but tls_certificate/tls_private_key are missing")
+        given = [field for field in CERTIFICATE_FIELDS if getattr(args, field) is not None]
+        on = acme is not None
+        refuse(
+            name,
+            [
+                *acme_needs_tls("acme", acme=on, tls=args.tls, tls_field="tls"),
+                *unused_certificate(acme=on, given=given, acme_field="acme"),
+                *missing_certificate(tls=args.tls, acme=on, given=given),
+            ],
+        )
         settings = ProxySettings(
             routes=args.routes,
             server_name=args.server_name,

@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from . import targets, versions
 from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
-from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory
+from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory, acme_needs_tls
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, swarm_problems
 from .app import EnvName as ENV_NAME
 from .engine import DURATION_FORM, go_duration
@@ -544,8 +544,7 @@ class StackSettings(Section):
             )
         acme = self.proxy.acme
         if acme.enabled:
-            if not self.proxy.tls:
-                problems.append(Problem("proxy.acme.enabled", "needs proxy.tls: true (the certificate is served over HTTPS)"))
+            problems += acme_needs_tls("proxy.acme.enabled", acme=True, tls=self.proxy.tls, tls_field="proxy.tls")
             name, _ = self.proxy_server_names
             if name == "_" or name.startswith((".", "*")) or name.endswith(".*"):
                 why = f"must be one DNS name such as 'example.com' with proxy.acme (HTTP-01 cannot validate '{name}')"
