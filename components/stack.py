@@ -7,10 +7,10 @@ their resources: each child carries an alias to its old, unparented URN (see ``_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from ._wiring import InputStr, Runtime, StrictModel
 from .app import App, Worker, WorkerArgs
@@ -53,6 +53,9 @@ class StandardStackArgs(StrictModel):
     )
 
 
+_Args = TypeVar("_Args", bound=BaseModel)
+
+
 def _own(own: AppSettingsOfPreset, values: Mapping[str, InputStr], secrets_path: str) -> dict[str, Any]:
     """A preset's own env and secrets from the stack file: files, their paths in ``<NAME>_FILE``, and with
     ``secretsAsEnv`` the variables themselves."""
@@ -62,6 +65,13 @@ def _own(own: AppSettingsOfPreset, values: Mapping[str, InputStr], secrets_path:
         "secrets": {env: values[key] for env, key in own.secrets.items()},
         "secrets_as_env": own.secrets_as_env,
     }
+
+
+def _from_section(model: type[_Args], section: BaseModel, **wiring: Any) -> _Args:
+    """A component's args from its stack file section: every field both declare, as the section holds it (the
+    section reuses the component's own declaration), then ``wiring``, what the stack adds or decides instead."""
+    same = {name: getattr(section, name) for name in type(section).model_fields if name in model.model_fields}
+    return model(**{**same, **wiring})
 
 
 def _check_app_secrets(name: str, cfg: StackSettings, values: Mapping[str, Any]) -> None:
@@ -108,56 +118,44 @@ class StandardStack(pulumi.ComponentResource):
                 setting=args.release_setting.format(service=service),
             )
 
-        networks = StackNetworks(
-            "networks",
-            StackNetworksArgs(
-                runtime=runtime,
-                backend_internal=cfg.networks.backend_internal,
-                backend_encrypted=cfg.networks.backend_encrypted,
-            ),
-            opts=child,
-        )
-        pg = cfg.postgres
+        networks = StackNetworks("networks", _from_section(StackNetworksArgs, cfg.networks, runtime=runtime), opts=child)
+        # Swarm tasks join networks by id; on one host the ids are left unset
+        frontend_id, backend_id = (networks.frontend_id, networks.backend_id) if swarm else (None, None)
         postgres = PostgresService(
             "postgres",
-            PostgresServiceArgs(
+            _from_section(
+                PostgresServiceArgs,
+                cfg.postgres,
                 runtime=runtime,
                 network=networks.backend,
-                network_id=networks.backend_id if swarm else None,
-                image=official(f"postgres:{pg.version}"),
-                database=pg.database,
-                user=pg.user,
+                network_id=backend_id,
+                image=official(f"postgres:{cfg.postgres.version}"),
                 password=args.postgres_password,
-                host_port=pg.host_port,
-                init_sql=pg.init_sql,
-                resources=pg.resources,
                 protect_data=cfg.protect_data,
-                backup=pg.backup.args() if cfg.postgres_backup_enabled else None,
+                backup=cfg.postgres.backup.args() if cfg.postgres_backup_enabled else None,
             ),
             opts=child,
         )
         redis = RedisService(
             "redis",
-            RedisServiceArgs(
+            _from_section(
+                RedisServiceArgs,
+                cfg.redis,
                 runtime=runtime,
                 network=networks.backend,
-                network_id=networks.backend_id if swarm else None,
+                network_id=backend_id,
                 image=official(f"redis:{cfg.redis.version}"),
                 password=args.redis_password,
-                maxmemory=cfg.redis.maxmemory,
-                maxmemory_policy=cfg.redis.maxmemory_policy,
-                host_port=cfg.redis.host_port,
-                resources=cfg.redis.resources,
                 protect_data=cfg.protect_data,
             ),
             opts=child,
         )
         api = PythonApi(
             "api",
-            PythonApiArgs(
+            _from_section(
+                PythonApiArgs,
+                cfg.api,
                 runtime=runtime,
-                build=cfg.api.build,
-                python_version=cfg.api.python_version,
                 registry=cfg.image_registry,
                 database=DatabaseConnection(
                     host=postgres.host,
@@ -169,15 +167,12 @@ class StandardStack(pulumi.ComponentResource):
                 redis=RedisConnection(host=redis.host, port=redis.port, password=redis.password),
                 frontend_network=networks.frontend,
                 backend_network=networks.backend,
-                frontend_network_id=networks.frontend_id if swarm else None,
-                backend_network_id=networks.backend_id if swarm else None,
-                replicas=cfg.api.replicas,
+                frontend_network_id=frontend_id,
+                backend_network_id=backend_id,
                 trusted_proxies=networks.frontend_subnet,
                 app_env=cfg.environment,
                 log_level=cfg.log_level,
-                workers=cfg.api.workers,
                 hot_reload_source=f"{cfg.api.build.context}/app" if cfg.hot_reload else None,
-                resources=cfg.api.resources,
                 release=release("api", cfg.api.release),
                 depends_on=[*postgres.ready, redis.container],  # healthy, and holding the current passwords
                 database_ready=postgres.ready,  # the migration needs Postgres alone: it need not wait for Redis
@@ -187,25 +182,23 @@ class StandardStack(pulumi.ComponentResource):
         )
         web = NextApp(
             "web",
-            NextAppArgs(
+            _from_section(
+                NextAppArgs,
+                cfg.web,
                 runtime=runtime,
-                build=cfg.web.build,
-                node_version=cfg.web.node_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
-                network_id=networks.frontend_id if swarm else None,
-                replicas=cfg.web.replicas,
+                network_id=frontend_id,
                 api_url=api.url,
                 public_url=cfg.public_url,
                 hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
-                resources=cfg.web.resources,
                 release=release("web", cfg.web.release),
                 **_own(cfg.web, args.app_secrets, SECRETS_PATH),
             ),
             opts=child,
         )
         own: dict[str, App] = {}
-        wiring = {"frontend": (networks.frontend, networks.frontend_id), "backend": (networks.backend, networks.backend_id)}
+        wiring = {"frontend": (networks.frontend, frontend_id), "backend": (networks.backend, backend_id)}
         data_services = [*postgres.ready, redis.container]
         for entries in (cfg.apps, cfg.workers):
             for name, entry in entries.items():
@@ -233,16 +226,16 @@ class StandardStack(pulumi.ComponentResource):
                 else:
                     own[name] = App(name, app_args, opts=child_opts)
         routed = [(cfg.apps[name].path, own[name]) for name in cfg.apps if cfg.apps[name].path is not None]
-        px, acme = cfg.proxy, cfg.proxy.acme
+        acme = cfg.proxy.acme
         proxy = ReverseProxy(
             "proxy",
-            ReverseProxyArgs(
+            _from_section(
+                ReverseProxyArgs,
+                cfg.proxy,
                 runtime=runtime,
-                build=px.build,
-                nginx_version=px.nginx_version,
                 registry=cfg.image_registry,
                 network=networks.frontend,
-                network_id=networks.frontend_id if swarm else None,
+                network_id=frontend_id,
                 routes=[
                     ProxyRoute(path_prefix="/api/", upstream_host=api.proxy_host, upstream_port=api.port, strip_prefix=True),
                     *(
@@ -253,10 +246,6 @@ class StandardStack(pulumi.ComponentResource):
                 ],
                 # on swarm the apps' rolling update switches the proxy (routes name tasks.<service>): no upstreams
                 upstreams={app.alias: app.upstream for app in (api, web, *(a for _, a in routed)) if app.upstream is not None},
-                bind_address=px.bind_address,
-                http_port=px.http_port,
-                https_port=px.https_port,
-                tls=px.tls,
                 public_url=cfg.public_url,
                 tls_certificate=None if acme.enabled else args.tls_certificate,
                 tls_private_key=None if acme.enabled else args.tls_private_key,
@@ -264,15 +253,7 @@ class StandardStack(pulumi.ComponentResource):
                 acme=acme.args(domain=cfg.proxy_server_names[0], protect=cfg.protect_data) if acme.enabled else None,
                 server_name=cfg.proxy_server_names[0],
                 server_aliases=list(cfg.proxy_server_names[1]),
-                client_max_body_size=px.client_max_body_size,
-                client_header_timeout_seconds=px.client_header_timeout_seconds,
-                client_body_timeout_seconds=px.client_body_timeout_seconds,
-                connections_per_client=px.connections_per_client,
-                requests_per_second=px.requests_per_second,
-                request_burst=px.request_burst,
                 content_security_policy=cfg.proxy_content_security_policy,
-                read_timeout_seconds=px.read_timeout_seconds,
-                resources=px.resources,
                 # the site names the apps' current containers: the proxy follows them (and waits for them)
             ),
             opts=child,
