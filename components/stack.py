@@ -121,35 +121,22 @@ class StandardStack(pulumi.ComponentResource):
         networks = StackNetworks("networks", _from_section(StackNetworksArgs, cfg.networks, runtime=runtime), opts=child)
         # Swarm tasks join networks by id; on one host the ids are left unset
         frontend_id, backend_id = (networks.frontend_id, networks.backend_id) if swarm else (None, None)
+        # what both data services are given alike
+        data = {"runtime": runtime, "network": networks.backend, "network_id": backend_id, "protect_data": cfg.protect_data}
         postgres = PostgresService(
             "postgres",
             _from_section(
                 PostgresServiceArgs,
                 cfg.postgres,
-                runtime=runtime,
-                network=networks.backend,
-                network_id=backend_id,
+                **data,
                 image=official(f"postgres:{cfg.postgres.version}"),
                 password=args.postgres_password,
-                protect_data=cfg.protect_data,
                 backup=cfg.postgres.backup.args() if cfg.postgres_backup_enabled else None,
             ),
             opts=child,
         )
-        redis = RedisService(
-            "redis",
-            _from_section(
-                RedisServiceArgs,
-                cfg.redis,
-                runtime=runtime,
-                network=networks.backend,
-                network_id=backend_id,
-                image=official(f"redis:{cfg.redis.version}"),
-                password=args.redis_password,
-                protect_data=cfg.protect_data,
-            ),
-            opts=child,
-        )
+        redis_args = {"image": official(f"redis:{cfg.redis.version}"), "password": args.redis_password}
+        redis = RedisService("redis", _from_section(RedisServiceArgs, cfg.redis, **data, **redis_args), opts=child)
         api = PythonApi(
             "api",
             _from_section(
