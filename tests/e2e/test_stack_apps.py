@@ -2,7 +2,8 @@
 
 Deployed as its own stack (``dev-apps``: its own Docker names) on ports of its own (2888x). The app is
 a stock ``python`` image running a few lines given as its command; its secret reaches it as an
-environment variable inside its process (secretsAsEnv) and is never in the container's config.
+environment variable inside its process (secretsAsEnv) and is never in the container's config. The
+API (a preset) takes its own secret the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 
 import pytest
 from deploy import Deployment, claim_stack
-from stack import containers, http, service_containers
+from stack import containers, docker_exec, http, service_containers
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,7 @@ OVERRIDES = {
     "proxy": {"httpPort": HTTP_PORT},
     "postgres": {"hostPort": 28883},
     "redis": {"hostPort": 28884},
-    "api": {"env": {"FEATURE_SEARCH": "on"}, "secrets": {"SENTRY_DSN": "sentryDsn"}},
+    "api": {"env": {"FEATURE_SEARCH": "on"}, "secrets": {"SENTRY_DSN": "sentryDsn"}, "secretsAsEnv": True},
     "apps": {
         "admin": {
             "image": "python:3.11-slim",
@@ -103,6 +104,27 @@ def test_the_worker_runs_the_apis_release(apps):
 def test_the_api_gets_its_env_and_its_secrets_path(apps):
     env = service_containers(STACK)["api"]["Config"]["Env"]
     assert "FEATURE_SEARCH=on" in env and "SENTRY_DSN_FILE=/run/secrets/SENTRY_DSN" in env
+
+
+# digests of SENTRY_DSN in the environment of every process the container's user may read (the exec'd probe has none)
+PROCESS_ENV_PROBE = (
+    "import glob, hashlib\n"
+    "for path in glob.glob('/proc/[0-9]*/environ'):\n"
+    "    try:\n"
+    "        env = dict(e.split('=', 1) for e in open(path).read().split('\\0') if '=' in e)\n"
+    "    except OSError:\n"
+    "        continue\n"
+    "    if 'SENTRY_DSN' in env:\n"
+    "        print(hashlib.sha256(env['SENTRY_DSN'].encode()).hexdigest()[:16])\n"
+)
+
+
+def test_the_api_with_secrets_as_env_has_its_secret_in_its_own_processes_environment(apps):
+    api = service_containers(STACK)["api"]
+    probe = docker_exec(api["Id"], "python", "-c", PROCESS_ENV_PROBE)
+    assert probe.returncode == 0, probe.stderr
+    assert set(probe.stdout.split()) == {hashlib.sha256(SENTRY.encode()).hexdigest()[:16]}
+    assert "SENTRY_DSN=" not in json.dumps(api["Config"]["Env"])
 
 
 def test_no_container_of_the_stack_shows_a_secret_value(apps):
