@@ -5,7 +5,7 @@ Releases: the package always builds and runs the current sources; pinning an ear
 the stack's release history, which only the standard-stack program keeps.
 """
 
-from typing import NotRequired, TypedDict
+from typing import NotRequired
 
 import pulumi
 
@@ -15,6 +15,7 @@ from .convert import absolute_build, dependencies, model, runtime_values
 from .inputs import (
     DatabaseConnectionArgs,
     ImageBuildArgs,
+    OwnSettingsArgs,
     RedisConnectionArgs,
     ResourcesArgs,
     RuntimeArgs,
@@ -22,7 +23,7 @@ from .inputs import (
 )
 
 
-class PythonApiArgs(TypedDict):
+class PythonApiArgs(OwnSettingsArgs):
     """Inputs of a PythonApi."""
 
     build: ImageBuildArgs
@@ -57,13 +58,6 @@ class PythonApiArgs(TypedDict):
     """Migration run once per deploy before the API starts."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
-    env: NotRequired[dict[str, pulumi.Input[str]]]
-    """More plain environment variables (values or outputs); never secrets."""
-    secrets: NotRequired[dict[str, pulumi.Input[str]]]
-    """More secrets: name -> value (kept secret), each the root-owned 0440 file /run/secrets/<name>."""
-    secrets_as_env: NotRequired[bool]
-    """Also set each of secrets as an environment variable of the app's own process, read from its file at start
-    by an exec wrapper (never in the container's config)."""
 
 
 class PythonApi(_python_api.PythonApi):
@@ -97,7 +91,7 @@ class PythonApi(_python_api.PythonApi):
         super().__init__(name, model(_python_api.PythonApiArgs, "PythonApi", name, values), opts)
 
 
-class NextAppArgs(TypedDict):
+class NextAppArgs(OwnSettingsArgs):
     """Inputs of a NextApp."""
 
     build: ImageBuildArgs
@@ -118,13 +112,6 @@ class NextAppArgs(TypedDict):
     """Host name on the frontend network."""
     resources: NotRequired[ResourcesArgs]
     """Container limits."""
-    env: NotRequired[dict[str, pulumi.Input[str]]]
-    """More plain environment variables (values or outputs); never secrets."""
-    secrets: NotRequired[dict[str, pulumi.Input[str]]]
-    """More secrets: name -> value (kept secret), each the root-owned 0440 file /run/secrets/<name>."""
-    secrets_as_env: NotRequired[bool]
-    """Also set each of secrets as an environment variable of the app's own process, read from its file at start
-    by an exec wrapper (never in the container's config)."""
 
 
 class NextApp(_next_app.NextApp):

@@ -65,6 +65,18 @@ class ImageBuildArgs(TypedDict):
     """Build arguments."""
 
 
+class OwnSettingsArgs(TypedDict):
+    """What a preset (PythonApi, NextApp) takes of the app's own, as App does: env and secrets."""
+
+    env: NotRequired[dict[str, pulumi.Input[str]]]
+    """More plain environment variables (values or outputs); never secrets."""
+    secrets: NotRequired[dict[str, pulumi.Input[str]]]
+    """More secrets: name -> value (kept secret), each the root-owned 0440 file /run/secrets/<name>."""
+    secrets_as_env: NotRequired[bool]
+    """Also set each of secrets as an environment variable of the app's own process, read from its file at start
+    by an exec wrapper (never in the container's config)."""
+
+
 class DatabaseConnectionArgs(TypedDict):
     """How the API reaches PostgreSQL: a PostgresService's outputs."""
 

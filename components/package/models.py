@@ -66,8 +66,13 @@ FILLED: dict[type, dict[str, str]] = {
 }
 """Inputs whose value, when not given, the package supplies instead of the model's default."""
 
-DOCUMENTED_BY: dict[type, type] = {app_package.WorkerArgs: app_package.AppArgs}
-"""Input types whose keys are another's (a TypedDict subclass): the descriptions are written there."""
+DOCUMENTED_BY: dict[type, tuple[type, ...]] = {
+    app_package.WorkerArgs: (app_package.AppArgs,),
+    apps.PythonApiArgs: (inputs.OwnSettingsArgs,),
+    apps.NextAppArgs: (inputs.OwnSettingsArgs,),
+}
+"""Input types with keys of their TypedDict bases, whose descriptions are written there (Python 3.11's TypedDict
+keeps no bases to find them by)."""
 
 
 def default_text(model: type[BaseModel], name: str) -> str | None:
@@ -95,8 +100,8 @@ class ModelAnalyzer(Analyzer):
 
     def get_docstring(self, typ: type, name: str) -> str | None:
         doc = super().get_docstring(typ, name)
-        if doc is None and typ in DOCUMENTED_BY:
-            doc = super().get_docstring(DOCUMENTED_BY[typ], name)
+        for base in DOCUMENTED_BY.get(typ, ()):
+            doc = doc or super().get_docstring(base, name)
         model = MODELS.get(typ)
         if model is None or name not in model.model_fields or name in FILLED.get(typ, {}):
             return doc
