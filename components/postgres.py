@@ -41,6 +41,7 @@ from ._wiring import (
     secret_password,
     service_container,
 )
+from .nginx import Port
 
 DATA_PATH = "/var/lib/postgresql/data"
 SECRETS_PATH = "/run/secrets"
@@ -139,18 +140,35 @@ class PostgresBackupArgs(CamelModel):
     )
 
 
-class PostgresServiceArgs(StrictModel):
+class PostgresOptions(CamelModel):
+    """What a stack chooses about its PostgreSQL: PostgresServiceArgs' own, and the stack file's ``postgres`` section
+    (with version and backup)."""
+
+    database: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start."
+    )
+    user: str = Field(
+        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database."
+    )
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    init_sql: dict[str, str] = Field(
+        default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL."
+    )
+    resources: Resources = Resources()
+
+    @field_validator("user")
+    @classmethod
+    def _not_an_admin_role(cls, user: str) -> str:
+        return ordinary_role(user)
+
+
+class PostgresServiceArgs(PostgresOptions):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
     network_id: InputStr | None = Field(None, description="Backend network id; required on swarm (tasks join by id).")
     image: str = Field(f"postgres:{versions.POSTGRES}", description="Pinned official postgres image reference.")
-    database: str = "app"
-    user: str = "app"
     password: InputStr | None = Field(None, description="Secret; generated when None.")
     alias: str = Field("postgres", description="Host name on the backend network.")
-    host_port: int | None = Field(None, description="Publish on 127.0.0.1 (dev tools only).")
-    init_sql: dict[str, str] = Field(default_factory=dict, description="File name -> SQL run on first start.")
-    resources: Resources = Resources()
     protect_data: bool = False
     backup: PostgresBackupArgs | None = Field(None, description="Scheduled backups; None registers none.")
     docker_name: str | None = Field(
@@ -164,11 +182,6 @@ class PostgresServiceArgs(StrictModel):
         description="App name -> a database and role of the app's own on this server; each app's connection is in the "
         "``connections`` output. Removing one keeps its role and database (the data stays).",
     )
-
-    @field_validator("user")
-    @classmethod
-    def _not_an_admin_role(cls, user: str) -> str:
-        return ordinary_role(user)
 
     @field_validator("app_databases")
     @classmethod

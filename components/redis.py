@@ -20,7 +20,8 @@ from pydantic import Field
 
 from . import versions
 from ._data_service import DataService
-from ._wiring import FileBundle, InputStr, Resources, Runtime, StrictModel, healthcheck
+from ._wiring import CamelModel, FileBundle, InputStr, Resources, Runtime, healthcheck
+from .nginx import Port
 from .units import Memory, to_bytes
 
 DATA_PATH = "/data"
@@ -43,17 +44,22 @@ EvictionPolicy = Literal[
 ]
 
 
-class RedisServiceArgs(StrictModel):
+class RedisOptions(CamelModel):
+    """What a stack chooses about its Redis: RedisServiceArgs' own, and the stack file's ``redis`` section (with version)."""
+
+    maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
+    maxmemory_policy: EvictionPolicy = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
+    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
+    resources: Resources = Resources()
+
+
+class RedisServiceArgs(RedisOptions):
     runtime: Runtime
     network: InputStr = Field(description="Backend network name.")
     network_id: InputStr | None = Field(None, description="Backend network id; required on swarm (tasks join by id).")
     image: str = Field(f"redis:{versions.REDIS}", description="Pinned official redis image reference.")
     password: InputStr | None = Field(None, description="Secret; generated when None.")
-    maxmemory: Memory = "256Mi"
-    maxmemory_policy: EvictionPolicy = "allkeys-lru"
     alias: str = "redis"
-    host_port: int | None = None
-    resources: Resources = Resources()
     protect_data: bool = False
 
 

@@ -19,7 +19,6 @@ from pydantic import (
     Field,
     ValidationError,
     create_model,
-    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -36,15 +35,16 @@ from .nginx import (
     BodySize,
     ConnectionLimit,
     ContentSecurityPolicy,
+    Port,
     RequestBurst,
     RequestRate,
     ServerName,
 )
-from .postgres import PostgresBackupArgs, ordinary_role
+from .postgres import PostgresBackupArgs, PostgresOptions
 from .problems import Problem, invalid
-from .redis import EvictionPolicy
+from .redis import RedisOptions
 from .releases import TAG_PATTERN
-from .units import Memory, to_bytes
+from .units import to_bytes
 
 
 def _number_to_text(value: object) -> object:
@@ -61,7 +61,6 @@ def _number_to_text(value: object) -> object:
 Version = Annotated[
     str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["16", "16.4", "7.4-bookworm"])
 ]
-Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 def _start_interval_setting(value: object) -> object:
@@ -94,37 +93,17 @@ class PostgresBackupSettings(PostgresBackupArgs, Section):
         return PostgresBackupArgs(**{name: getattr(self, name) for name in PostgresBackupArgs.model_fields})
 
 
-class PostgresSettings(Section):
+class PostgresSettings(PostgresOptions, Section):
     """PostgreSQL: image version, database, owner role, dev port, init SQL, limits."""
 
     version: Version = Field(versions.POSTGRES, description="Official postgres image tag (pinned; never latest).")
-    database: str = Field(
-        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders_db"], description="Database created on first start."
-    )
-    user: str = Field(
-        "app", pattern=r"^[a-z_][a-z0-9_]{0,62}$", examples=["app", "orders"], description="Owner role of the database."
-    )
-    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
-    init_sql: dict[str, str] = Field(
-        default_factory=dict, description="Extra SQL run on an empty data directory: file name -> SQL."
-    )
-    resources: Resources = Resources()
     backup: PostgresBackupSettings = PostgresBackupSettings()
 
-    @field_validator("user")
-    @classmethod
-    def _ordinary_role(cls, user: str) -> str:
-        return ordinary_role(user)
 
-
-class RedisSettings(Section):
+class RedisSettings(RedisOptions, Section):
     """Redis: image version, memory ceiling and eviction, dev port, limits."""
 
     version: Version = Field(versions.REDIS, description="Official redis image tag (pinned; never latest).")
-    maxmemory: Memory = Field("256Mi", description="Redis maxmemory; keep it below the container memory limit.")
-    maxmemory_policy: EvictionPolicy = Field("allkeys-lru", description="Eviction policy once maxmemory is reached.")
-    host_port: Port | None = Field(None, description="Publish on 127.0.0.1:<port> for local tools (dev only).")
-    resources: Resources = Resources()
 
 
 # --- the stack file's own apps and workers: AppArgs' fields, declared once in the library ------------------
