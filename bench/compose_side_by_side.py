@@ -171,9 +171,15 @@ def deployed_figures(stack: Any, resources: list[dict], rep: int) -> dict[str, A
         t0, seconds, outcome = stack.up()
     finally:  # the next repetition deploys the warm-up's sources again, as every other one did
         source.write_text(original)
-    api = healthy.service_timeline(stack.containers(), t0)["api"]
-    out["redeploy"] = {"command_s": seconds, "api_healthy_s": api.get("healthy_s"), "api_own_s": api.get("own_s"),
-                       "changed": healthy_changes(outcome)}  # fmt: skip
+    timeline = healthy.service_timeline(stack.containers(), t0)
+    api = timeline["api"]
+    out["redeploy"] = {
+        "command_s": seconds,
+        "api_healthy_s": api.get("healthy_s"),
+        "api_own_s": api.get("own_s"),
+        "changed": healthy_changes(outcome),
+        "timeline": timeline,
+    }
     out["redeploy_bound_s"] = round((out["api_build_s"] + (api.get("own_s") or 0)) * 1.3, 3)
     return out
 
@@ -312,6 +318,16 @@ def report(result: dict[str, Any]) -> str:
             f"| {service} | {median('pulumi', service, 'started_s')} | {median('pulumi', service, done)} "
             f"| {median('compose', service, 'started_s')} | {median('compose', service, done)} |"
         )
+    redeploys = [r["pulumi"]["redeploy"].get("timeline", {}) for r in result["runs"]]
+    if any(redeploys):
+        rows += ["", "API-only redeploy, s from the start of `pulumi up` (medians): the new containers", ""]
+        rows += ["| container | started | healthy / exited |", "|---|---|---|"]
+        for service in sorted({s for t in redeploys for s in t}):
+            runs = [t[service] for t in redeploys if service in t and t[service]["started_s"] >= 0]
+            if runs:
+                key = "healthy_s" if "healthy_s" in runs[0] else "finished_s"
+                started, finished = stats([e["started_s"] for e in runs]), stats([e.get(key, 0) for e in runs])
+                rows.append(f"| {service} | {started['median']} | {finished['median']} |")
     return "\n".join(rows) + "\n"
 
 
