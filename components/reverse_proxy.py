@@ -39,12 +39,12 @@ from . import targets, versions
 from ._app_image import versioned_build
 from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
 from ._wiring import (
+    CamelModel,
     FileBundle,
     ImageBuild,
     InputStr,
     Resources,
     Runtime,
-    StrictModel,
     Upstream,
     build_image,
     healthcheck,
@@ -69,6 +69,7 @@ from .nginx import (
     BodySize,
     ConnectionLimit,
     ContentSecurityPolicy,
+    Port,
     ProxyRoute,
     ProxySettings,
     RequestBurst,
@@ -86,9 +87,49 @@ SWARM_SECRETS = "/run/secrets"  # where Swarm mounts a secret given by a relativ
 HEALTH = ["CMD", "curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{HTTP_PORT}/healthz"]
 
 
-class ReverseProxyArgs(StrictModel):
+class ProxyOptions(CamelModel):
+    """What a stack chooses about its proxy: ReverseProxyArgs' own, and the stack file's ``proxy`` section (with
+    nginxVersion, serverName, contentSecurityPolicy and acme, which the stack decides its own way)."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/proxy"), description="How to build the proxy image.")
+    bind_address: str = Field(
+        "127.0.0.1",
+        pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$",
+        examples=["127.0.0.1", "0.0.0.0"],
+        description="Host address the ports bind to.",
+    )
+    http_port: Port = Field(8080, description="Host port for HTTP.")
+    https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
+    tls: bool = Field(False, description="Serve HTTPS with the certificate and key given (or ACME's); HTTP redirects, HSTS on.")
+    server_aliases: list[ServerName] = Field(
+        default_factory=list,
+        examples=[["www.example.com"], ["127.0.0.1"]],
+        description="More host names the site answers to, beside serverName (redirects name serverName).",
+    )
+    client_max_body_size: BodySize = Field(
+        "1m",
+        description="Largest request body (nginx size; 0 = no limit); more gets 413. The apps accept 1 MiB: raise it "
+        "with the apps' own limits.",
+    )
+    client_header_timeout_seconds: int = Field(
+        10, ge=1, le=300, description="Time a client has to send its whole request header; then 408 (slowloris)."
+    )
+    client_body_timeout_seconds: int = Field(
+        10, ge=1, le=300, description="Longest pause between two reads of a request body; then 408 (slow uploads)."
+    )
+    connections_per_client: ConnectionLimit = Field(
+        100, description="Requests in progress at once per client address; more get 429."
+    )
+    requests_per_second: RequestRate = Field(100, description="Request rate per client address; beyond the burst 429.")
+    request_burst: RequestBurst = Field(
+        200, description="Requests per client address allowed above the rate at once, served without delay."
+    )
+    read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
+    resources: Resources = Resources()
+
+
+class ReverseProxyArgs(ProxyOptions):
     runtime: Runtime
-    build: ImageBuild = ImageBuild(context="images/proxy")
     nginx_version: str = versions.NGINX
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
@@ -99,10 +140,6 @@ class ReverseProxyArgs(StrictModel):
         description="The container a route's upstream_host (a network alias) stands for now, e.g. PythonApi.upstream: "
         "nginx is pointed at that container and reloaded in place when it is replaced, before the old one is removed.",
     )
-    bind_address: str = "127.0.0.1"
-    http_port: int = 8080
-    https_port: int = 8443
-    tls: bool = False
     tls_certificate: InputStr | None = Field(None, description="PEM chain (secret); required when tls.")
     tls_private_key: InputStr | None = Field(None, description="PEM key (secret); required when tls without acme.")
     tls_setting: str = Field(
@@ -112,16 +149,7 @@ class ReverseProxyArgs(StrictModel):
     acme: AcmeArgs | None = Field(None, description="Obtain and renew the certificate over ACME HTTP-01 (needs tls).")
     public_url: str | None = Field(None, description="Where users reach the stack; default: derived from the bind address.")
     server_name: ServerName = "_"
-    server_aliases: list[ServerName] = Field(default_factory=list, description="More names the site answers to.")
-    client_max_body_size: BodySize = "1m"
-    client_header_timeout_seconds: int = Field(10, ge=1, le=300)
-    client_body_timeout_seconds: int = Field(10, ge=1, le=300)
-    connections_per_client: ConnectionLimit = Field(100, description="limit_conn per client address.")
-    requests_per_second: RequestRate = Field(100, description="limit_req rate per client address.")
-    request_burst: RequestBurst = Field(200, description="limit_req burst per client address.")
     content_security_policy: ContentSecurityPolicy = DEFAULT_CONTENT_SECURITY_POLICY
-    read_timeout_seconds: int = 60
-    resources: Resources = Resources()
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list)
 
 

@@ -32,18 +32,14 @@ from .engine import DURATION_FORM, go_duration
 from .networks import NetworkOptions
 from .nginx import (
     DEFAULT_CONTENT_SECURITY_POLICY,
-    BodySize,
-    ConnectionLimit,
     ContentSecurityPolicy,
-    Port,
-    RequestBurst,
-    RequestRate,
     ServerName,
 )
 from .postgres import PostgresBackupArgs, PostgresOptions
 from .problems import Problem, invalid
 from .redis import RedisOptions
 from .releases import TAG_PATTERN
+from .reverse_proxy import ProxyOptions
 from .units import to_bytes
 
 
@@ -333,47 +329,14 @@ class AcmeSettings(AcmeOptions, Section):
         return AcmeArgs(domain=domain, directory_url=acme_directory(self.directory_url, self.staging), protect=protect, **options)
 
 
-class ProxySettings(Section):
+class ProxySettings(ProxyOptions, Section):
     """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
 
-    build: ImageBuild = Field(ImageBuild(context="images/proxy"), description="How to build the proxy image.")
     nginx_version: Version = Field(versions.NGINX, description="nginx base image version (build arg NGINX_VERSION).")
-    bind_address: str = Field(
-        "127.0.0.1",
-        pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$",
-        examples=["127.0.0.1", "0.0.0.0"],
-        description="Host address the ports bind to.",
-    )
-    http_port: Port = Field(8080, description="Host port for HTTP.")
-    https_port: Port = Field(8443, description="Host port for HTTPS (used when tls is on).")
-    tls: bool = Field(False, description="Serve HTTPS with tlsCertificate/tlsPrivateKey; HTTP redirects, HSTS on.")
     server_name: ServerName | None = Field(
         None,
         description="Host name the site answers to; other hosts get 421 (and, with tls, other TLS names no handshake). "
         "'_' answers any host name. Unset: localhost (and 127.0.0.1) in dev, '_' in prod.",
-    )
-    server_aliases: list[ServerName] = Field(
-        default_factory=list,
-        examples=[["www.example.com"], ["127.0.0.1"]],
-        description="More host names the site answers to, beside serverName (redirects name serverName).",
-    )
-    client_max_body_size: BodySize = Field(
-        "1m",
-        description="Largest request body (nginx size; 0 = no limit); more gets 413. The apps accept 1 MiB: raise it "
-        "with the apps' own limits.",
-    )
-    client_header_timeout_seconds: int = Field(
-        10, ge=1, le=300, description="Time a client has to send its whole request header; then 408 (slowloris)."
-    )
-    client_body_timeout_seconds: int = Field(
-        10, ge=1, le=300, description="Longest pause between two reads of a request body; then 408 (slow uploads)."
-    )
-    connections_per_client: ConnectionLimit = Field(
-        100, description="Requests in progress at once per client address; more get 429."
-    )
-    requests_per_second: RequestRate = Field(100, description="Request rate per client address; beyond the burst 429.")
-    request_burst: RequestBurst = Field(
-        200, description="Requests per client address allowed above the rate at once, served without delay."
     )
     content_security_policy: ContentSecurityPolicy | None = Field(
         None,
@@ -382,9 +345,7 @@ class ProxySettings(Section):
         "both). Unset: default-src 'self' with inline scripts and styles allowed (Next.js needs them); 'unsafe-eval' "
         "added with hotReload.",
     )
-    read_timeout_seconds: int = Field(60, ge=1, le=3600, description="Upstream read/send timeout.")
     acme: AcmeSettings = Field(AcmeSettings(), description="Certificates over ACME (HTTP-01).")
-    resources: Resources = Resources()
 
 
 class StackSettings(Section):
