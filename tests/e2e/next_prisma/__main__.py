@@ -68,6 +68,8 @@ web = App(
         health=HealthCheck(http_path="/", prober="node", start_period="20s"),
         entrypoint=["docker-entrypoint.sh"],  # the node image's, which the app's image keeps
         command=["node", "server.js"],
+        # no call home from the job's npx and Prisma CLI: npm's update check, Prisma's telemetry
+        env={"NPM_CONFIG_UPDATE_NOTIFIER": "false", "CHECKPOINT_DISABLE": "1"},
         secrets={"DATABASE_URL": web_db.url},
         secrets_as_env=True,
         job=AppJob(
