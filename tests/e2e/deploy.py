@@ -69,6 +69,8 @@ class Outcome:
 
     outputs: dict[str, Any] = field(default_factory=dict)
     steps: list[tuple[str, str, str]] = field(default_factory=list)  # (resource name, type, op) in engine order
+    replace_keys: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """(resource name, type) -> the inputs whose change forces its replacement, as the provider reports them."""
     stdout: str = ""
 
     @property
@@ -191,6 +193,8 @@ class Deployment:
             if pre is not None and pre.metadata is not None:
                 meta = pre.metadata
                 outcome.steps.append((meta.urn.rsplit("::", 1)[-1], meta.type, str(meta.op.value)))
+                if meta.keys:
+                    outcome.replace_keys[(meta.urn.rsplit("::", 1)[-1], meta.type)] = list(meta.keys)
 
         try:
             result = getattr(self.stack, operation)(on_event=on_event, color="never", **kwargs)

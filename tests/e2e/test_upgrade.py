@@ -10,8 +10,9 @@ this tree's program on the same state:
   (`upgr-main`, ports 291xx): the presets keep every resource's name, type and parent.
 
 Either way the preview deletes nothing, creates nothing but the new release image of an app whose
-sources changed since, leaves the data services and volumes alone, and the stack's outputs keep their
-names and values.
+sources changed since, leaves the data services and volumes alone, replaces the proxy only when its own
+image is new (images/proxy changed since: then the image is the only input the provider names as the
+cause), and the stack's outputs keep their names and values.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from deploy import REPO, DeployFailed, Deployment, claim_stack
+from deploy import CONTAINER, REPO, DeployFailed, Deployment, claim_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +102,22 @@ def test_the_upgrade_creates_only_the_new_component_and_new_releases_and_deletes
     # the loader of nginx's start site (the proxy starts beside the apps, issue 20) is newer than both commits
     start_site = [("proxy-site-start-files-loader", "docker:index/container:Container")]
     assert created == sorted([*component, *releases, *start_site]), preview.stdout[-4000:]
+
+
+def test_the_proxy_is_replaced_only_for_a_new_image_of_its_own(upgraded):
+    """The proxy container stays unless its own image changed: its tag is a content digest of images/proxy
+    (the Dockerfile, nginx.conf, the baked site ...), so a new tag means new proxy content, and then the
+    image must be the only input that forces the replacement (no name, label, network or setting the
+    presets or the upgrade itself changed)."""
+    before, preview, after, _ = upgraded
+    assert isinstance(after, dict), after
+    replaced = [op for op in preview.ops_of("proxy") if op in CHANGES]
+    keys = preview.replace_keys.get(("proxy", CONTAINER))
+    print(f"proxy image {before['images']['proxy']} -> {after['images']['proxy']}; proxy steps {replaced}, replace keys {keys}")
+    if after["images"]["proxy"] == before["images"]["proxy"]:
+        assert replaced == [], preview.stdout[-4000:]
+    else:
+        assert keys == ["image"], preview.stdout[-4000:]
 
 
 def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
