@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from . import versions
 from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
-from ._wiring import ImageBuild, InputStr, Resources, Runtime
+from ._wiring import CamelModel, ImageBuild, InputStr, Resources, Runtime
 from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
 
@@ -22,19 +22,25 @@ COMMAND = ["node", "start.mjs"]
 DEV_COMMAND = ["node_modules/.bin/next", "dev", "--hostname", "0.0.0.0", "--port", str(PORT)]
 
 
-class NextAppArgs(OwnSettingsArgs):
+class WebOptions(CamelModel):
+    """What a stack chooses about its web app: NextAppArgs' own, and the stack file's ``web`` section (with
+    nodeVersion, a release to roll back to and its own env and secrets by config key)."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
+    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the web app (target: swarm); one host runs one.")
+    resources: Resources = Resources()
+
+
+class NextAppArgs(WebOptions, OwnSettingsArgs):
     runtime: Runtime
-    build: ImageBuild = ImageBuild(context="images/web")
     node_version: str = versions.NODE
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     network_id: InputStr | None = Field(None, description="Swarm: the frontend network's id (tasks join by id).")
-    replicas: int = Field(1, ge=1, description="Swarm tasks of the app; one Docker host runs 1.")
     api_url: InputStr = Field(description="Internal URL of the API, used server-side only.")
     public_url: str
     alias: str = "web"
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/src, run with next dev.")
-    resources: Resources = Resources()
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
 
     @model_validator(mode="after")

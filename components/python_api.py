@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from . import versions
 from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
-from ._wiring import ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
+from ._wiring import CamelModel, ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
 from .app import App, AppArgs, AppJob, HealthCheck
 from .releases import ReleaseArgs
 
@@ -42,9 +42,18 @@ class RedisConnection(StrictModel):
     password: InputStr = Field(description="Secret.")
 
 
-class PythonApiArgs(OwnSettingsArgs):
+class ApiOptions(CamelModel):
+    """What a stack chooses about its API: PythonApiArgs' own, and the stack file's ``api`` section (with
+    pythonVersion, a release to roll back to and its own env and secrets by config key)."""
+
+    build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
+    workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
+    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the API (target: swarm); one host runs one.")
+    resources: Resources = Resources()
+
+
+class PythonApiArgs(ApiOptions, OwnSettingsArgs):
     runtime: Runtime
-    build: ImageBuild = ImageBuild(context="images/api")
     python_version: str = versions.PYTHON
     registry: str | None = None
     database: DatabaseConnection
@@ -55,18 +64,15 @@ class PythonApiArgs(OwnSettingsArgs):
     backend_network_id: InputStr | None = Field(
         None, description="Swarm: the backend network's id; the network must be an attachable overlay (the migration joins it)."
     )
-    replicas: int = Field(1, ge=1, description="Swarm tasks of the API; one Docker host runs 1.")
     alias: str = Field("api", description="Host name on both networks.")
     app_env: str = "prod"
     log_level: str = "info"
-    workers: int = 2
     root_path: str = Field("/api", description="Public path prefix the proxy serves the API under.")
     trusted_proxies: InputStr = Field(
         "127.0.0.1", description="Addresses or CIDRs whose X-Forwarded-For the API believes: the proxy's network."
     )
     migrate_command: list[str] = Field(default_factory=lambda: ["alembic", "upgrade", "head"])
     hot_reload_source: str | None = Field(None, description="Dev: host directory bind-mounted at /app/app, run with --reload.")
-    resources: Resources = Resources()
     release: ReleaseArgs = Field(ReleaseArgs(), description="Run a pinned earlier release; which releases stay on the host.")
     depends_on: Sequence[pulumi.Resource] = Field(default_factory=list, description="Healthy data services to wait for.")
     database_ready: Sequence[pulumi.Resource] | None = Field(

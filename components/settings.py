@@ -24,12 +24,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from . import targets, versions
-from ._wiring import ImageBuild, LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
+from ._wiring import LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
 from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory, acme_needs_tls
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, swarm_problems
 from .app import EnvName as ENV_NAME
 from .engine import DURATION_FORM, go_duration
 from .networks import NetworkOptions
+from .next_app import WebOptions
 from .nginx import (
     DEFAULT_CONTENT_SECURITY_POLICY,
     ContentSecurityPolicy,
@@ -37,6 +38,7 @@ from .nginx import (
 )
 from .postgres import PostgresBackupArgs, PostgresOptions
 from .problems import Problem, invalid
+from .python_api import ApiOptions
 from .redis import RedisOptions
 from .releases import TAG_PATTERN
 from .reverse_proxy import ProxyOptions
@@ -285,29 +287,22 @@ class AppSettingsOfPreset(Section):
         return self
 
 
-class ApiSettings(AppSettingsOfPreset):
+class ApiSettings(ApiOptions, AppSettingsOfPreset):
     """Python API: build, Python version, workers, limits, its own env and secrets."""
 
-    build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
     python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
-    workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
-    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the API (target: swarm); one host runs one.")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> api`) instead of building."
     )
-    resources: Resources = Resources()
 
 
-class WebSettings(AppSettingsOfPreset):
+class WebSettings(WebOptions, AppSettingsOfPreset):
     """Next.js app: build, Node.js version, limits, its own env and secrets."""
 
-    build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
     node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
-    replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the web app (target: swarm); one host runs one.")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> web`) instead of building."
     )
-    resources: Resources = Resources()
 
 
 class AcmeSettings(AcmeOptions, Section):
