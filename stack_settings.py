@@ -23,8 +23,9 @@ from standard_stack.acme import CERTIFICATE_FIELDS, missing_certificate, unused_
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, Port, ServerName
 from standard_stack.problems import PROBLEMS, Problem, section_model
 from standard_stack.problems import key as field_key
-from standard_stack.settings import AppName, ConfigKey, EnvName, ReleaseTag, StackSettings, Version
+from standard_stack.settings import AppName, ConfigKey, EnvName, ReleaseTag, StackSettings
 from standard_stack.units import Memory
+from standard_stack.versions import Version
 
 NAMESPACE = "standard-stack"
 

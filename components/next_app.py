@@ -14,6 +14,7 @@ from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_con
 from ._wiring import CamelModel, ImageBuild, InputStr, Resources, Runtime
 from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
+from .versions import Version
 
 PORT = 3000
 APP_USER = "1001:1001"  # the image's nextjs user
@@ -27,13 +28,13 @@ class WebOptions(CamelModel):
     nodeVersion, a release to roll back to and its own env and secrets by config key)."""
 
     build: ImageBuild = Field(ImageBuild(context="images/web"), description="How to build the web image.")
+    node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
     replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the web app (target: swarm); one host runs one.")
     resources: Resources = Resources()
 
 
 class NextAppArgs(WebOptions, OwnSettingsArgs):
     runtime: Runtime
-    node_version: str = versions.NODE
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     network_id: InputStr | None = Field(None, description="Swarm: the frontend network's id (tasks join by id).")

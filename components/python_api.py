@@ -17,6 +17,7 @@ from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_con
 from ._wiring import CamelModel, ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
 from .app import App, AppArgs, AppJob, HealthCheck
 from .releases import ReleaseArgs
+from .versions import Version
 
 PORT = 8000
 SECRETS_PATH = "/run/secrets"
@@ -47,6 +48,7 @@ class ApiOptions(CamelModel):
     pythonVersion, a release to roll back to and its own env and secrets by config key)."""
 
     build: ImageBuild = Field(ImageBuild(context="images/api"), description="How to build the API image.")
+    python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
     workers: int = Field(2, ge=1, le=64, description="uvicorn worker processes.")
     replicas: int = Field(1, ge=1, le=100, description="Swarm tasks of the API (target: swarm); one host runs one.")
     resources: Resources = Resources()
@@ -54,7 +56,6 @@ class ApiOptions(CamelModel):
 
 class PythonApiArgs(ApiOptions, OwnSettingsArgs):
     runtime: Runtime
-    python_version: str = versions.PYTHON
     registry: str | None = None
     database: DatabaseConnection
     redis: RedisConnection

@@ -78,6 +78,7 @@ from .nginx import (
     render_site_config,
 )
 from .problems import Problem, refuse
+from .versions import Version
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container
 SITE_PATH = "/etc/nginx/site"
@@ -92,6 +93,7 @@ class ProxyOptions(CamelModel):
     nginxVersion, serverName, contentSecurityPolicy and acme, which the stack decides its own way)."""
 
     build: ImageBuild = Field(ImageBuild(context="images/proxy"), description="How to build the proxy image.")
+    nginx_version: Version = Field(versions.NGINX, description="nginx base image version (build arg NGINX_VERSION).")
     bind_address: str = Field(
         "127.0.0.1",
         pattern=r"^[0-9.]+$|^\[[0-9a-fA-F:]+\]$",
@@ -130,7 +132,6 @@ class ProxyOptions(CamelModel):
 
 class ReverseProxyArgs(ProxyOptions):
     runtime: Runtime
-    nginx_version: str = versions.NGINX
     registry: str | None = None
     network: InputStr = Field(description="Frontend network name.")
     network_id: InputStr | None = Field(None, description="Frontend network id; required on swarm (tasks join by id).")

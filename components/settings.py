@@ -43,22 +43,7 @@ from .redis import RedisOptions
 from .releases import TAG_PATTERN
 from .reverse_proxy import ProxyOptions
 from .units import to_bytes
-
-
-def _number_to_text(value: object) -> object:
-    """YAML reads ``version: 15`` as a number; versions and tags are text.
-
-    A whole number is unambiguous. A decimal is not: YAML reads ``16.10`` as the number 16.1, so
-    ``postgres:16.1`` would be deployed instead of 16.10. Decimals must be quoted.
-    """
-    if isinstance(value, float):
-        raise ValueError(f'must be quoted text ("{value}"): YAML reads an unquoted version such as 16.10 as the number 16.1')
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-Version = Annotated[
-    str, BeforeValidator(_number_to_text), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$", examples=["16", "16.4", "7.4-bookworm"])
-]
+from .versions import Version
 
 
 def _start_interval_setting(value: object) -> object:
@@ -290,7 +275,6 @@ class AppSettingsOfPreset(Section):
 class ApiSettings(ApiOptions, AppSettingsOfPreset):
     """Python API: build, Python version, workers, limits, its own env and secrets."""
 
-    python_version: Version = Field(versions.PYTHON, description="Python base image version (build arg PYTHON_VERSION).")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> api`) instead of building."
     )
@@ -299,7 +283,6 @@ class ApiSettings(ApiOptions, AppSettingsOfPreset):
 class WebSettings(WebOptions, AppSettingsOfPreset):
     """Next.js app: build, Node.js version, limits, its own env and secrets."""
 
-    node_version: Version = Field(versions.NODE, description="Node.js base image version (build arg NODE_VERSION).")
     release: ReleaseTag | None = Field(
         None, description="Roll back: deploy this kept release (`scripts/releases <stack> web`) instead of building."
     )
@@ -327,7 +310,6 @@ class AcmeSettings(AcmeOptions, Section):
 class ProxySettings(ProxyOptions, Section):
     """nginx: build, host ports and address, TLS, server name, body size, timeouts, limits."""
 
-    nginx_version: Version = Field(versions.NGINX, description="nginx base image version (build arg NGINX_VERSION).")
     server_name: ServerName | None = Field(
         None,
         description="Host name the site answers to; other hosts get 421 (and, with tls, other TLS names no handshake). "
