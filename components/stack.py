@@ -167,15 +167,14 @@ class StandardStack(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # what the web app and the proxy, on the frontend alone and built by the stack, are given alike
+        frontend = {"runtime": runtime, "registry": cfg.image_registry, "network": networks.frontend, "network_id": frontend_id}
         web = NextApp(
             "web",
             _from_section(
                 NextAppArgs,
                 cfg.web,
-                runtime=runtime,
-                registry=cfg.image_registry,
-                network=networks.frontend,
-                network_id=frontend_id,
+                **frontend,
                 api_url=api.url,
                 public_url=cfg.public_url,
                 hot_reload_source=f"{cfg.web.build.context}/src" if cfg.hot_reload else None,
@@ -219,10 +218,7 @@ class StandardStack(pulumi.ComponentResource):
             _from_section(
                 ReverseProxyArgs,
                 cfg.proxy,
-                runtime=runtime,
-                registry=cfg.image_registry,
-                network=networks.frontend,
-                network_id=frontend_id,
+                **frontend,
                 routes=[
                     ProxyRoute(path_prefix="/api/", upstream_host=api.proxy_host, upstream_port=api.port, strip_prefix=True),
                     *(
