@@ -89,13 +89,11 @@ class StandardStack(pulumi.ComponentResource):
         super().__init__("standard-stack:index:StandardStack", name, None, opts)
         cfg = args.settings
         _check_app_secrets(name, cfg, args.app_secrets)
-        runtime = Runtime(
+        runtime = _from_section(  # restart, logging, platform and target as the settings say
+            Runtime,
+            cfg,
             project=args.project,
             stack=args.stack,
-            restart=cfg.restart,
-            logging=cfg.logging,
-            platform=cfg.platform,
-            target=cfg.target,
             health_start_interval=cfg.start_interval,
             engine_api_version=args.engine_api_version,
         )
