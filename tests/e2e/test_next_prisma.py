@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -236,7 +237,7 @@ def test_prisma_migrate_deploy_as_the_job_migrates_or_fails_the_deploy_with_its_
             print("prisma migrate deploy: ran as the job and succeeded")
         else:
             assert f"{SERVICE}: database migration failed with exit code" in failure, failure[-3000:]
-            log = failure.split("--- database migration log ---", 1)[1].split("\n---", 1)[0]
+            log = re.split(r"\n\s*---\n", failure.split("--- database migration log ---", 1)[1])[0]
             assert "Loaded Prisma config from prisma.config.ts" in log, failure[-3000:]  # Prisma's own output
             assert engine_api.get_json(f"/containers/{serving}/json")["State"]["Health"]["Status"] == "healthy"
             assert "notes" in page()
