@@ -7,6 +7,7 @@ module in file order: each step starts from the state the previous one left.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import time
 
 import engine_api
 import pytest
-from deploy import REPO, Deployment, claim_stack, write_stack_file
+from deploy import REPO, Deployment, claim_stack, labelled, write_stack_file
 from stack import RequestLoop, api_swap_changes, http, proxy_upstream_errors, service_containers
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +30,22 @@ OVERRIDES = {
 }
 LIVENESS = 'return {"status": "ok"}'
 SCRIPTS = REPO / "scripts"
+PREFIX = f"standard-stack-{STACK}-"
+HELPERS = {
+    # one-shot jobs and file loaders, exited and kept: their exit code and log are the deploy's record
+    # (the migration's log above all), and a removed one would be dropped from the state by a refresh and
+    # run again by the next `up --refresh`; a loader's id is the revision its service follows
+    "api-migrate",
+    "api-secrets-files",
+    "postgres-password-rotation",
+    "postgres-secrets-files",
+    "proxy-reload",
+    "proxy-site-files",
+    "proxy-site-start-files",
+    "redis-password-rotation",
+    "redis-rotation-files",
+    "redis-secrets-files",
+}
 
 
 class Scenario:
@@ -130,6 +147,28 @@ def test_v1_then_v2_gets_a_new_immutable_tag_keeps_v1_and_drops_no_request(scena
     assert container_ops(second, "proxy") == []  # pointed at the new container by a reload in place
     assert loop.total > 20
     assert loop.failures == [], f"{len(loop.failures)} of {loop.total} requests failed"
+
+
+def stack_containers() -> dict[str, str]:
+    """Name -> state of every container of the stack: `docker ps -a --filter label=dev.standard-stack.stack=…`."""
+    return {c["Names"][0].lstrip("/"): c["State"] for c in labelled(STACK, "containers")}
+
+
+def test_an_operator_reads_project_stack_and_role_in_every_container_and_only_the_helpers_outlive_their_run(scenario):
+    """After v1 and the v2 release: every name starts `<project>-<stack>-`, the five services run (the apps'
+    names end in their instance's suffix), and the exited containers are the helpers, one each: v1's went with
+    their release. A deploy without changes, and a preview after a refresh, change nothing."""
+    before = stack_containers()
+    scenario.run.up()
+    assert stack_containers() == before
+    scenario.run.stack.preview(refresh=True, expect_no_changes=True, diff=True, color="never")
+    print(f"\ncontainers of {STACK} after v1 and v2:", *sorted(before.items()), sep="\n   ")
+    assert all(name.startswith(PREFIX) for name in before), sorted(before)
+    roles = {name.removeprefix(PREFIX): state for name, state in before.items()}
+    assert {role for role, state in roles.items() if state == "exited"} == HELPERS
+    running = sorted(role for role, state in roles.items() if state == "running")
+    assert len(running) == len(roles) - len(HELPERS) == 5, roles
+    assert re.fullmatch(r"api-[0-9a-f]{7} postgres proxy redis web-[0-9a-f]{7}", " ".join(running)), running
 
 
 def test_releases_script_lists_both_releases_newest_first_and_marks_the_running_one(scenario):
