@@ -166,3 +166,27 @@ def test_the_architecture_doc_lists_the_outputs_the_stack_registers():
     listed = re.search(r"`StandardStack`.*?with the outputs this program exports \(([^)]*)\)", text, re.DOTALL)
     assert listed, "docs/architecture.md no longer lists the stack's outputs where this test looks"
     assert set(re.findall(r"`(\w+)`", listed.group(1))) == registered_outputs(StandardStack)
+
+
+def _markdown_names(text: str) -> set[str]:
+    """The `names` of a Markdown table cell, leaving out those inside parentheses."""
+    while re.search(r"\([^()]*\)", text):
+        text = re.sub(r"\([^()]*\)", "", text)
+    return set(re.findall(r"`(\w+)`", text))
+
+
+def _readme_row(component: type) -> str:
+    text = (REPO / "README.md").read_text()
+    row = re.search(rf"^\| `{component.__name__}` \|.*\| ([^|]*) \|$", text, re.MULTILINE)
+    assert row, f"README.md's Components table has no row for {component.__name__}"
+    return row.group(1)
+
+
+@pytest.mark.parametrize("component", [c for c in COMPONENTS if c is not StandardStack], ids=IDS[:-1])
+def test_the_readme_components_table_lists_the_outputs_each_component_registers(component):
+    outputs, _, attributes = _readme_row(component).partition("; attribute")
+    if outputs == "`App`'s":
+        outputs = _readme_row(App)
+        outputs = outputs.partition("; attribute")[0]
+    assert _markdown_names(outputs) == registered_outputs(component)
+    assert _markdown_names(attributes) <= documented(component)[1]
