@@ -78,11 +78,15 @@ def named_container(
     """A ``docker.Container`` named ``<project>-<stack>-<role>`` (see the module's docstring).
 
     Create-first (``opts.delete_before_replace`` explicitly False) adds ``instance_suffix()``; a
-    ``name`` among ``inputs`` is used as given. Either way the name's later changes are ignored.
+    ``name`` among ``inputs`` is used as given. Either way the name's later changes are ignored, and a
+    delete-first container's start interval too (``health_start_interval`` reaching an existing stack).
     """
+    create_first = opts.delete_before_replace is False
     if "name" not in inputs:
-        create_first = opts.delete_before_replace is False
         base = container_name(project, stack, role, suffix=create_first)
         inputs["name"] = f"{base}-{instance_suffix()}" if create_first else base
-    named = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["name"]))
+    # A delete-first container (a data service, the proxy) is not replaced for a start interval alone (the
+    # provider's healthcheck is ForceNew): a stack deployed before keeps its probe timing until replaced.
+    kept = ["name"] if create_first else ["name", "healthcheck.startInterval"]
+    named = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=kept))
     return docker.Container(resource_name, opts=named, **inputs)
