@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from standard_stack import StandardStackArgs, engine, versions
-from standard_stack._wiring import Platform
 from standard_stack.acme import CERTIFICATE_FIELDS, missing_certificate, unused_certificate
+from standard_stack.engine import Platform
 from standard_stack.nginx import BodySize, ContentSecurityPolicy, Port, ServerName
 from standard_stack.problems import PROBLEMS, Problem, section_model
 from standard_stack.problems import key as field_key

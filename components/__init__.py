@@ -15,10 +15,10 @@ __version__ = "0.1.0"
 
 # public name -> the module defining it
 _EXPORTS = {
-    "ImageBuild": "_wiring",
-    "LogRotation": "_wiring",
-    "Resources": "_wiring",
-    "Runtime": "_wiring",
+    "ImageBuild": "_models",
+    "LogRotation": "_models",
+    "Resources": "_models",
+    "Runtime": "_models",
     "App": "app",
     "AppArgs": "app",
     "AppJob": "app",
@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ._wiring import ImageBuild, LogRotation, Resources, Runtime
+    from ._models import ImageBuild, LogRotation, Resources, Runtime
     from .acme import AcmeArgs, acme_directory
     from .app import App, AppArgs, AppJob, HealthCheck, Worker, WorkerArgs
     from .networks import StackNetworks, StackNetworksArgs

@@ -15,7 +15,7 @@ import pulumi_docker as docker
 from pydantic import Field
 
 from . import targets
-from ._wiring import ImageBuild, InputStr, Runtime, StrictModel
+from ._models import ImageBuild, InputStr, Runtime, StrictModel
 from .problems import refuse
 from .releases import ReleaseArgs
 

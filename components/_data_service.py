@@ -22,19 +22,9 @@ import pulumi
 import pulumi_docker as docker
 
 from . import targets
+from ._containers import data_volume, job_succeeded, loopback_port, one_shot_job, pulled_image, secret_password, service_container
+from ._models import InputStr, Resources, Runtime
 from ._swarm import TaskNetwork, node_label, secret_files, swarm_service, volume_mount
-from ._wiring import (
-    InputStr,
-    Resources,
-    Runtime,
-    data_volume,
-    job_succeeded,
-    loopback_port,
-    one_shot_job,
-    pulled_image,
-    secret_password,
-    service_container,
-)
 from .problems import Problem, refuse
 
 

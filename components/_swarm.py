@@ -1,7 +1,7 @@
 """The Swarm side of the shared wiring: one service description, registered as a ``docker.Service``.
 
 A component describes its service once (image, envs, health check, limits, labels, networks,
-secret files), as for ``_wiring.service_container``; with ``Runtime.target == "swarm"`` it hands
+secret files), as for ``_containers.service_container``; with ``Runtime.target == "swarm"`` it hands
 that description here instead. What Swarm adds is decided in this module, for every component alike:
 replicas, rolling updates that start the new task first and roll back on failure, the restart
 policy, DNS round-robin endpoints and, for data services, a node label pinning them to their volume.
@@ -16,7 +16,7 @@ kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4, wrappe
   (resourceDockerServiceUpdateRefreshFunc). Without it the provider returns at once.
 - Only ``running`` tasks count as converged (same function): a one-off job, whose task ends
   ``complete``, never converges, and the provider has no job mode (resource_docker_service.go,
-  "mode": replicated or global). So jobs stay containers on the manager (``_wiring.one_shot_job``).
+  "mode": replicated or global). So jobs stay containers on the manager (``_containers.one_shot_job``).
 - A secret file is root-owned 0444 unless told (resource_docker_service.go, "file_mode" default
   0o444); the services here get 0440, as FileBundle's files: services read them through group 0.
 - ``docker_secret.data`` is base64 and ForceNew (resource_docker_secret.go; the provider decodes it
@@ -47,7 +47,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import InputStr, Resources, RestartPolicy, Runtime, StrictModel, labels
+from ._containers import labels
+from ._models import InputStr, Resources, RestartPolicy, Runtime, StrictModel
 from .units import to_bytes
 
 UpdateOrder = Literal["start-first", "stop-first"]

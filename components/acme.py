@@ -33,16 +33,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import (
-    CamelModel,
-    InputStr,
-    Resources,
-    Runtime,
-    data_volume,
-    healthcheck,
-    one_shot_job,
-    service_container,
-)
+from ._containers import data_volume, healthcheck, one_shot_job, service_container
+from ._models import CamelModel, InputStr, Resources, Runtime
 from .problems import Problem
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"

@@ -28,16 +28,7 @@ from pydantic import Field, field_validator, model_validator
 
 from . import targets, versions
 from ._app_image import source_mount
-from ._swarm import TaskNetwork, secret_files, swarm_service, volume_mount
-from ._wiring import (
-    FileBundle,
-    ImageBuild,
-    InputStr,
-    Resources,
-    Runtime,
-    StrictModel,
-    Upstream,
-    build_image,
+from ._containers import (
     container_upstream,
     data_volume,
     healthcheck,
@@ -46,8 +37,11 @@ from ._wiring import (
     pulled_image,
     service_container,
 )
+from ._files import FileBundle
+from ._models import ImageBuild, InputStr, Resources, Runtime, StrictModel, Upstream
+from ._swarm import TaskNetwork, secret_files, swarm_service, volume_mount
 from .problems import Problem, refuse
-from .releases import Release, ReleaseArgs, held_image, release_tag
+from .releases import Release, ReleaseArgs, build_image, held_image, release_tag
 
 Duration = Annotated[str, Field(pattern=r"^([0-9]+(ms|s|m|h))+$", examples=["5s", "1m30s"])]
 EnvName = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -27,7 +27,10 @@ import os
 import re
 import socket
 from fractions import Fraction
+from typing import Annotated
 from urllib.parse import urlparse
+
+from pydantic import AfterValidator, Field
 
 from . import versions
 
@@ -77,6 +80,15 @@ def go_string(ns: int) -> str:
 def go_duration(text: str) -> str:
     """``text`` in the spelling the engine reads back (``60s`` -> ``1m0s``); ValueError naming the form."""
     return go_string(parse_go_duration(text))
+
+
+# a Docker host's platform: images are built and pulled for it
+Platform = Annotated[
+    str,
+    Field(pattern=r"^linux/(amd64|arm64|arm/v7|arm/v6|386|ppc64le|s390x|riscv64)$", examples=["linux/amd64", "linux/arm64"]),
+]
+GoDuration = Annotated[str, AfterValidator(go_duration), Field(examples=["1s", "500ms", "1m30s"])]
+"""A duration as the engine reads it back (Go's spelling: ``60s`` is kept as ``1m0s``), at least 1 ms."""
 
 
 def api_at_least(version: str | None, minimum: str) -> bool:

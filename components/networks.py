@@ -15,7 +15,8 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import CamelModel, Runtime, network_labels
+from ._containers import network_labels
+from ._models import CamelModel, Runtime
 
 # Docker's overlay driver encrypts a network that has this option at all, whatever its value
 # (moby libnetwork drivers/overlay, CreateNetwork: `if _, ok := optMap[secureOption]; ok`), so "off"

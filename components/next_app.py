@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from . import versions
 from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
-from ._wiring import CamelModel, ImageBuild, InputStr, Resources, Runtime
+from ._models import CamelModel, ImageBuild, InputStr, Resources, Runtime
 from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
 from .versions import Version

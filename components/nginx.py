@@ -361,7 +361,7 @@ class ProxySettings(BaseModel):
     hsts_max_age: Annotated[int, Field(ge=0, le=63072000)] = 31536000
     resolver: str = "127.0.0.11"
     # How long nginx keeps a resolved upstream address set. Shorter than the apps' first health probe
-    # (one ``interval`` after start, 5 s: _wiring.healthcheck): a create-first replacement is healthy,
+    # (one ``interval`` after start, 5 s: _containers.healthcheck): a create-first replacement is healthy,
     # and its predecessor stopped, only after nginx has re-resolved and knows the new address, so a
     # request the stopping one refuses moves on to it (proxy_next_upstream). With 5 s it was a race:
     # 1 request in ~300 failed per API replacement (504, the old address its only choice).

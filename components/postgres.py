@@ -27,20 +27,11 @@ import pulumi_docker as docker
 from pydantic import Field, field_validator, model_validator
 
 from . import targets, versions
+from ._containers import healthcheck, object_labels, secret_password, service_container
 from ._data_service import DataService
+from ._files import FileBundle
+from ._models import CamelModel, InputStr, Resources, Runtime, StrictModel
 from ._swarm import config_files
-from ._wiring import (
-    CamelModel,
-    FileBundle,
-    InputStr,
-    Resources,
-    Runtime,
-    StrictModel,
-    healthcheck,
-    object_labels,
-    secret_password,
-    service_container,
-)
 from .nginx import Port
 
 DATA_PATH = "/var/lib/postgresql/data"

@@ -19,8 +19,10 @@ import pulumi_docker as docker
 from pydantic import Field
 
 from . import versions
+from ._containers import healthcheck
 from ._data_service import DataService
-from ._wiring import CamelModel, FileBundle, InputStr, Resources, Runtime, healthcheck
+from ._files import FileBundle
+from ._models import CamelModel, InputStr, Resources, Runtime
 from .nginx import Port
 from .units import Memory, to_bytes
 

@@ -34,7 +34,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._wiring import ImageBuild, Runtime, StrictModel, build_image
+from ._models import ImageBuild, Runtime, StrictModel
 
 DIGEST_LENGTH = 12
 TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$"
@@ -164,6 +164,47 @@ def content_digest(build: ImageBuild, *, platform: str, base_dir: Path | str = "
 def release_tag(runtime: Runtime, build: ImageBuild) -> str:
     """``<stack>-<first 12 hex of the content digest>``: readable, per stack, immutable."""
     return f"{runtime.stack}-{content_digest(build, platform=runtime.platform)[:DIGEST_LENGTH]}"
+
+
+# --- the build ----------------------------------------------------------------------------------
+def build_image(
+    name: str,
+    *,
+    runtime: Runtime,
+    service: str,
+    build: ImageBuild,
+    registry: str | None,
+    parent: pulumi.Resource,
+    tag: str | None = None,
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]] = (),
+) -> docker.Image:
+    """Build on the Docker host the provider points at; push only when a registry is configured.
+
+    The tag is immutable: ``<stack>-<content digest>`` (``release_tag``) unless
+    given. Unchanged sources keep the tag, so an unchanged context is an unchanged resource; changed
+    sources get a new tag, and the previous image keeps its own. Containers use ``repo_digest`` (the
+    image id when not pushed), so a rebuilt image always replaces them. ``depends_on``: e.g. the image
+    a ``FROM`` of this build names.
+    """
+    if tag is None:
+        tag = release_tag(runtime, build)
+    repository = f"{registry.rstrip('/')}/{runtime.project}-{service}" if registry else f"{runtime.project}-{service}"
+    return docker.Image(
+        f"{name}-image",
+        image_name=f"{repository}:{tag}",
+        build=docker.DockerBuildArgs(
+            context=build.context,
+            dockerfile=build.dockerfile or f"{build.context.rstrip('/')}/Dockerfile",
+            target=build.target,
+            args=dict(sorted(build.args.items())) or None,
+            # pulumi-docker fills an unset platform with the architecture of the machine running
+            # pulumi (provider/image.go, Check): an arm64 laptop would build arm64 images for an
+            # amd64 host and every colleague's preview would differ. The host's platform is explicit.
+            platform=runtime.platform,
+        ),
+        skip_push=registry is None,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
+    )
 
 
 # --- kept releases and the pin --------------------------------------------------------------------

@@ -37,22 +37,10 @@ from pydantic import Field
 
 from . import targets, versions
 from ._app_image import versioned_build
+from ._containers import healthcheck, job_succeeded, object_labels, one_shot_job, service_container
+from ._files import FileBundle
+from ._models import CamelModel, ImageBuild, InputStr, Resources, Runtime, Upstream
 from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
-from ._wiring import (
-    CamelModel,
-    FileBundle,
-    ImageBuild,
-    InputStr,
-    Resources,
-    Runtime,
-    Upstream,
-    build_image,
-    healthcheck,
-    job_succeeded,
-    object_labels,
-    one_shot_job,
-    service_container,
-)
 from .acme import (
     CERTIFICATE_FIELDS,
     CERTIFICATE_PATH,
@@ -78,6 +66,7 @@ from .nginx import (
     render_site_config,
 )
 from .problems import Problem, refuse
+from .releases import build_image
 from .versions import Version
 
 HTTP_PORT, HTTPS_PORT = 8080, 8443  # unprivileged ports inside the container

@@ -24,11 +24,11 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from . import targets, versions
-from ._wiring import LogRotation, Platform, Resources, RestartPolicy, Runtime, Target
+from ._models import LogRotation, Resources, RestartPolicy, Runtime, Target
 from .acme import AcmeArgs, AcmeOptions, DirectoryUrl, acme_directory, acme_needs_tls
 from .app import AppArgs, AppJob, HealthCheck, WorkerArgs, swarm_problems
 from .app import EnvName as ENV_NAME
-from .engine import DURATION_FORM, go_duration
+from .engine import DURATION_FORM, Platform, go_duration
 from .networks import NetworkOptions
 from .next_app import WebOptions
 from .nginx import (

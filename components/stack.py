@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pulumi
 from pydantic import BaseModel, Field
 
-from ._wiring import InputStr, Runtime, StrictModel
+from ._models import InputStr, Runtime, StrictModel
 from .app import App, Worker, WorkerArgs
 from .networks import StackNetworks, StackNetworksArgs
 from .next_app import NextApp, NextAppArgs

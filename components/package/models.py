@@ -14,7 +14,7 @@ from pulumi.provider.experimental.analyzer import Analyzer
 from pydantic import BaseModel
 
 from .. import acme, app, networks, next_app, postgres, python_api, redis, reverse_proxy, stack
-from .._wiring import ImageBuild, LogRotation, Resources, Runtime, Upstream
+from .._models import ImageBuild, LogRotation, Resources, Runtime, Upstream
 from ..nginx import ProxyRoute
 from . import app as app_package
 from . import apps, data, edge, inputs, whole

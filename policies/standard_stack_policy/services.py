@@ -77,7 +77,7 @@ def _env(env: Any) -> SecretValue | list[tuple[str, Any]]:
 
 
 def validate_service_hardening(args: ResourceValidationArgs, report_violation: Report) -> None:
-    """Read-only root and no capabilities: what ``_wiring.hardening`` gives every container, on Swarm."""
+    """Read-only root and no capabilities: what ``_containers.hardening`` gives every container, on Swarm."""
     found = _service(args)
     if found is None:
         return

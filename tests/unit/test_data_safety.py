@@ -7,7 +7,7 @@ import pytest
 
 from stack_settings import ConfigError, parse
 from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, RedisService, RedisServiceArgs, Runtime
-from standard_stack._wiring import COMPONENT_LABEL
+from standard_stack._containers import COMPONENT_LABEL
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.support.stacks import PROD_SECRETS, REPO, stack_config
 

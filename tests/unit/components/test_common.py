@@ -1,4 +1,4 @@
-"""What every component shares (components/_wiring.py, _app_image.py): strict args, units, labels, names, platform."""
+"""What every component shares (_models, _containers, _app_image): strict args, units, labels, names, platform."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from standard_stack import (
     StackNetworks,
     StackNetworksArgs,
 )
-from standard_stack._wiring import COMPONENT_LABEL
+from standard_stack._containers import COMPONENT_LABEL
 from tests.unit.components.harness import CONTAINER, RUNTIME, api_args, containers, proxy_args, run
 
 

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from standard_stack import ProxyRoute, ReverseProxy, ReverseProxyArgs
-from standard_stack._wiring import Upstream
+from standard_stack._models import Upstream
 from tests.support.program import RecordingMocks, run_program
 from tests.unit.components.harness import RUNTIME, SECRET, SERVICE, SWARM, containers, graph, proxy_args, run
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 
 from standard_stack import ReverseProxy
-from standard_stack._wiring import Upstream
+from standard_stack._models import Upstream
 from tests.unit.components.harness import containers, graph, proxy_args, run
 
 SITE = "/etc/nginx/site/site.conf"

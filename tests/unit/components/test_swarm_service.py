@@ -8,8 +8,9 @@ import pulumi
 import pytest
 
 from standard_stack import Resources, Runtime
+from standard_stack._containers import healthcheck
+from standard_stack._models import LogRotation
 from standard_stack._swarm import TaskNetwork, secret_files, swarm_service
-from standard_stack._wiring import LogRotation, healthcheck
 from tests.support.program import RecordingMocks, run_program
 from tests.unit.components.harness import RUNTIME, SECRET, SERVICE
 
