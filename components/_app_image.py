@@ -15,7 +15,7 @@ import pulumi_docker as docker
 from pydantic import Field
 
 from . import targets
-from ._models import ImageBuild, InputStr, Runtime, StrictModel
+from ._models import ImageBuild, InputStr, Resources, Runtime, StrictModel
 from .problems import refuse
 from .releases import ReleaseArgs
 
@@ -95,6 +95,26 @@ class AppServiceArgs(Protocol):
     def hot_reload_source(self) -> str | None: ...
     @property
     def replicas(self) -> int: ...
+    @property
+    def resources(self) -> Resources: ...
+
+
+def preset_args(
+    args: AppServiceArgs, *, version_arg: str, version: str, networks: list[InputStr], network_ids: list[InputStr | None]
+) -> dict[str, Any]:
+    """The AppArgs a preset passes on as its user gave them: the image's sources (``versioned_build``) and
+    registry, the release, the alias on its ``networks`` (by ``network_ids`` on Swarm), limits and replicas."""
+    return {
+        "runtime": args.runtime,
+        "build": versioned_build(args.build, version_arg=version_arg, version=version, dev=args.hot_reload_source is not None),
+        "registry": args.registry,
+        "release": args.release,
+        "networks": networks,
+        "network_ids": network_ids if args.runtime.target == "swarm" else None,
+        "aliases": [args.alias],
+        "resources": args.resources,
+        "replicas": args.replicas,
+    }
 
 
 def check_target(name: str, args: AppServiceArgs, *, network_ids: Mapping[str, InputStr | None]) -> None:

@@ -8,7 +8,7 @@ rotation, one way to hand over secrets).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_docker as docker
@@ -22,6 +22,18 @@ from .units import to_mib
 LABEL_PREFIX = "dev.standard-stack"
 COMPONENT_LABEL = f"{LABEL_PREFIX}.component"
 """The component kind (postgres, redis, api, web, proxy): what policies and tools key on, whatever the instance name."""
+
+
+class ServiceSpec(TypedDict):
+    """What a long-running service is, said once for either target: ``service_container``
+    (one host) and ``_swarm.swarm_service`` (a Swarm) take these keywords alike."""
+
+    runtime: Runtime
+    service: str
+    component: str
+    image: pulumi.Input[str]
+    resources: Resources
+    health: docker.ContainerHealthcheckArgs | None
 
 
 def limits(resources: Resources) -> dict[str, Any]:
@@ -152,8 +164,7 @@ def service_container(
     """
     return named_container(
         resource_name,
-        project=runtime.project,
-        stack=runtime.stack,
+        runtime=runtime,
         role=service,
         image=image,
         healthcheck=with_start_interval(health, runtime) if health is not None else None,
@@ -161,7 +172,7 @@ def service_container(
         wait_timeout=wait_timeout,
         restart=runtime.restart,
         log_driver="json-file",
-        log_opts={"max-size": runtime.logging.max_size, "max-file": str(runtime.logging.max_file)},
+        log_opts=runtime.logging.driver_options(),
         labels=labels(runtime, service, extra_labels, component=component),
         networks_advanced=list(networks),
         destroy_grace_seconds=runtime.stop_grace_seconds,
@@ -194,8 +205,7 @@ def one_shot_job(
     """
     return named_container(
         resource_name,
-        project=runtime.project,
-        stack=runtime.stack,
+        runtime=runtime,
         role=service,
         image=image,
         must_run=False,

@@ -61,8 +61,7 @@ class FileBundle:
         first = list(before_loading(self.volume)) if before_loading else []
         self.loader = named_container(
             f"{name}-files-loader",
-            project=runtime.project,
-            stack=runtime.stack,
+            runtime=runtime,
             role=f"{name}-files",
             image=image,
             entrypoints=list(loader_entrypoint),

@@ -57,6 +57,10 @@ class LogRotation(CamelModel):
     )
     max_file: int = Field(3, ge=1, le=100, description="Rotated files kept.")
 
+    def driver_options(self) -> dict[str, str]:
+        """The json-file log driver's options, the same for a container and a Swarm task."""
+        return {"max-size": self.max_size, "max-file": str(self.max_file)}
+
 
 class Runtime(StrictModel):
     """Operational settings every long-running container of a stack shares."""

@@ -28,10 +28,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_docker as docker
+
+if TYPE_CHECKING:
+    from ._models import Runtime
 
 MAX_LENGTH = 63
 """At most one DNS label: a container's name is also its host name on the stack's networks."""
@@ -73,7 +76,7 @@ def instance_suffix() -> str:
 
 
 def named_container(
-    resource_name: str, *, project: str, stack: str, role: str, opts: pulumi.ResourceOptions, **inputs: Any
+    resource_name: str, *, runtime: Runtime, role: str, opts: pulumi.ResourceOptions, **inputs: Any
 ) -> docker.Container:
     """A ``docker.Container`` named ``<project>-<stack>-<role>`` (see the module's docstring).
 
@@ -83,7 +86,7 @@ def named_container(
     """
     create_first = opts.delete_before_replace is False
     if "name" not in inputs:
-        base = container_name(project, stack, role, suffix=create_first)
+        base = container_name(runtime.project, runtime.stack, role, suffix=create_first)
         inputs["name"] = f"{base}-{instance_suffix()}" if create_first else base
     # A delete-first container (a data service, the proxy) is not replaced for a start interval alone (the
     # provider's healthcheck is ForceNew): a stack deployed before keeps its probe timing until replaced.

@@ -308,7 +308,7 @@ def swarm_service(
             else None,
             log_driver=docker.ServiceTaskSpecLogDriverArgs(
                 name="json-file",
-                options={"max-size": runtime.logging.max_size, "max-file": str(runtime.logging.max_file)},
+                options=runtime.logging.driver_options(),
             ),
         ),
         opts=opts,

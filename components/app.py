@@ -29,6 +29,7 @@ from pydantic import Field, field_validator, model_validator
 from . import targets, versions
 from ._app_image import source_mount
 from ._containers import (
+    ServiceSpec,
     container_upstream,
     data_volume,
     healthcheck,
@@ -375,6 +376,20 @@ class App(pulumi.ComponentResource):
         """What the file loader runs: the image may have no ``true`` (scratch), the derived one has the wrapper."""
         return [ENV_EXEC, "--check"] if args.secrets_as_env and args.env_wrapper == "static" else ["true"]
 
+    def _file_bundle(self, service: str, args: AppArgs, files: dict[str, pulumi.Input[str]]) -> FileBundle:
+        """``service``'s secret files in a volume, loaded by the app's own image (``_loader_entrypoint``)."""
+        return FileBundle(
+            f"{service}-secrets",
+            runtime=args.runtime,
+            service=service,
+            image=self.image_digest,
+            mount_path=args.secrets_path,
+            files=files,
+            parent=self,
+            depends_on=self._uses_image,
+            loader_entrypoint=self._loader_entrypoint(args),
+        )
+
     def _runtime(self, args: AppArgs) -> Runtime:
         if args.stop_grace_seconds is None:
             return args.runtime
@@ -382,6 +397,16 @@ class App(pulumi.ComponentResource):
 
     def _health(self, args: AppArgs) -> docker.ContainerHealthcheckArgs | None:
         return args.health.docker_args(args.port) if args.health is not None else None
+
+    def _spec(self, name: str, args: AppArgs) -> ServiceSpec:
+        return ServiceSpec(
+            runtime=self._runtime(args),
+            service=name,
+            component=args.component,
+            image=self.image_digest,
+            resources=args.resources,
+            health=self._health(args),
+        )
 
     def _run_job(
         self, name: str, args: AppArgs, *, volumes: list[docker.ContainerVolumeArgs], after: Sequence[Any], what_waits: str
@@ -422,21 +447,7 @@ class App(pulumi.ComponentResource):
     def _on_host(self, name: str, args: AppArgs) -> docker.Container:
         runtime = args.runtime
         files = self._files(args)
-        bundle = (
-            FileBundle(
-                f"{name}-secrets",
-                runtime=runtime,
-                service=name,
-                image=self.image_digest,
-                mount_path=args.secrets_path,
-                files=files,
-                parent=self,
-                depends_on=self._uses_image,
-                loader_entrypoint=self._loader_entrypoint(args),
-            )
-            if files
-            else None
-        )
+        bundle = self._file_bundle(name, args, files) if files else None
         volumes = [bundle.mount()] if bundle is not None else []
         ran = self._run_job(name, args, volumes=list(volumes), after=[bundle.loader] if bundle else [], what_waits="started")
         volumes += [source_mount(host, path) for host, path in args.source_mounts.items()]
@@ -465,12 +476,7 @@ class App(pulumi.ComponentResource):
         first = [self.job] if self.job is not None else []
         return service_container(
             name,
-            runtime=self._runtime(args),
-            service=name,
-            component=args.component,
-            image=self.image_digest,
-            resources=args.resources,
-            health=self._health(args),
+            **self._spec(name, args),
             networks=[docker.ContainerNetworksAdvancedArgs(name=n, aliases=self.aliases or None) for n in args.networks],
             extra_labels=labels or None,
             init=args.init,
@@ -492,17 +498,7 @@ class App(pulumi.ComponentResource):
         volumes: list[docker.ContainerVolumeArgs] = []
         after: list[Any] = []
         if args.job is not None and files:
-            job_files = FileBundle(
-                f"{name}-{args.job.name}-secrets",
-                runtime=runtime,
-                service=f"{name}-{args.job.name}",
-                image=self.image_digest,
-                mount_path=args.secrets_path,
-                files=files,
-                parent=self,
-                depends_on=self._uses_image,
-                loader_entrypoint=self._loader_entrypoint(args),
-            )
+            job_files = self._file_bundle(f"{name}-{args.job.name}", args, files)
             volumes, after = [job_files.mount()], [job_files.loader]
         ran = self._run_job(name, args, volumes=volumes, after=after, what_waits="updated")
         assert args.network_ids is not None  # check_swarm
@@ -510,15 +506,9 @@ class App(pulumi.ComponentResource):
             volume_mount(f"{runtime.prefix}-{volume}-data", path, runtime=runtime, service=name, component=args.component)
             for volume, path in args.volumes.items()
         ]
-        health = self._health(args)
         return swarm_service(
             name,
-            runtime=self._runtime(args),
-            service=name,
-            component=args.component,
-            image=self.image_digest,
-            resources=args.resources,
-            health=health,
+            **self._spec(name, args),
             networks=[TaskNetwork(id=i, aliases=self.aliases) for i in args.network_ids],
             replicas=args.replicas,
             envs={key: pulumi.Output.from_input(value).apply(str) for key, value in args.env.items()},

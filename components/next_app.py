@@ -10,7 +10,7 @@ import pulumi
 from pydantic import Field, model_validator
 
 from . import versions
-from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
+from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, preset_args
 from ._models import CamelModel, ImageBuild, InputStr, Resources, Runtime
 from .app import App, AppArgs, HealthCheck
 from .releases import ReleaseArgs
@@ -75,16 +75,11 @@ def app_args(args: NextAppArgs) -> AppArgs:
     the user can write it as well.
     """
     hot = args.hot_reload_source is not None
-    build = versioned_build(args.build, version_arg="NODE_VERSION", version=args.node_version, dev=hot)
     return AppArgs(
-        runtime=args.runtime,
-        build=build,
-        registry=args.registry,
-        release=args.release,
+        **preset_args(
+            args, version_arg="NODE_VERSION", version=args.node_version, networks=[args.network], network_ids=[args.network_id]
+        ),
         port=PORT,
-        networks=[args.network],
-        network_ids=[args.network_id] if args.runtime.target == "swarm" else None,
-        aliases=[args.alias],
         health=HealthCheck(http_path="/health", prober="node", start_period="20s"),
         user=APP_USER,
         env={**_settings(args), **args.env},
@@ -95,8 +90,6 @@ def app_args(args: NextAppArgs) -> AppArgs:
         if hot
         else {"/tmp": "rw,noexec,nosuid,size=64m", "/app/.next/cache": "rw,noexec,nosuid,size=128m,uid=1001,gid=1001"},
         source_mounts={args.hot_reload_source: "/app/src"} if args.hot_reload_source is not None else {},
-        resources=args.resources,
-        replicas=args.replicas,
         component="web",
     )
 

@@ -13,7 +13,7 @@ import pulumi
 from pydantic import Field, model_validator
 
 from . import versions
-from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, versioned_build
+from ._app_image import OwnSettingsArgs, check_hot_reload, check_target, own_contract, own_problems, preset_args
 from ._models import CamelModel, ImageBuild, InputInt, InputStr, Resources, Runtime, StrictModel
 from .app import App, AppArgs, AppJob, HealthCheck
 from .releases import ReleaseArgs
@@ -114,19 +114,15 @@ class PythonApi(App):
 def app_args(args: PythonApiArgs) -> AppArgs:
     """The API's contract: port 8000, /health probed with python, the passwords as files, alembic first;
     the user's own env and secrets after the preset's."""
-    swarm = args.runtime.target == "swarm"
-    build = versioned_build(
-        args.build, version_arg="PYTHON_VERSION", version=args.python_version, dev=args.hot_reload_source is not None
-    )
     return AppArgs(
-        runtime=args.runtime,
-        build=build,
-        registry=args.registry,
-        release=args.release,
+        **preset_args(
+            args,
+            version_arg="PYTHON_VERSION",
+            version=args.python_version,
+            networks=[args.frontend_network, args.backend_network],
+            network_ids=[args.frontend_network_id, args.backend_network_id],
+        ),
         port=PORT,
-        networks=[args.frontend_network, args.backend_network],
-        network_ids=[args.frontend_network_id, args.backend_network_id] if swarm else None,
-        aliases=[args.alias],
         health=HealthCheck(http_path="/health", prober="python", start_period="20s"),
         user=APP_USER,
         env={**_settings(args), **args.env},
@@ -143,8 +139,6 @@ def app_args(args: PythonApiArgs) -> AppArgs:
         ),
         tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
         source_mounts={args.hot_reload_source: "/app/app"} if args.hot_reload_source is not None else {},
-        resources=args.resources,
-        replicas=args.replicas,
         component="api",
         depends_on=args.depends_on,
     )

@@ -37,7 +37,7 @@ from pydantic import Field
 
 from . import targets, versions
 from ._app_image import versioned_build
-from ._containers import healthcheck, job_succeeded, object_labels, one_shot_job, service_container
+from ._containers import ServiceSpec, healthcheck, job_succeeded, object_labels, one_shot_job, service_container
 from ._files import FileBundle
 from ._models import CamelModel, ImageBuild, InputStr, Resources, Runtime, Upstream
 from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
@@ -281,12 +281,7 @@ class ReverseProxy(pulumi.ComponentResource):
             ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
         container = service_container(
             name,
-            runtime=runtime,
-            service=name,
-            component="proxy",
-            image=self.image.repo_digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="5s"),
+            **self._spec(name, args),
             networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[name])],
             name=f"{runtime.prefix}-{name}",
             ports=ports,
@@ -314,6 +309,16 @@ class ReverseProxy(pulumi.ComponentResource):
         self.container_name = container.name
         self._publish(reloaded=self.reload.done)
 
+    def _spec(self, name: str, args: ReverseProxyArgs) -> ServiceSpec:
+        return ServiceSpec(
+            runtime=args.runtime,
+            service=name,
+            component="proxy",
+            image=self.image.repo_digest,
+            resources=args.resources,
+            health=healthcheck(HEALTH, start_period="5s"),
+        )
+
     def _publish(self, **handles: pulumi.Input[str]) -> None:
         """Registers the outputs of both targets, and ``handles`` (on a host: the reload dependants wait for)."""
         outputs = {"url": self.url, "health_url": self.health_url, "image_name": self.image_name}
@@ -329,12 +334,7 @@ class ReverseProxy(pulumi.ComponentResource):
             )
         self.container = service = swarm_service(
             name,
-            runtime=runtime,
-            service=name,
-            component="proxy",
-            image=self.image.repo_digest,
-            resources=args.resources,
-            health=healthcheck(HEALTH, start_period="5s"),
+            **self._spec(name, args),
             networks=[TaskNetwork(id=args.network_id, aliases=[name])],
             user=PROXY_USER,
             read_only=True,
