@@ -138,13 +138,8 @@ def container_upstream(container: docker.Container, network: InputStr) -> Upstre
 
 def service_container(
     resource_name: str,
+    spec: ServiceSpec,
     *,
-    runtime: Runtime,
-    service: str,
-    component: str,
-    image: pulumi.Input[str],
-    resources: Resources,
-    health: docker.ContainerHealthcheckArgs | None,
     networks: Sequence[docker.ContainerNetworksAdvancedArgs],
     opts: pulumi.ResourceOptions,
     extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
@@ -162,23 +157,24 @@ def service_container(
     ``health`` None (an app without a probe): the start is not waited for, as the provider's ``wait``
     fails on a container without a health check.
     """
+    runtime, service, health = spec["runtime"], spec["service"], spec["health"]
     return named_container(
         resource_name,
         runtime=runtime,
         role=service,
-        image=image,
+        image=spec["image"],
         healthcheck=with_start_interval(health, runtime) if health is not None else None,
         wait=health is not None,
         wait_timeout=wait_timeout,
         restart=runtime.restart,
         log_driver="json-file",
         log_opts=runtime.logging.driver_options(),
-        labels=labels(runtime, service, extra_labels, component=component),
+        labels=labels(runtime, service, extra_labels, component=spec["component"]),
         networks_advanced=list(networks),
         destroy_grace_seconds=runtime.stop_grace_seconds,
         stop_timeout=runtime.stop_grace_seconds,
         init=init,
-        **limits(resources),
+        **limits(spec["resources"]),
         **hardening(add_capabilities=add_capabilities),
         **kwargs,
         opts=opts,

@@ -22,7 +22,16 @@ import pulumi
 import pulumi_docker as docker
 
 from . import targets
-from ._containers import data_volume, job_succeeded, loopback_port, one_shot_job, pulled_image, secret_password, service_container
+from ._containers import (
+    ServiceSpec,
+    data_volume,
+    job_succeeded,
+    loopback_port,
+    one_shot_job,
+    pulled_image,
+    secret_password,
+    service_container,
+)
 from ._models import InputStr, Resources, Runtime
 from ._swarm import TaskNetwork, node_label, secret_files, swarm_service, volume_mount
 from .problems import Problem, refuse
@@ -123,12 +132,14 @@ class DataService(pulumi.ComponentResource):
         assert args.network_id is not None  # _check_target
         return swarm_service(
             name,
-            runtime=runtime,
-            service=name,
-            component=self.kind,
-            image=self.image.repo_digest,
-            resources=args.resources,
-            health=health,
+            ServiceSpec(
+                runtime=runtime,
+                service=name,
+                component=self.kind,
+                image=self.image.repo_digest,
+                resources=args.resources,
+                health=health,
+            ),
             networks=[TaskNetwork(id=args.network_id, aliases=[args.alias])],
             user=f"{self.uid}:0",
             read_only=True,
@@ -161,12 +172,14 @@ class DataService(pulumi.ComponentResource):
         args = self._settings
         return service_container(
             name,
-            runtime=args.runtime,
-            service=name,
-            component=self.kind,
-            image=self.image.image_id,
-            resources=args.resources,
-            health=health,
+            ServiceSpec(
+                runtime=args.runtime,
+                service=name,
+                component=self.kind,
+                image=self.image.image_id,
+                resources=args.resources,
+                health=health,
+            ),
             networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[args.alias])],
             user=f"{self.uid}:0",
             read_only=True,

@@ -47,7 +47,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._containers import labels
+from ._containers import ServiceSpec, labels
 from ._models import InputStr, Resources, RestartPolicy, Runtime, StrictModel
 from .units import to_bytes
 
@@ -226,13 +226,8 @@ def node_label(runtime: Runtime, service: str) -> str:
 
 def swarm_service(
     resource_name: str,
+    spec: ServiceSpec,
     *,
-    runtime: Runtime,
-    service: str,
-    component: str,
-    image: pulumi.Input[str],
-    resources: Resources,
-    health: docker.ContainerHealthcheckArgs | None,
     networks: Sequence[TaskNetwork],
     opts: pulumi.ResourceOptions,
     replicas: int = 1,
@@ -265,7 +260,8 @@ def swarm_service(
     """
     if replicas < 1:
         raise ValueError(f"{resource_name}: replicas must be at least 1; got {replicas}")
-    every_label = labels(runtime, service, extra_labels, component=component)
+    runtime, service, health = spec["runtime"], spec["service"], spec["health"]
+    every_label = labels(runtime, service, extra_labels, component=spec["component"])
     return docker.Service(
         resource_name,
         name=f"{runtime.prefix}-{service}",
@@ -283,7 +279,7 @@ def swarm_service(
         endpoint_spec=docker.ServiceEndpointSpecArgs(mode="dnsrr", ports=list(ports) if ports else None),
         task_spec=docker.ServiceTaskSpecArgs(
             container_spec=docker.ServiceTaskSpecContainerSpecArgs(
-                image=image,
+                image=spec["image"],
                 commands=list(command) if command else None,
                 args=list(args) if args else None,
                 env=dict(sorted((envs or {}).items())) or None,
@@ -301,7 +297,7 @@ def swarm_service(
                 stop_grace_period=f"{runtime.stop_grace_seconds}s",
             ),
             networks_advanceds=task_networks(networks),
-            resources=task_resources(resources),
+            resources=task_resources(spec["resources"]),
             restart_policy=restart_policy(runtime.restart),
             placement=docker.ServiceTaskSpecPlacementArgs(constraints=[f"node.labels.{node_label}==true"])
             if node_label

@@ -33,7 +33,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._containers import data_volume, healthcheck, one_shot_job, service_container
+from ._containers import ServiceSpec, data_volume, healthcheck, one_shot_job, service_container
 from ._models import CamelModel, InputStr, Resources, Runtime
 from .problems import Problem
 
@@ -142,12 +142,14 @@ class AcmeCertificates:
         ]
         self.client = service_container(
             f"{self.name}-acme",
-            runtime=self.runtime,
-            service=f"{self.service}-acme",
-            component="proxy-acme",
-            image=self.image,
-            resources=CLIENT_RESOURCES,
-            health=healthcheck(["CMD", "/usr/local/bin/acme-client", "health"], start_period="5s"),
+            ServiceSpec(
+                runtime=self.runtime,
+                service=f"{self.service}-acme",
+                component="proxy-acme",
+                image=self.image,
+                resources=CLIENT_RESOURCES,
+                health=healthcheck(["CMD", "/usr/local/bin/acme-client", "health"], start_period="5s"),
+            ),
             networks=[docker.ContainerNetworksAdvancedArgs(name=self.network)],
             name=f"{self.runtime.prefix}-{self.name}-acme",
             command=["run"],
@@ -160,12 +162,14 @@ class AcmeCertificates:
         )
         self.reloader = service_container(
             f"{self.name}-acme-reload",
-            runtime=self.runtime,
-            service=f"{self.service}-acme-reload",
-            component="proxy-acme",
-            image=self.image,
-            resources=RELOADER_RESOURCES,
-            health=healthcheck(["CMD", "test", "-r", INSTALLED_MARKER], start_period="5s"),
+            ServiceSpec(
+                runtime=self.runtime,
+                service=f"{self.service}-acme-reload",
+                component="proxy-acme",
+                image=self.image,
+                resources=RELOADER_RESOURCES,
+                health=healthcheck(["CMD", "test", "-r", INSTALLED_MARKER], start_period="5s"),
+            ),
             networks=[],
             network_mode="none",
             name=f"{self.runtime.prefix}-{self.name}-acme-reload",

@@ -476,7 +476,7 @@ class App(pulumi.ComponentResource):
         first = [self.job] if self.job is not None else []
         return service_container(
             name,
-            **self._spec(name, args),
+            self._spec(name, args),
             networks=[docker.ContainerNetworksAdvancedArgs(name=n, aliases=self.aliases or None) for n in args.networks],
             extra_labels=labels or None,
             init=args.init,
@@ -508,7 +508,7 @@ class App(pulumi.ComponentResource):
         ]
         return swarm_service(
             name,
-            **self._spec(name, args),
+            self._spec(name, args),
             networks=[TaskNetwork(id=i, aliases=self.aliases) for i in args.network_ids],
             replicas=args.replicas,
             envs={key: pulumi.Output.from_input(value).apply(str) for key, value in args.env.items()},

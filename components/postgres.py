@@ -27,7 +27,7 @@ import pulumi_docker as docker
 from pydantic import Field, field_validator, model_validator
 
 from . import targets, versions
-from ._containers import healthcheck, object_labels, secret_password, service_container
+from ._containers import ServiceSpec, healthcheck, object_labels, secret_password, service_container
 from ._data_service import DataService
 from ._files import FileBundle
 from ._models import CamelModel, InputStr, Resources, Runtime, StrictModel
@@ -520,12 +520,14 @@ class PostgresBackup:
         script = f"{BACKUP_SCRIPTS}/pg-backup.sh"
         self.container = service_container(
             f"{name}-backup",
-            runtime=runtime,
-            service=f"{name}-backup",
-            component=BACKUP_KIND,
-            image=image,
-            resources=backup.resources,
-            health=healthcheck(["CMD", "bash", script, "check"], start_period="30s"),
+            ServiceSpec(
+                runtime=runtime,
+                service=f"{name}-backup",
+                component=BACKUP_KIND,
+                image=image,
+                resources=backup.resources,
+                health=healthcheck(["CMD", "bash", script, "check"], start_period="30s"),
+            ),
             networks=[],
             network_mode="none",
             entrypoints=["bash", script],

@@ -230,6 +230,20 @@ class ReverseProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         files: dict[str, pulumi.Input[str]] = {"site.conf": self.site_config, **tls_files}
+
+        def site_bundle(bundle: str, site_files: dict[str, pulumi.Input[str]]) -> FileBundle:
+            """A site for nginx, loaded into the one volume nginx reads."""
+            return FileBundle(
+                bundle,
+                runtime=runtime,
+                service=name,
+                image=self.image.repo_digest,
+                mount_path=SITE_PATH,
+                files=site_files,
+                parent=self,
+                volume=volume,
+            )
+
         start: FileBundle | None = None
         if args.upstreams:
             # nginx need not wait for the apps: it starts on the site that routes by alias (resolved per
@@ -237,27 +251,9 @@ class ReverseProxy(pulumi.ComponentResource):
             # they are healthy (the loader below, then the reload). The current site carries the start
             # site's revision, so whenever the start site is written again the current one follows it:
             # what nginx reads after a restart is always the current site.
-            start = FileBundle(
-                f"{name}-site-start",
-                runtime=runtime,
-                service=name,
-                image=self.image.repo_digest,
-                mount_path=SITE_PATH,
-                files={"site.conf": render_site_config(settings), **tls_files},
-                parent=self,
-                volume=volume,
-            )
+            start = site_bundle(f"{name}-site-start", {"site.conf": render_site_config(settings), **tls_files})
             files[START_REVISION] = start.revision
-        site = FileBundle(
-            f"{name}-site",
-            runtime=runtime,
-            service=name,
-            image=self.image.repo_digest,
-            mount_path=SITE_PATH,
-            files=files,
-            parent=self,
-            volume=volume,
-        )
+        site = site_bundle(f"{name}-site", files)
         volumes = [site.mount()]
         before_proxy: list[pulumi.Resource] = [start.loader if start is not None else site.loader]
         if acme is not None:
@@ -281,7 +277,7 @@ class ReverseProxy(pulumi.ComponentResource):
             ports.append(docker.ContainerPortArgs(internal=HTTPS_PORT, external=args.https_port, ip=args.bind_address))
         container = service_container(
             name,
-            **self._spec(name, args),
+            self._spec(name, args),
             networks=[docker.ContainerNetworksAdvancedArgs(name=args.network, aliases=[name])],
             name=f"{runtime.prefix}-{name}",
             ports=ports,
@@ -334,7 +330,7 @@ class ReverseProxy(pulumi.ComponentResource):
             )
         self.container = service = swarm_service(
             name,
-            **self._spec(name, args),
+            self._spec(name, args),
             networks=[TaskNetwork(id=args.network_id, aliases=[name])],
             user=PROXY_USER,
             read_only=True,

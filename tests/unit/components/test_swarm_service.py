@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from standard_stack import Resources, Runtime
-from standard_stack._containers import healthcheck
+from standard_stack._containers import ServiceSpec, healthcheck
 from standard_stack._models import LogRotation
 from standard_stack._swarm import TaskNetwork, secret_files, swarm_service
 from tests.support.program import RecordingMocks, run_program
@@ -28,20 +28,20 @@ def register(runtime=RUNTIME, **overrides):
 
     def body():
         parent = pulumi.ComponentResource("test:index:Parent", "parent")
-        args = dict(
+        spec = ServiceSpec(
             runtime=runtime,
             service="app",
             component="api",
             image="registry.example.com/team/shop-app@sha256:abc",
             resources=Resources(),
             health=healthcheck(["CMD", "true"]),
-            networks=[TaskNetwork(id="front-id", aliases=["app"])],
-            opts=pulumi.ResourceOptions(parent=parent),
         )
-        args.update(overrides)
+        args = dict(networks=[TaskNetwork(id="front-id", aliases=["app"])], opts=pulumi.ResourceOptions(parent=parent))
+        for key, value in overrides.items():
+            (spec if key in ServiceSpec.__annotations__ else args)[key] = value
         if "secrets" in args:
             args["secrets"] = secret_files("app", runtime=runtime, service="app", files=args["secrets"], parent=parent)
-        swarm_service("app", **args)
+        swarm_service("app", spec, **args)
 
     run_program(mocks, {}, stack="test", program=body)
     return mocks
