@@ -70,14 +70,18 @@ def with_start_interval(health: docker.ContainerHealthcheckArgs, runtime: Runtim
         return health
     if not takes_start_interval(runtime.engine_api_version):
         return health
-    return docker.ContainerHealthcheckArgs(
-        tests=health.tests,
-        interval=health.interval,
-        timeout=health.timeout,
-        start_period=health.start_period,
-        start_interval=runtime.health_start_interval,
-        retries=health.retries,
-    )
+    return docker.ContainerHealthcheckArgs(**probe(health), start_interval=runtime.health_start_interval)
+
+
+def probe(health: docker.ContainerHealthcheckArgs) -> dict[str, Any]:
+    """The test and timing of ``health``, to build another health check from (the SDK's types share no base)."""
+    return {
+        "tests": health.tests,
+        "interval": health.interval,
+        "timeout": health.timeout,
+        "start_period": health.start_period,
+        "retries": health.retries,
+    }
 
 
 def labels(

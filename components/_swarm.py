@@ -47,7 +47,7 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._containers import ServiceSpec, labels
+from ._containers import ServiceSpec, labels, probe
 from ._models import InputStr, Resources, RestartPolicy, Runtime, StrictModel
 from .units import to_bytes
 
@@ -87,13 +87,7 @@ def task_healthcheck(health: docker.ContainerHealthcheckArgs) -> docker.ServiceT
     then adds it to the service's DNS (moby daemon/cluster/executor/container/controller.go,
     ``controller.Start``: "wait for container to be healthy", then ``activateServiceBinding``); an
     unhealthy task is shut down. So a start-first update only retires an old task for a healthy one."""
-    return docker.ServiceTaskSpecContainerSpecHealthcheckArgs(
-        tests=health.tests,
-        interval=health.interval,
-        timeout=health.timeout,
-        start_period=health.start_period,
-        retries=health.retries,
-    )
+    return docker.ServiceTaskSpecContainerSpecHealthcheckArgs(**probe(health))
 
 
 class TaskNetwork(StrictModel):
