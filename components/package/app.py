@@ -5,12 +5,12 @@ test lists each): the package passes the resource's own ``dependsOn``, builds fr
 and always runs the current sources. ``secrets`` are name -> value, each kept a Pulumi secret.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 
 from .. import app as _app
-from .convert import absolute_build, dependencies, model, runtime_values
+from .convert import library_args
 from .inputs import AppJobArgs, HealthCheckArgs, ImageBuildArgs, ResourcesArgs, RuntimeArgs, UpstreamArgs
 
 
@@ -80,13 +80,6 @@ class WorkerArgs(AppArgs):
     """Inputs of a Worker: an App's, without a port (the descriptions are AppArgs', models.DOCUMENTED_BY)."""
 
 
-def _values(component: str, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None) -> dict[str, Any]:
-    values: dict[str, Any] = {**args, "runtime": runtime_values(args.get("runtime")), "depends_on": dependencies(opts)}
-    if "build" in args:
-        values["build"] = absolute_build(component, name, args["build"])
-    return values
-
-
 class App(_app.App):
     """Any app image: built or pulled, health-gated, replaced create-first, its secrets as files."""
 
@@ -114,7 +107,7 @@ class App(_app.App):
     """This container for a ReverseProxy's upstreams, by this component's alias: the proxy switches to a replacement."""
 
     def __init__(self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, model(_app.AppArgs, "App", name, _values("App", name, args, opts)), opts)
+        super().__init__(name, library_args(_app.AppArgs, "App", name, args, opts), opts)
 
 
 class Worker(_app.Worker):
@@ -132,4 +125,4 @@ class Worker(_app.Worker):
     """Release tags kept on the Docker host, newest first."""
 
     def __init__(self, name: str, args: WorkerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, model(_app.WorkerArgs, "Worker", name, _values("Worker", name, args, opts)), opts)
+        super().__init__(name, library_args(_app.WorkerArgs, "Worker", name, args, opts), opts)

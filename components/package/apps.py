@@ -11,7 +11,7 @@ import pulumi
 
 from .. import next_app as _next_app
 from .. import python_api as _python_api
-from .convert import absolute_build, dependencies, model, runtime_values
+from .convert import library_args
 from .inputs import (
     DatabaseConnectionArgs,
     ImageBuildArgs,
@@ -82,13 +82,7 @@ class PythonApi(_python_api.PythonApi):
     """This container for a ReverseProxy's upstreams, by this component's alias: the proxy switches to a replacement."""
 
     def __init__(self, name: str, args: PythonApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {
-            **args,
-            "runtime": runtime_values(args.get("runtime")),
-            "build": absolute_build("PythonApi", name, args["build"]),
-            "depends_on": dependencies(opts),
-        }
-        super().__init__(name, model(_python_api.PythonApiArgs, "PythonApi", name, values), opts)
+        super().__init__(name, library_args(_python_api.PythonApiArgs, "PythonApi", name, args, opts), opts)
 
 
 class NextAppArgs(OwnSettingsArgs):
@@ -136,9 +130,4 @@ class NextApp(_next_app.NextApp):
     """This container for a ReverseProxy's upstreams, by this component's alias: the proxy switches to a replacement."""
 
     def __init__(self, name: str, args: NextAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {
-            **args,
-            "runtime": runtime_values(args.get("runtime")),
-            "build": absolute_build("NextApp", name, args["build"]),
-        }
-        super().__init__(name, model(_next_app.NextAppArgs, "NextApp", name, values), opts)
+        super().__init__(name, library_args(_next_app.NextAppArgs, "NextApp", name, args, opts), opts)

@@ -65,6 +65,19 @@ def absolute_build(component: str, name: str, given: Mapping[str, Any]) -> dict[
     return dict(given)
 
 
+def library_args(
+    cls: type[M], component: str, name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None
+) -> M:
+    """A component's inputs as its library model: the runtime defaulting to the program's, a build's paths
+    absolute, and the component's own dependencies where the model takes them."""
+    values: dict[str, Any] = {**args, "runtime": runtime_values(args.get("runtime"))}
+    if "build" in args:
+        values["build"] = absolute_build(component, name, args["build"])
+    if "depends_on" in cls.model_fields:
+        values["depends_on"] = dependencies(opts)
+    return model(cls, component, name, values)
+
+
 def dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
     """The component's own dependencies (the program's dependsOn and its inputs' resources)."""
     found = opts.depends_on if opts is not None else None

@@ -11,7 +11,7 @@ import pulumi
 
 from .. import postgres as _postgres
 from .. import redis as _redis
-from .convert import model, runtime_values
+from .convert import library_args
 from .inputs import AppDatabaseArgs, AppDatabaseConnection, PostgresBackupArgs, ResourcesArgs, RuntimeArgs
 
 
@@ -69,8 +69,7 @@ class PostgresService(_postgres.PostgresService):
     """App name -> its own database's connection (of appDatabases)."""
 
     def __init__(self, name: str, args: PostgresServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {**args, "runtime": runtime_values(args.get("runtime"))}
-        super().__init__(name, model(_postgres.PostgresServiceArgs, "PostgresService", name, values), opts)
+        super().__init__(name, library_args(_postgres.PostgresServiceArgs, "PostgresService", name, args), opts)
         self.container_name = self.container.name
 
 
@@ -114,6 +113,5 @@ class RedisService(_redis.RedisService):
     """Docker name of the server container."""
 
     def __init__(self, name: str, args: RedisServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {**args, "runtime": runtime_values(args.get("runtime"))}
-        super().__init__(name, model(_redis.RedisServiceArgs, "RedisService", name, values), opts)
+        super().__init__(name, library_args(_redis.RedisServiceArgs, "RedisService", name, args), opts)
         self.container_name = self.container.name

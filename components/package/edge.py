@@ -6,7 +6,7 @@ import pulumi
 
 from .. import networks as _networks
 from .. import reverse_proxy as _reverse_proxy
-from .convert import absolute_build, dependencies, model, runtime_values
+from .convert import library_args
 from .inputs import AcmeArgs, ImageBuildArgs, ProxyRouteArgs, ResourcesArgs, RuntimeArgs, UpstreamArgs
 
 
@@ -32,8 +32,7 @@ class StackNetworks(_networks.StackNetworks):
     """IPv4 subnet of the frontend network (the proxy's addresses)."""
 
     def __init__(self, name: str, args: StackNetworksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {**args, "runtime": runtime_values(args.get("runtime"))}
-        super().__init__(name, model(_networks.StackNetworksArgs, "StackNetworks", name, values), opts)
+        super().__init__(name, library_args(_networks.StackNetworksArgs, "StackNetworks", name, args), opts)
 
 
 class ReverseProxyArgs(TypedDict):
@@ -108,10 +107,4 @@ class ReverseProxy(_reverse_proxy.ReverseProxy):
     """The rendered nginx site configuration."""
 
     def __init__(self, name: str, args: ReverseProxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        values = {
-            **args,
-            "runtime": runtime_values(args.get("runtime")),
-            "build": absolute_build("ReverseProxy", name, args["build"]),
-            "depends_on": dependencies(opts),
-        }
-        super().__init__(name, model(_reverse_proxy.ReverseProxyArgs, "ReverseProxy", name, values), opts)
+        super().__init__(name, library_args(_reverse_proxy.ReverseProxyArgs, "ReverseProxy", name, args, opts), opts)
