@@ -81,15 +81,21 @@ def named_container(
     """A ``docker.Container`` named ``<project>-<stack>-<role>`` (see the module's docstring).
 
     Create-first (``opts.delete_before_replace`` explicitly False) adds ``instance_suffix()``; a
-    ``name`` among ``inputs`` is used as given. Either way the name's later changes are ignored, and a
-    delete-first container's start interval too (``health_start_interval`` reaching an existing stack).
+    ``name`` among ``inputs`` is used as given. Either way the name's later changes are ignored; a new
+    start interval (``health_start_interval`` reaching an existing stack) replaces a create-first container
+    and waits for a delete-first one's next replacement.
     """
     create_first = opts.delete_before_replace is False
     if "name" not in inputs:
         base = container_name(runtime.project, runtime.stack, role, suffix=create_first)
         inputs["name"] = f"{base}-{instance_suffix()}" if create_first else base
-    # A delete-first container (a data service, the proxy) is not replaced for a start interval alone (the
-    # provider's healthcheck is ForceNew): a stack deployed before keeps its probe timing until replaced.
-    kept = ["name"] if create_first else ["name", "healthcheck.startInterval"]
-    named = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=kept))
+    # The provider's healthcheck is ForceNew but its nested start_interval is not: a new start interval alone
+    # is planned as an update its Update cannot apply (the live probe stays; after a refresh the diff is back).
+    # So a delete-first container (a data service, the proxy) ignores it until replaced for another reason,
+    # and a create-first one (an app, a worker) is replaced for it, create-first, like any other change.
+    if create_first:
+        changes = pulumi.ResourceOptions(ignore_changes=["name"], replace_on_changes=["healthcheck"])
+    else:
+        changes = pulumi.ResourceOptions(ignore_changes=["name", "healthcheck.startInterval"])
+    named = pulumi.ResourceOptions.merge(opts, changes)
     return docker.Container(resource_name, opts=named, **inputs)

@@ -93,6 +93,7 @@ class Options:
     retain_on_delete: bool
     aliases: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(MockMonitor):
@@ -115,6 +116,7 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=request.retainOnDelete,
             aliases=[str(a) for a in request.aliasURNs] + [str(a) for a in getattr(request, "aliases", [])],
             ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
         )
         return super().RegisterResource(request)
 
