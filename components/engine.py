@@ -107,7 +107,9 @@ def docker_host(configured: str | None = None) -> str:
     return configured or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
 
 
-class _UnixConnection(http.client.HTTPConnection):
+class UnixConnection(http.client.HTTPConnection):
+    """HTTP over the engine's unix socket (the standard library speaks TCP only)."""
+
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
         self._path = path
@@ -126,7 +128,7 @@ def api_version(host: str, timeout: float = 5.0) -> str | None:
     url = urlparse(host)
     connection: http.client.HTTPConnection
     if url.scheme == "unix":
-        connection = _UnixConnection(url.path, timeout)
+        connection = UnixConnection(url.path, timeout)
     elif url.scheme == "tcp" and url.hostname and not os.environ.get("DOCKER_TLS_VERIFY"):
         connection = http.client.HTTPConnection(url.hostname, url.port or 2375, timeout=timeout)
     else:

@@ -10,13 +10,13 @@ session protocol, which only the CLI (`DOCKER_BUILDKIT=1 docker build`) reproduc
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import socket
 import subprocess
 import urllib.parse
 from typing import Any
+
+from standard_stack.engine import UnixConnection
 
 DOCKER_CLI = os.environ.get("STANDARD_STACK_DOCKER_CLI", "/usr/bin/docker")
 SOCKET_PATH = os.environ.get("STANDARD_STACK_DOCKER_SOCKET", "/var/run/docker.sock")
@@ -30,18 +30,6 @@ class EngineError(Exception):
         self.status = status
         self.message = message
         super().__init__(f"{what}: {message}" if what else message)
-
-
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float | None):
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
 
 
 def request(
@@ -60,7 +48,7 @@ def request(
     if query:
         url += "?" + urllib.parse.urlencode({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in query.items()})
     data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
-    conn = _UnixHTTPConnection(SOCKET_PATH, timeout)
+    conn = UnixConnection(SOCKET_PATH, timeout)
     try:
         headers = {"Content-Type": content_type} if data is not None else {}
         conn.request(method, url, body=data, headers=headers)
