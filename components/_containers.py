@@ -87,19 +87,23 @@ def probe(health: docker.ContainerHealthcheckArgs) -> dict[str, Any]:
 def labels(
     runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None, *, component: str | None = None
 ) -> list[docker.ContainerLabelArgs]:
-    """Labels that let operators (and the tests) find every object of a stack.
+    """Labels that let operators (and the tests) find every object of a stack (``label_values``)."""
+    values = label_values(runtime, service, extra, component=component)
+    return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
 
-    ``service`` is the instance name (``db``, ``orders``); ``component`` the kind (``postgres``),
-    which policies key on, so a program may name its instances as it likes.
-    """
-    values: dict[str, pulumi.Input[str]] = {
+
+def label_values(
+    runtime: Runtime, service: str, extra: Mapping[str, pulumi.Input[str]] | None = None, *, component: str | None = None
+) -> dict[str, pulumi.Input[str]]:
+    """``service`` is the instance name (``db``, ``orders``); ``component`` the kind (``postgres``),
+    which policies key on, so a program may name its instances as it likes."""
+    return {
         f"{LABEL_PREFIX}.project": runtime.project,
         f"{LABEL_PREFIX}.stack": runtime.stack,
         f"{LABEL_PREFIX}.service": service,
         **({COMPONENT_LABEL: component} if component else {}),
         **(extra or {}),
     }
-    return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
 
 
 def object_labels(runtime: Runtime, service: str, *, component: str | None = None) -> list[docker.VolumeLabelArgs]:

@@ -25,15 +25,15 @@ from . import targets
 from ._containers import (
     ServiceSpec,
     data_volume,
-    job_succeeded,
+    label_values,
     loopback_port,
-    one_shot_job,
     pulled_image,
     secret_password,
     service_container,
 )
 from ._models import InputStr, Resources, Runtime
 from ._swarm import TaskNetwork, node_label, secret_files, swarm_service, volume_mount
+from .one_shot import OneShot, one_shot
 from .problems import Problem, refuse
 
 
@@ -198,26 +198,32 @@ class DataService(pulumi.ComponentResource):
         *,
         script: str,
         files_revision: pulumi.Input[str],
-        volumes: Sequence[docker.ContainerVolumeArgs],
+        volumes: Sequence[tuple[pulumi.Input[str], str, bool]],
         depends_on: Sequence[pulumi.Resource],
+        consequence: str,
         extra_labels: Mapping[str, pulumi.Input[str]] | None = None,
-        **kwargs: Any,
-    ) -> docker.Container:
+        env: Sequence[pulumi.Input[str]] = (),
+        network: pulumi.Input[str] | None = None,
+    ) -> OneShot:
         """``<name>-password-rotation``: runs ``script`` with bash once per new password file (its revision is a
-        label) or per change of ``extra_labels``."""
-        return one_shot_job(
+        label) or per change of ``extra_labels``, and is removed; its failure fails the deploy with its log."""
+        runtime = self._settings.runtime
+        labels = {"dev.standard-stack.files-revision": files_revision, **(extra_labels or {})}
+        return one_shot(
             f"{name}-password-rotation",
-            runtime=self._settings.runtime,
-            service=f"{name}-password-rotation",
-            component=f"{self.kind}-rotation",
-            extra_labels={"dev.standard-stack.files-revision": files_revision, **(extra_labels or {})},
+            runtime=runtime,
+            role=f"{name}-password-rotation",
+            labels=label_values(runtime, f"{name}-password-rotation", labels, component=f"{self.kind}-rotation"),
             image=self.image.image_id,
-            entrypoints=["bash", "-c"],
+            entrypoint=["bash", "-c"],
             command=[script],
             user=f"{self.uid}:0",
-            volumes=list(volumes),
+            env=env,
+            network=network,
+            volumes=volumes,
+            description=f"{name}: password rotation",
+            consequence=consequence,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
-            **kwargs,
         )
 
     def _publish(
@@ -227,18 +233,13 @@ class DataService(pulumi.ComponentResource):
         port: int,
         url: pulumi.Output[str],
         container: docker.Container | docker.Service,
-        rotation: docker.Container | None,
-        keeps_old_password: str,
+        rotation: OneShot | None,
         **outputs: pulumi.Input[Any],
     ) -> None:
         """Sets and registers the outputs both share; ``outputs`` are the service's own (e.g. ``database``).
 
         ``rotation`` None (swarm): the server takes a new password when its task restarts on the new secret."""
-        rotated: pulumi.Input[str] = (
-            job_succeeded(rotation, name=name, what="password rotation", consequence=keeps_old_password)
-            if rotation is not None
-            else "on task start"
-        )
+        rotated: pulumi.Input[str] = rotation.id.apply(lambda _: "ok") if rotation is not None else "on task start"
         self.host = pulumi.Output.from_input(self._settings.alias)
         self.port = pulumi.Output.from_input(port)
         self.url = url

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from ._containers import hardening, labels, object_labels
+from ._containers import label_values, object_labels
 from ._models import Runtime
-from ._names import named_container
+from .one_shot import one_shot
 
 LOADER_USER = "65534:65534"
 """nobody: a FileBundle loader only runs ``true``; the daemon writes its files."""
@@ -19,15 +19,13 @@ class FileBundle:
     """Files (secrets, rendered config) delivered to a service through a named volume.
 
     pulumi-docker writes ``uploads`` through the container root, which Docker refuses on a
-    read-only root filesystem. So a short-lived loader container (same image, runs ``true``)
-    receives the uploads into a named volume, and the service mounts that volume read-only.
+    read-only root filesystem. So a loader (``one_shot.OneShot``: same image, runs ``true``, removed
+    when done) receives the files into a named volume, and the service mounts that volume read-only.
     Files are root-owned 0440: services read them through group 0. ``revision`` (the loader's
     id) goes into the service's labels, so changed files replace the service.
 
-    The daemon unpacks the uploads (the archive's owner and mode, ``CopyToContainer``), not the
-    loader's process, so the loader runs as nobody with no capability, no privilege gain and no
-    network. Its root cannot be read-only: the provider uploads to ``/`` (resource_docker_container_funcs.go,
-    ``dstPath := "/"``), and the daemon refuses any upload to a read-only root outside a volume.
+    The daemon unpacks the files (the archive's owner and mode), not the loader's process, so the
+    loader runs as nobody with no capability, no privilege gain, no network and a read-only root.
     """
 
     def __init__(
@@ -59,24 +57,22 @@ class FileBundle:
             opts=pulumi.ResourceOptions(parent=parent),
         )
         first = list(before_loading(self.volume)) if before_loading else []
-        self.loader = named_container(
+        role_labels = label_values(runtime, f"{service}-files")
+        self.loader = one_shot(
             f"{name}-files-loader",
             runtime=runtime,
             role=f"{name}-files",
             image=image,
-            entrypoints=list(loader_entrypoint),
+            entrypoint=list(loader_entrypoint),
             user=LOADER_USER,
-            **hardening(),
-            must_run=False,
-            attach=True,
-            restart="no",
-            network_mode="none",
-            labels=labels(runtime, f"{service}-files"),
-            volumes=[docker.ContainerVolumeArgs(volume_name=self.volume.name, container_path=self.mount_path)],
-            uploads=[
-                docker.ContainerUploadArgs(file=f"{self.mount_path}/{path}", content=content, permissions="0440")
-                for path, content in sorted(files.items())
-            ],
+            labels=role_labels,
+            volumes=[(self.volume.name, self.mount_path, False)],
+            files={f"{self.mount_path}/{path}": content for path, content in sorted(files.items())},
+            files_path=self.mount_path,
+            # a stack deployed with loaders that stayed as containers keeps their revision for the same files
+            adopt={"labels": role_labels, "volume": self.volume.name, "path": self.mount_path},
+            description=f"{name}: loading files into {self.mount_path}",
+            consequence="the service keeps its previous files",
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[*first, *depends_on] or None),
         )
         self.revision: pulumi.Output[str] = self.loader.id

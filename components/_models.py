@@ -85,6 +85,12 @@ class Runtime(StrictModel):
         description="Engine API version of the Docker host (engine.api_version); None: unknown, nothing version-gated is sent.",
     )
 
+    docker_host: str | None = Field(
+        None,
+        description="The engine one-shot runs go to when the program gives the docker provider its own host (a docker.Provider); "
+        "None: docker:host, else DOCKER_HOST, else the local socket, as the default provider.",
+    )
+
     @property
     def prefix(self) -> str:
         """Docker object names: unique per project and stack on one host."""

@@ -33,8 +33,9 @@ import pulumi
 import pulumi_docker as docker
 from pydantic import Field
 
-from ._containers import ServiceSpec, data_volume, healthcheck, one_shot_job, service_container
+from ._containers import ServiceSpec, data_volume, healthcheck, label_values, service_container
 from ._models import CamelModel, InputStr, Resources, Runtime
+from .one_shot import one_shot
 from .problems import Problem
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
@@ -103,18 +104,20 @@ class AcmeCertificates:
         self.args = args
         self.runtime, self.service, self.image, self.network, self.name = runtime, service, image, network, name
         self.volume = data_volume(f"{name}-acme", runtime=runtime, component="proxy", protect=args.protect, parent=parent)
-        self.init = one_shot_job(
+        self.init = one_shot(
             f"{name}-acme-init",
             runtime=runtime,
-            service=f"{service}-acme-init",
+            role=f"{service}-acme-init",
+            labels=label_values(runtime, f"{service}-acme-init"),
             image=image,
             command=["init"],
-            envs=[f"ACME_DOMAIN={args.domain}", f"ACME_UID={ACME_UID}"],
+            env=[f"ACME_DOMAIN={args.domain}", f"ACME_UID={ACME_UID}"],
             user=INIT_USER,
             add_capabilities=INIT_CAPABILITIES,
-            network_mode="none",
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            volumes=[self.mount(read_only=False)],
+            volumes=[(self.volume.name, ACME_PATH, False)],
+            description=f"{name}: preparing the certificate volume",
+            consequence="nginx does not start without its certificate volume",
             opts=pulumi.ResourceOptions(parent=parent),
         )
         self.before_proxy: list[pulumi.Resource] = [self.init]

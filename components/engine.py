@@ -26,7 +26,10 @@ import json
 import os
 import re
 import socket
+import ssl
+import subprocess
 from fractions import Fraction
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -121,26 +124,78 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+class SshConnection(http.client.HTTPConnection):
+    """HTTP to the engine of an ``ssh://`` host through ``docker system dial-stdio`` there, as the docker CLI
+    and the provider's ssh helper do (docker/cli cli/connhelper/connhelper.go): ``ssh`` talks to one end of a
+    socket pair, HTTP the other."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        parsed = urlparse(url)
+        if not parsed.hostname:
+            raise ValueError(f"docker host {url!r}: an ssh:// address needs a host (ssh://user@host[:port])")
+        self._destination = f"{parsed.username}@{parsed.hostname}" if parsed.username else parsed.hostname
+        self._port = parsed.port
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def connect(self) -> None:
+        ours, theirs = socket.socketpair()
+        port = ["-p", str(self._port)] if self._port else []
+        self._process = subprocess.Popen(
+            ["ssh", *port, "--", self._destination, "docker", "system", "dial-stdio"],
+            stdin=theirs.fileno(),
+            stdout=theirs.fileno(),
+        )
+        theirs.close()
+        ours.settimeout(self.timeout)
+        self.sock = ours
+
+    def close(self) -> None:
+        super().close()
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait()
+            self._process = None
+
+
+def connection(host: str, timeout: float, cert_path: str | None = None) -> http.client.HTTPConnection:
+    """An HTTP connection to the Engine API at ``host`` (``unix://``, ``tcp://``, ``ssh://``), as the docker
+    client reads its environment: ``tcp://`` is TLS when ``DOCKER_TLS_VERIFY`` is set or ``cert_path`` given,
+    with ``ca.pem``, ``cert.pem`` and ``key.pem`` from ``cert_path``, else ``DOCKER_CERT_PATH``, else ``~/.docker``."""
+    url = urlparse(host)
+    if url.scheme == "unix":
+        return UnixConnection(url.path, timeout)
+    if url.scheme == "ssh":
+        return SshConnection(host, timeout)
+    if url.scheme == "tcp" and url.hostname:
+        certs = cert_path or os.environ.get("DOCKER_CERT_PATH")
+        if not (certs or os.environ.get("DOCKER_TLS_VERIFY")):
+            return http.client.HTTPConnection(url.hostname, url.port or 2375, timeout=timeout)
+        directory = Path(certs or Path.home() / ".docker")
+        context = ssl.create_default_context(cafile=str(directory / "ca.pem"))
+        context.load_cert_chain(str(directory / "cert.pem"), str(directory / "key.pem"))
+        return http.client.HTTPSConnection(url.hostname, url.port or 2376, timeout=timeout, context=context)
+    raise ValueError(f"docker host {host!r}: use unix:///path, tcp://host:port or ssh://user@host")
+
+
 def api_version(host: str, timeout: float = 5.0) -> str | None:
     """The Engine API version the engine at ``host`` speaks (``GET /version``: ``ApiVersion``), or None
-    when it cannot be asked here: not a ``unix://`` or plain ``tcp://`` address (``ssh://``, or TLS with
-    ``DOCKER_TLS_VERIFY``), or no answer."""
-    url = urlparse(host)
-    connection: http.client.HTTPConnection
-    if url.scheme == "unix":
-        connection = UnixConnection(url.path, timeout)
-    elif url.scheme == "tcp" and url.hostname and not os.environ.get("DOCKER_TLS_VERIFY"):
-        connection = http.client.HTTPConnection(url.hostname, url.port or 2375, timeout=timeout)
-    else:
+    when it is not asked (``ssh://``: no ssh session at every program start) or cannot be asked here: an address
+    ``connection`` does not take, or no answer."""
+    if urlparse(host).scheme == "ssh":
         return None
     try:
-        connection.request("GET", "/version")
-        response = connection.getresponse()
+        connection_ = connection(host, timeout)
+    except (OSError, ValueError):
+        return None
+    try:
+        connection_.request("GET", "/version")
+        response = connection_.getresponse()
         if response.status != 200:
             return None
         version = json.loads(response.read()).get("ApiVersion")
     except (OSError, ValueError, http.client.HTTPException):
         return None
     finally:
-        connection.close()
+        connection_.close()
     return version if isinstance(version, str) and re.fullmatch(r"\d+\.\d+", version) else None

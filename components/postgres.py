@@ -33,6 +33,7 @@ from ._files import FileBundle
 from ._models import CamelModel, InputStr, Resources, Runtime, StrictModel
 from ._swarm import config_files
 from .nginx import Port
+from .one_shot import OneShot
 
 DATA_PATH = "/var/lib/postgresql/data"
 SECRETS_PATH = "/run/secrets"
@@ -256,7 +257,7 @@ class PostgresService(DataService):
         self.database = pulumi.Output.from_input(args.database)
         self.user = pulumi.Output.from_input(args.user)
         self.backup: PostgresBackup | None = None
-        self.rotation: docker.Container | None = None
+        self.rotation: OneShot | None = None
         self.container: docker.Container | docker.Service
         if runtime.target == "swarm":
             self.container = self._on_swarm(name, args)
@@ -350,7 +351,6 @@ class PostgresService(DataService):
             url=postgres_url(args.user, self.password, args.alias, args.database),
             container=self.container,
             rotation=self.rotation,
-            keeps_old_password="the role keeps its old password",
             database=self.database,
             user=self.user,
             connections={app: c.outputs() for app, c in self.connections.items()},
@@ -435,7 +435,7 @@ class PostgresService(DataService):
     def _socket_mount(self) -> docker.ContainerVolumeArgs:
         return docker.ContainerVolumeArgs(volume_name=self.socket.name, container_path=SOCKET_PATH)
 
-    def _password_rotation(self, name: str, args: PostgresServiceArgs, *, secrets: FileBundle) -> docker.Container:
+    def _password_rotation(self, name: str, args: PostgresServiceArgs, *, secrets: FileBundle) -> OneShot:
         """A one-shot job (files/pg-roles.sh) that makes the app's role ordinary and sets its password from the file;
         with ``app_databases``, files/pg-app-databases.sh after it does the same for each app's role and database.
 
@@ -455,15 +455,15 @@ class PostgresService(DataService):
             script=script,
             files_revision=secrets.revision,
             extra_labels={"dev.standard-stack.server": self.container.id},
-            envs=[
+            consequence="the role keeps its old password",
+            env=[
                 f"PGHOST={SOCKET_PATH}",
                 f"PGDATABASE={args.database}",
                 f"APP_ROLE={args.user}",
                 f"PASSWORD_FILE={SECRETS_PATH}/postgres_password",
                 *envs,
             ],
-            network_mode="none",
-            volumes=[self._socket_mount(), secrets.mount()],
+            volumes=[(self.socket.name, SOCKET_PATH, False), (secrets.volume.name, secrets.mount_path, True)],
             depends_on=[self.container, secrets.loader],
         )
 

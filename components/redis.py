@@ -24,6 +24,7 @@ from ._data_service import DataService
 from ._files import FileBundle
 from ._models import CamelModel, InputStr, Resources, Runtime
 from .nginx import Port
+from .one_shot import OneShot
 from .units import Memory, to_bytes
 
 DATA_PATH = "/data"
@@ -100,7 +101,7 @@ class RedisService(DataService):
         runtime = args.runtime
         super().__init__("standard-stack:index:RedisService", name, args, kind=KIND, uid=REDIS_UID, opts=opts)
         password = self.password
-        self.rotation: docker.Container | None = None
+        self.rotation: OneShot | None = None
         self.container: docker.Container | docker.Service
         conf = password.apply(lambda pw: render_redis_conf(pw, args.maxmemory, args.maxmemory_policy))
         ping = f'REDISCLI_AUTH="$(cat {FILES_PATH}/redis_password)" redis-cli -p {PORT} ping | grep -q PONG'
@@ -169,12 +170,11 @@ class RedisService(DataService):
             url=redis_url(self.password, args.alias),
             container=self.container,
             rotation=self.rotation,
-            keeps_old_password="the server keeps its old password",
         )
 
     def _password_rotation(
         self, name: str, args: RedisServiceArgs, server_files: docker.Volume, rotation_files: FileBundle
-    ) -> docker.Container:
+    ) -> OneShot:
         """``CONFIG SET requirepass <new>`` authenticated with the old password, when a server runs.
 
         No server answering (the first deploy: nothing runs yet) or no old password file means
@@ -198,10 +198,8 @@ class RedisService(DataService):
             name,
             script=script,
             files_revision=rotation_files.revision,
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
-            volumes=[
-                docker.ContainerVolumeArgs(volume_name=server_files.name, container_path=FILES_PATH, read_only=True),
-                rotation_files.mount(),
-            ],
+            network=args.network,
+            consequence="the server keeps its old password",
+            volumes=[(server_files.name, FILES_PATH, True), (rotation_files.volume.name, rotation_files.mount_path, True)],
             depends_on=[rotation_files.loader, server_files],
         )

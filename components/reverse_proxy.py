@@ -37,7 +37,7 @@ from pydantic import Field
 
 from . import targets, versions
 from ._app_image import versioned_build
-from ._containers import ServiceSpec, healthcheck, job_succeeded, object_labels, one_shot_job, service_container
+from ._containers import ServiceSpec, healthcheck, label_values, object_labels, service_container
 from ._files import FileBundle
 from ._models import CamelModel, ImageBuild, InputStr, Resources, Runtime, Upstream
 from ._swarm import TaskNetwork, config_files, node_label, secret_files, swarm_service
@@ -65,6 +65,7 @@ from .nginx import (
     ServerName,
     render_site_config,
 )
+from .one_shot import OneShot, one_shot
 from .problems import Problem, refuse
 from .releases import build_image
 from .versions import Version
@@ -371,24 +372,19 @@ def _check_target(name: str, args: ReverseProxyArgs) -> None:
 
 
 class Reload:
-    """A one-shot ``nginx-reload`` in the proxy's PID namespace, run again whenever ``revision`` changes.
+    """A one-shot ``nginx-reload`` in the proxy's PID namespace (``one_shot.OneShot``), run again whenever
+    ``revision`` changes.
 
-    ``revision`` (the files loader's id, or anything that changes with the files) is the container's
-    environment, so a new revision replaces it: it runs once per change. A new proxy container
-    (``pid_mode`` names it) runs it again too, harmlessly. ``done`` fails the deploy when the reload
-    failed (the provider records the exit code but does not fail on it:
-    terraform-provider-docker, resource_docker_container_funcs.go, resourceDockerContainerCreate,
-    ``attach`` only waits for the exit), and keeps failing it until a later change reloads cleanly.
+    ``revision`` (the files loader's id, or anything that changes with the files) is in the run's
+    environment, so a new revision runs it once more. A new proxy container (the PID namespace names it)
+    runs it again too, harmlessly. A failed reload fails the deploy with its log; nothing of it is
+    recorded, so the next deploy tries again until a change reloads cleanly. ``done`` orders what must
+    wait for the reload.
     """
 
-    def __init__(self, container: docker.Container, name: str) -> None:
-        self.container = container
-        self.done: pulumi.Output[str] = job_succeeded(
-            container,
-            name=name,
-            what="nginx reload",
-            consequence="nginx did not take the new configuration and keeps serving the previous one",
-        )
+    def __init__(self, run: OneShot) -> None:
+        self.run = run
+        self.done: pulumi.Output[str] = run.id.apply(lambda _: "ok")
 
 
 def reload_in_place(
@@ -402,19 +398,21 @@ def reload_in_place(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> Reload:
-    container = one_shot_job(
+    run = one_shot(
         name,
         runtime=runtime,
-        service=f"{service}-reload",
+        role=f"{service}-reload",
+        labels=label_values(runtime, f"{service}-reload"),
         image=image,
-        entrypoints=["/usr/local/bin/nginx-reload"],
+        entrypoint=["/usr/local/bin/nginx-reload"],
         user=PROXY_USER,  # the nginx master's uid: signalling it needs no capability
-        pid_mode=proxy.id.apply(lambda proxy_id: f"container:{proxy_id}"),
-        envs=[pulumi.Output.from_input(revision).apply(lambda r: f"REVISION={r}")],
-        network_mode="none",
+        pid_container=proxy.id,
+        env=[pulumi.Output.from_input(revision).apply(lambda r: f"REVISION={r}")],
+        description=f"{name}: nginx reload",
+        consequence="nginx did not take the new configuration and keeps serving the previous one",
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[proxy, *depends_on]),
     )
-    return Reload(container, name)
+    return Reload(run)
 
 
 def _site_config(settings: ProxySettings, upstreams: dict[str, Upstream]) -> pulumi.Output[str]:

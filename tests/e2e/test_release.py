@@ -32,19 +32,9 @@ LIVENESS = 'return {"status": "ok"}'
 SCRIPTS = REPO / "scripts"
 PREFIX = f"standard-stack-{STACK}-"
 HELPERS = {
-    # one-shot jobs and file loaders, exited and kept: their exit code and log are the deploy's record
-    # (the migration's log above all), and a removed one would be dropped from the state by a refresh and
-    # run again by the next `up --refresh`; a loader's id is the revision its service follows
+    # the one container left exited: the migration's, whose log an operator reads. File loaders, password
+    # rotations and the reload run as one-shot runs (standard_stack.one_shot) and are removed when they exit.
     "api-migrate",
-    "api-secrets-files",
-    "postgres-password-rotation",
-    "postgres-secrets-files",
-    "proxy-reload",
-    "proxy-site-files",
-    "proxy-site-start-files",
-    "redis-password-rotation",
-    "redis-rotation-files",
-    "redis-secrets-files",
 }
 
 
