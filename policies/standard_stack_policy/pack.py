@@ -59,8 +59,10 @@ POLICIES: list[Policy] = [
     *_twins(
         "non-root",
         non_root,
-        "Every {subject} of the stack's kinds (API, web, proxy, Postgres, Redis and their jobs) runs as a non-root user.",
+        "Every {subject} of the stack's kinds (API, web, proxy, Postgres, Redis and their jobs), and in prod of your "
+        "own Apps and Workers (and their jobs), runs as a non-root user.",
         MANDATORY,
+        configured=True,
     ),
     *_twins(
         "prod-limits",

@@ -122,11 +122,19 @@ def kind_of(props: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def parent_type(urn: str) -> str | None:
+    """The type of the component that registered the resource (``standard-stack:index:App``), from its URN's
+    type chain (``urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>``); None at the top level."""
+    parts = urn.split("::", 3)
+    chain = parts[2].split("$") if len(parts) == 4 else []
+    return chain[-2] if len(chain) >= 2 else None
+
+
 def who(props: Mapping[str, Any]) -> str:
     """``edge (proxy)``: instance and kind, as messages show them."""
     service, kind = service_of(props), kind_of(props)
     if service and kind and service != kind:
-        return f"{service}, a {kind}"
+        return f"{service}, {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
     return service or kind or "unlabelled"
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from .props import UNKNOWN, SecretValue, describe, environment, kind_of, who
+from .props import UNKNOWN, SecretValue, describe, environment, kind_of, parent_type, who
 
 Report = Callable[..., None]
 NON_ROOT_KINDS = (
     "api",
+    "api-migration",
     "web",
     "proxy",
     "postgres",
@@ -28,6 +29,12 @@ NON_ROOT_KINDS = (
     "redis-rotation",
     "proxy-acme",
 )
+OWN_APP_KINDS = {"app": "App", "worker": "Worker"}
+"""The component labels ``App`` and ``Worker`` give your own images (components/app.py), and what a fix sets:
+their one-shot jobs are ``<label>-<job name>`` (``app-migrate``) and run the same user. Held to non-root in
+prod only: a dev stack may try an image as it comes."""
+OWN_APP_TYPES = {"standard-stack:index:App": "App", "standard-stack:index:Worker": "Worker"}
+"""The same components by the type that registers their containers, whatever ``component`` label a program gives."""
 SECRET_NAME_PATTERNS = ("*PASSWORD*", "*SECRET*", "*TOKEN*", "*KEY*")
 PATH_SUFFIXES = ("_FILE", "_DIR", "_PATH")  # where a secret lives, not the secret: POSTGRES_PASSWORD_FILE, SECRETS_DIR
 
@@ -51,6 +58,7 @@ class Workload:
 
     name: str  # props.describe: "Container 'api'"
     props: Mapping[str, Any]
+    parent_type: str | None  # props.parent_type: the component that registered it
     environment: str  # props.environment: dev or prod
     long_running: bool  # one-shot jobs need no health check or limits
     user: Any
@@ -75,7 +83,8 @@ def workload(
     """The resource ``props`` whose container is described by ``spec`` (the resource itself, or its task's spec)."""
     name, environment_ = describe(args.resource_type, args.name), environment(props, args.get_config())
     user, health = spec.get("user"), spec.get("healthcheck")
-    return Workload(name, props, environment_, long_running, user, health, lacks_in_prod, env, words)
+    parent = parent_type(args.urn)
+    return Workload(name, props, parent, environment_, long_running, user, health, lacks_in_prod, env, words)
 
 
 def validation(
@@ -106,9 +115,19 @@ def _uid(user: str) -> str:
     return user.split(":", 1)[0].strip()
 
 
+def _own_app(workload: Workload) -> str | None:
+    """``App`` or ``Worker`` for their containers, services and jobs; None for any other resource."""
+    kind = kind_of(workload.props)
+    for label, component in OWN_APP_KINDS.items():
+        if kind is not None and (kind == label or kind.startswith(f"{label}-")):
+            return component
+    return OWN_APP_TYPES.get(workload.parent_type or "")
+
+
 def non_root(workload: Workload) -> list[str]:
-    user = workload.user
-    if kind_of(workload.props) not in NON_ROOT_KINDS or user is UNKNOWN:
+    user, kind = workload.user, kind_of(workload.props)
+    own_app = _own_app(workload) if workload.environment == "prod" else None
+    if (kind not in NON_ROOT_KINDS and own_app is None) or user is UNKNOWN:
         return []
     if not isinstance(user, str) or not user.strip():
         problem = f"sets no user, so it {workload.words.runs} as the image's user (root unless the image says otherwise)"
@@ -116,10 +135,11 @@ def non_root(workload: Workload) -> list[str]:
         problem = f"{workload.words.runs} as root (user '{user}')"
     else:
         return []
-    return [
-        f"{workload.name} ({who(workload.props)}) {problem}. "
-        f"Fix: set {workload.words.user} to the image's unprivileged uid:gid, e.g. '10001:0'."
-    ]
+    if own_app is not None:
+        fix = f"set the {own_app}'s user to a non-root uid:gid such as '1001:1001' (the image's unprivileged user)"
+    else:
+        fix = f"set {workload.words.user} to the image's unprivileged uid:gid, e.g. '10001:0'"
+    return [f"{workload.name} ({who(workload.props)}) {problem}. Fix: {fix}."]
 
 
 def prod_limits(workload: Workload) -> list[str]:

@@ -100,6 +100,50 @@ def swarm_prod_view() -> list[EngineResource]:
     return engine_view(run_program(RecordingMocks(), config, stack="prod"))
 
 
+OWN_APPS = {
+    "apps": {
+        "admin": {
+            "image": "nginx:1.27-alpine",
+            "port": 8080,
+            "user": "1001:1001",
+            "resources": {"memory": "256Mi", "cpus": 0.5},
+            "job": {"command": ["true"], "name": "migrate"},
+        }
+    },
+    "workers": {
+        "tasks": {
+            "image": "busybox:1.36",
+            "networks": ["backend"],
+            "command": ["sleep", "infinity"],
+            "user": "1001:1001",
+            "resources": {"memory": "256Mi", "cpus": 0.5},
+        }
+    },
+}
+"""Your own App (``admin``, with a one-shot job ``admin-migrate``) and Worker (``tasks``), from the stack file."""
+
+
+@pytest.fixture(scope="session")
+def dev_apps_view() -> list[EngineResource]:
+    return engine_view(run_stack("dev", overrides=OWN_APPS, mocks=RecordingMocks()))
+
+
+@pytest.fixture(scope="session")
+def prod_apps_view() -> list[EngineResource]:
+    return engine_view(run_stack("prod", overrides=OWN_APPS, secrets=PROD_SECRETS, mocks=RecordingMocks()))
+
+
+@pytest.fixture(scope="session")
+def swarm_prod_apps_view() -> list[EngineResource]:
+    """The swarm stack named prod with your own App and Worker: services."""
+    from tests.unit.test_config_validation import NAMESPACE, SWARM, with_
+
+    raw = with_(SWARM, "restart", "unless-stopped")
+    for key, value in OWN_APPS.items():
+        raw = with_(raw, key, value)
+    return engine_view(run_program(RecordingMocks(), {f"{NAMESPACE}:{key}": value for key, value in raw.items()}, stack="prod"))
+
+
 @pytest.fixture(autouse=True)
 def _no_stack_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules read the stack from labels here, never from a PULUMI_STACK left in the shell."""
