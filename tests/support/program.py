@@ -27,6 +27,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from tests.support.stacks import PROJECT, REPO, stack_config
 
 CONTAINER = "docker:index/container:Container"
+ONE_SHOT = "pulumi-python:dynamic/standard-stack:OneShot"
+"""``standard_stack.one_shot.OneShot``'s type token (``pulumi-python:dynamic/<module>:<name>``): tests/support/one_shot.py."""
 
 
 def to_runtime_config(config: Mapping[str, Any]) -> dict[str, str]:
@@ -159,6 +161,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             ]
             if args.inputs.get("attach"):
                 outputs.update(exitCode=0, containerLogs="")
+        elif args.typ == ONE_SHOT:
+            # the provider's: the run's container id, which the services that follow the run read
+            outputs["revision"] = f"{args.name}-id"
         elif args.typ == "docker:index/image:Image":
             # the provider's form: the image id when kept local, repository@digest once pushed
             pushed = args.inputs.get("skipPush") is False

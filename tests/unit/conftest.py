@@ -11,9 +11,11 @@ from tests.support.stacks import PROD_SECRETS
 @pytest.fixture(scope="session", autouse=True)
 def no_engine_asked():
     """The unit tier never asks a real engine what it takes (healthStartInterval: auto): the same registered
-    resources on every host, as for an engine that cannot be asked. Tests that need a version patch it."""
+    resources on every host, as for an engine that cannot be asked. Tests that need a version patch it.
+    One-shot runs record the engine they go to: the default one, whatever DOCKER_HOST this shell has."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("standard_stack.engine.api_version", lambda host, timeout=5.0: None)
+        patch.delenv("DOCKER_HOST", raising=False)
         yield
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from standard_stack import App, AppArgs, AppJob, HealthCheck, ImageBuild, Runtime
 from standard_stack.app import ENV_WRAPPER
+from tests.support.one_shot import one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
@@ -124,11 +125,12 @@ def test_an_http_health_check_without_a_port_is_refused():
 
 def test_secrets_are_root_owned_0440_files_at_the_chosen_path_and_nowhere_in_the_container():
     mocks = run(lambda: App("notes", args(secrets={"db_url": pulumi.Output.secret("pw-x1")}, secrets_path="/etc/notes")))
-    uploads = container(mocks, "notes-secrets-files-loader").plain("uploads")
-    assert uploads == [{"file": "/etc/notes/db_url", "content": "pw-x1", "permissions": "0440"}]
+    loader = one_shot(mocks, "notes-secrets-files-loader")  # its provider copies the files in root-owned 0440
+    assert loader.files == {"/etc/notes/db_url": "pw-x1"} and loader.prop("filesPath") == "/etc/notes"
     assert "pw-x1" not in json.dumps(container(mocks).inputs, default=str)
     mounts = container(mocks).plain("volumes")
     assert {k: mounts[0][k] for k in ("containerPath", "readOnly")} == {"containerPath": "/etc/notes", "readOnly": True}
+    assert loader.mounts == {"/etc/notes": (mounts[0]["volumeName"], False)}  # the volume the app reads
 
 
 def test_a_user_outside_group_0_reads_the_secret_files_as_a_member_of_group_0():
@@ -138,7 +140,7 @@ def test_a_user_outside_group_0_reads_the_secret_files_as_a_member_of_group_0():
 
 def test_secrets_given_as_plain_strings_are_kept_secret_in_the_state():
     mocks = run(lambda: App("notes", args(secrets={"key": "plain-value"})))
-    assert container(mocks, "notes-secrets-files-loader").is_secret("uploads")
+    assert one_shot(mocks, "notes-secrets-files-loader").files_are_secret
 
 
 def test_env_secrets_run_the_app_through_the_wrapper_with_its_own_entrypoint_and_command():
@@ -152,7 +154,7 @@ def test_env_secrets_run_the_app_through_the_wrapper_with_its_own_entrypoint_and
 
 def test_the_wrapper_exports_each_secret_from_its_file_then_execs_the_app():
     mocks = run(lambda: App("notes", env_secrets()))
-    files = {u["file"]: u["content"] for u in container(mocks, "notes-secrets-files-loader").plain("uploads")}
+    files = one_shot(mocks, "notes-secrets-files-loader").files
     wrapper = files[f"/run/secrets/{ENV_WRAPPER}"]
     assert wrapper.splitlines() == [
         "#!/bin/sh",

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from standard_stack import App, AppArgs, AppJob, HealthCheck, ImageBuild, Runtime, versions
 from standard_stack.app import ENV_EXEC, ENV_EXEC_SOURCE, ENV_WRAPPER
+from tests.support.one_shot import ONE_SHOT, one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 RUNTIME = Runtime(project="shop", stack="test")
@@ -80,8 +81,8 @@ def test_the_derived_image_is_held_like_a_release_so_its_tag_is_removed_when_it_
 def test_the_containers_depend_on_the_held_derived_image_so_they_go_before_its_tag():
     mocks, run = deploy()
     (hold,) = held(mocks)
-    for container in ("visits", "visits-migrate", "visits-secrets-files-loader"):
-        assert run.depends_on(container, hold, other_typ=REMOTE_IMAGE), container
+    for container, typ in (("visits", CONTAINER), ("visits-migrate", CONTAINER), ("visits-secrets-files-loader", ONE_SHOT)):
+        assert run.depends_on(container, hold, typ=typ, other_typ=REMOTE_IMAGE), container
 
 
 def test_a_new_app_release_is_held_under_a_new_name_so_the_previous_derived_image_goes():
@@ -93,7 +94,8 @@ def test_a_new_app_release_is_held_under_a_new_name_so_the_previous_derived_imag
 
 def test_the_derived_image_is_what_the_app_its_job_and_its_file_loader_run():
     mocks, _ = deploy()
-    images = {mocks.named(name, CONTAINER).plain("image") for name in ("visits", "visits-migrate", "visits-secrets-files-loader")}
+    images = {mocks.named(name, CONTAINER).plain("image") for name in ("visits", "visits-migrate")}
+    images.add(one_shot(mocks, "visits-secrets-files-loader").image)
     assert len(images) == 1
     assert mocks.named("visits-image", IMAGE).plain("imageName") not in images
 
@@ -114,9 +116,9 @@ def test_the_app_and_its_job_start_through_the_static_wrapper_naming_only_the_se
 
 def test_the_file_loader_runs_the_wrapper_check_as_a_scratch_image_has_no_true_and_no_shell_script_is_delivered():
     mocks, _ = deploy()
-    loader = mocks.named("visits-secrets-files-loader", CONTAINER)
-    assert loader.plain("entrypoints") == [ENV_EXEC, "--check"]
-    files = {u["file"] for u in loader.plain("uploads")}
+    loader = one_shot(mocks, "visits-secrets-files-loader")
+    assert loader.entrypoint == [ENV_EXEC, "--check"]
+    files = set(loader.files)
     assert files == {"/run/secrets/DATABASE_URL", "/run/secrets/SECRET_KEY"}
     assert f"/run/secrets/{ENV_WRAPPER}" not in files
 

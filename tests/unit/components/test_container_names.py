@@ -9,6 +9,7 @@ import pytest
 
 from standard_stack import App, AppArgs, HealthCheck, Runtime
 from standard_stack._names import MAX_LENGTH, container_name
+from tests.support.one_shot import one_shots
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.support.stacks import PROD_SECRETS
 
@@ -26,7 +27,9 @@ def prod():
 
 
 def names(run) -> dict[str, str]:
-    return {r.name: r.plain("name") for r in run.mocks.of_type(CONTAINER)}
+    """Container names by resource: the containers', and the one-shot runs' while they run."""
+    runs = {name: shot.prop("name") for name, shot in one_shots(run.mocks).items()}
+    return {**{r.name: r.plain("name") for r in run.mocks.of_type(CONTAINER)}, **runs}
 
 
 def notes(runtime: Runtime) -> str:
@@ -76,7 +79,7 @@ def test_no_two_containers_of_a_stack_share_a_name(prod):
 
 def test_every_container_keeps_the_name_it_was_created_with_until_it_is_replaced(prod):
     """A stack deployed before these names (``api-becdaa7``) keeps its containers: no replacement for a rename."""
-    for resource in names(prod):
+    for resource in (r.name for r in prod.mocks.of_type(CONTAINER)):
         assert "name" in prod.options(resource).ignore_changes, resource
 
 

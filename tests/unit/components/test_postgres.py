@@ -10,6 +10,7 @@ import base64
 import pulumi
 
 from standard_stack import PostgresService, PostgresServiceArgs
+from tests.support.one_shot import one_shot
 from tests.unit.components.harness import CONFIG, RUNTIME, SERVICE, containers, graph, run, run_data
 
 
@@ -19,12 +20,8 @@ def test_postgres_generates_a_password_when_none_is_given_and_delivers_it_as_a_f
     env = containers(mocks)["db"].plain("envs")
     assert "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password" in env
     assert not any(e.startswith("POSTGRES_PASSWORD=") for e in env)
-    upload = containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]
-    assert upload == {
-        "file": "/run/secrets/postgres_password",
-        "content": "generated-db-password-0123456789abcdef",
-        "permissions": "0440",
-    }
+    files = one_shot(mocks, "db-secrets-files-loader").files  # root-owned 0440 (the provider's)
+    assert files["/run/secrets/postgres_password"] == "generated-db-password-0123456789abcdef"
 
 
 def test_postgres_uses_a_given_password_and_registers_no_generator():
@@ -34,7 +31,7 @@ def test_postgres_uses_a_given_password_and_registers_no_generator():
         )
     )
     assert mocks.of_type("random:index/randomPassword:RandomPassword") == []
-    assert containers(mocks)["db-secrets-files-loader"].plain("uploads")[0]["content"] == "s3cret"
+    assert one_shot(mocks, "db-secrets-files-loader").files["/run/secrets/postgres_password"] == "s3cret"
 
 
 def test_postgres_init_sql_is_mounted_read_only_at_the_initdb_directory():

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from standard_stack import AppDatabase, PostgresService, PostgresServiceArgs, Runtime
+from tests.support.one_shot import one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 from tests.support.stacks import REPO
 
@@ -45,21 +46,21 @@ def run():
 
 
 def roles_job(run):
-    return run.mocks.named("db-password-rotation", CONTAINER)
+    return one_shot(run.mocks, "db-password-rotation")
 
 
-def env_of(container) -> dict[str, str]:
-    return dict(e.split("=", 1) for e in container.plain("envs"))
+def env_of(job) -> dict[str, str]:
+    return dict(e.split("=", 1) for e in job.env)
 
 
 def test_without_app_databases_the_roles_job_is_the_default_roles_script_alone():
     job = roles_job(deploy())
-    assert job.plain("command") == [PG_ROLES.read_text()]
+    assert job.command == [PG_ROLES.read_text()]
     assert "APP_DATABASES" not in env_of(job)
 
 
 def test_the_roles_job_creates_each_apps_role_and_database_after_the_default_role(run):
-    script = roles_job(run).plain("command")[0]
+    (script,) = roles_job(run).command
     assert script == PG_ROLES.read_text() + "\n" + PG_APP_DATABASES.read_text()
     assert env_of(roles_job(run))["APP_DATABASES"] == (
         "shop:shop:/run/secrets/app-db-shop-password blog:blog_db:/run/secrets/app-db-blog-password"
@@ -74,19 +75,17 @@ def test_each_app_role_is_ordinary_and_owns_its_database_which_no_other_role_may
 
 
 def test_app_passwords_are_files_in_the_servers_secret_bundle_never_in_the_jobs_config(run):
-    loader = run.mocks.named("db-secrets-files-loader", CONTAINER)
-    uploads = {u["file"]: u for u in loader.plain("uploads")}
-    assert uploads["/run/secrets/app-db-shop-password"]["content"] == GIVEN
-    assert uploads["/run/secrets/app-db-shop-password"]["permissions"] == "0440"
-    assert "/run/secrets/app-db-blog-password" in uploads
-    assert loader.is_secret("uploads")
+    loader = one_shot(run.mocks, "db-secrets-files-loader")  # root-owned 0440 (the provider's)
+    assert loader.files["/run/secrets/app-db-shop-password"] == GIVEN
+    assert "/run/secrets/app-db-blog-password" in loader.files
+    assert loader.files_are_secret
     job = roles_job(run)
-    for key in ("command", "envs", "labels", "entrypoints"):
-        assert GIVEN not in str(job.plain(key)) and "generated-" not in str(job.plain(key))
+    assert job.files == {} and job.mounts["/run/secrets"] == (loader.mounts["/run/secrets"][0], True)
+    assert GIVEN not in str(job.spec) and "generated-" not in str(job.spec)
 
 
 def test_a_changed_app_password_reruns_the_roles_job_and_leaves_the_server_alone(run):
-    labels = {lab["label"]: lab["value"] for lab in roles_job(run).plain("labels")}
+    labels = roles_job(run).labels
     assert labels["dev.standard-stack.files-revision"] == "db-secrets-files-loader-id"
     server = {lab["label"] for lab in run.mocks.named("db", CONTAINER).plain("labels")}
     assert "dev.standard-stack.files-revision" not in server

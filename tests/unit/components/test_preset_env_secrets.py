@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from standard_stack import NextApp, NextAppArgs, PythonApi, PythonApiArgs, Runtime, next_app, python_api
 from standard_stack.app import ENV_WRAPPER
 from standard_stack.python_api import DatabaseConnection, RedisConnection
+from tests.support.one_shot import one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,7 +53,7 @@ def own_secret(**overrides):
 
 
 def files(mocks, name):
-    return {u["file"]: u["content"] for u in mocks.named(f"{name}-secrets-files-loader", CONTAINER).plain("uploads")}
+    return one_shot(mocks, f"{name}-secrets-files-loader").files
 
 
 def exported(wrapper: str) -> list[str]:

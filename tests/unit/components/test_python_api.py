@@ -100,7 +100,7 @@ def test_api_on_swarm_registers_secrets_a_migration_on_the_manager_and_one_servi
             ("Secret", "api-secret-postgres-password", [], False),
             ("Secret", "api-secret-redis-password", [], False),
             ("Volume", "api-migrate-secrets-files", [], False),
-            ("Container", "api-migrate-secrets-files-loader", loader_deps, False),
+            ("OneShot", "api-migrate-secrets-files-loader", loader_deps, False),
             ("Container", "api-migrate", sorted([*loader_deps, "api-migrate-secrets-files-loader"]), False),
             (
                 "Service",

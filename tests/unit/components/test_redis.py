@@ -7,6 +7,7 @@ import base64
 import pulumi
 
 from standard_stack import RedisService, RedisServiceArgs
+from tests.support.one_shot import one_shot
 from tests.unit.components.harness import RUNTIME, SERVICE, containers, graph, run, run_data
 
 
@@ -18,8 +19,7 @@ def test_redis_password_lives_in_its_config_file_not_in_the_command():
     )
     redis = containers(mocks)["cache"]
     assert redis.plain("command") == ["redis-server", "/run/secrets/redis.conf"]
-    files = {u["file"]: u["content"] for u in containers(mocks)["cache-secrets-files-loader"].plain("uploads")}
-    conf = files["/run/secrets/redis.conf"]
+    conf = one_shot(mocks, "cache-secrets-files-loader").files["/run/secrets/redis.conf"]
     assert 'requirepass "pw"' in conf and "appendonly yes" in conf and "maxmemory 67108864" in conf
     assert "pw" not in str(redis.plain("healthcheck"))
 

@@ -9,14 +9,14 @@ import pytest
 
 from standard_stack import ProxyRoute, ReverseProxy, ReverseProxyArgs
 from standard_stack._models import Upstream
+from tests.support.one_shot import ONE_SHOT, one_shot
 from tests.support.program import RecordingMocks, run_program
 from tests.unit.components.harness import RUNTIME, SECRET, SERVICE, SWARM, containers, graph, proxy_args, run
 
 
 def test_proxy_renders_its_routes_into_the_site_config():
     _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
-    files = {u["file"]: u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads")}
-    site = files["/etc/nginx/site/site.conf"]
+    site = one_shot(mocks, "edge-site-files-loader").files["/etc/nginx/site/site.conf"]
     assert "location /api/" in site and "location /" in site and "location = /healthz" in site
     assert "resolver 127.0.0.11" in site
 
@@ -27,8 +27,7 @@ def test_proxy_routes_an_alias_to_the_container_it_stands_for_now():
         ReverseProxy("edge", proxy_args(nginx_version="1.30.0", upstreams=upstreams))
 
     _, mocks = run(program)
-    files = {u["file"]: u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads")}
-    site = files["/etc/nginx/site/site.conf"]
+    site = one_shot(mocks, "edge-site-files-loader").files["/etc/nginx/site/site.conf"]
     assert "server api-4f2a9c1:8000 resolve max_fails=0;\n    server 172.18.0.5:8000 backup max_fails=0;" in site
     assert "server web:3000 resolve max_fails=0;\n    keepalive 32;" in site  # no upstream given: the alias
 
@@ -55,10 +54,9 @@ def test_proxy_with_tls_ships_certificate_and_key_as_secret_files_and_publishes_
             ),
         )
     )
-    loader = containers(mocks)["edge-site-files-loader"]
-    assert loader.is_secret("uploads")
-    files = {u["file"]: u["content"] for u in loader.plain("uploads")}
-    assert files["/etc/nginx/site/tls/key.pem"] == key
+    loader = one_shot(mocks, "edge-site-files-loader")
+    assert loader.files_are_secret
+    assert loader.files["/etc/nginx/site/tls/key.pem"] == key
     assert [p["external"] for p in containers(mocks)["edge"].plain("ports")] == [80, 443]
 
 
@@ -94,9 +92,7 @@ def test_proxy_needs_at_least_one_route():
 @pytest.mark.parametrize(("version", "marker"), [("1.28", "resolve"), ("1.22", "set $upstream_")])
 def test_proxy_keeps_upstream_connections_alive_where_nginx_can_re_resolve_them(version, marker):
     _, mocks = run(lambda: ReverseProxy("edge", proxy_args(nginx_version=version)))
-    site = next(
-        u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf")
-    )
+    site = one_shot(mocks, "edge-site-files-loader").files["/etc/nginx/site/site.conf"]
     assert marker in site
     assert ("keepalive 32" in site) == (version == "1.28")
 
@@ -117,27 +113,22 @@ def test_proxy_container_inputs_do_not_follow_the_site_files():
 
 def test_a_reload_runs_in_the_proxy_pid_namespace_as_the_nginx_user_once_per_files_revision():
     _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
-    reload = containers(mocks)["edge-reload"]
-    assert reload.plain("pidMode") == "container:edge-id"
-    assert reload.plain("user") == "101:0" and reload.plain("entrypoints") == ["/usr/local/bin/nginx-reload"]
-    assert reload.plain("envs") == ["REVISION=edge-site-files-loader-id"]
-    assert reload.plain("attach") is True and reload.plain("mustRun") is False and reload.plain("networkMode") == "none"
-    assert reload.plain("capabilities") == {"drops": ["ALL"]} and reload.plain("readOnly") is True
+    reload = one_shot(mocks, "edge-reload")
+    assert reload.pid_mode == "container:edge-id"
+    assert reload.user == "101:0" and reload.entrypoint == ["/usr/local/bin/nginx-reload"]
+    assert reload.env == ["REVISION=edge-site-files-loader-id"]
+    assert reload.host_config["RestartPolicy"] == {"Name": "no"} and reload.network_mode == "none"
+    assert reload.host_config["CapDrop"] == ["ALL"] and reload.host_config["CapAdd"] == []
+    assert reload.host_config["ReadonlyRootfs"] is True
 
 
-class FailedReload(RecordingMocks):
-    def new_resource(self, args):
-        rid, outputs = super().new_resource(args)
-        if args.name.endswith("-reload"):
-            outputs.update(exitCode=1, containerLogs="nginx-reload: nginx kept its old workers after 30s")
-        return rid, outputs
-
-
-def test_a_reload_nginx_refuses_fails_the_deploy_with_its_log():
-    with pytest.raises(pulumi.RunError) as caught:
-        run(lambda: ReverseProxy("edge", proxy_args()), mocks=FailedReload())
-    assert "nginx did not take the new configuration" in str(caught.value)
-    assert "kept its old workers" in str(caught.value)
+def test_a_reload_nginx_refuses_fails_the_deploy_saying_nginx_keeps_the_previous_configuration():
+    """The run fails the deploy with its exit code and log (one_shot.run, the engine tier); the program says what
+    failed and what that means for the site."""
+    _, mocks = run(lambda: ReverseProxy("edge", proxy_args()))
+    reload = one_shot(mocks, "edge-reload")
+    assert reload.description == "edge-reload: nginx reload"
+    assert reload.consequence == "nginx did not take the new configuration and keeps serving the previous one"
 
 
 # --- proxy.acme
@@ -173,9 +164,11 @@ def test_acme_reloader_alone_shares_the_proxy_s_pid_namespace_without_network_or
 
 def test_acme_init_takes_the_volume_over_as_root_with_three_capabilities_only():
     _, mocks = run(lambda: acme_proxy())
-    init = containers(mocks)["edge-acme-init"]
-    assert init.plain("user") == "0:0"
-    assert init.plain("capabilities") == {"drops": ["ALL"], "adds": ["CHOWN", "DAC_OVERRIDE", "FOWNER"]}
+    init = one_shot(mocks, "edge-acme-init")
+    assert init.user == "0:0"
+    assert init.host_config["CapDrop"] == ["ALL"] and init.host_config["CapAdd"] == ["CHOWN", "DAC_OVERRIDE", "FOWNER"]
+    assert init.host_config["SecurityOpt"] == ["no-new-privileges:true"] and init.host_config["ReadonlyRootfs"] is True
+    assert init.mounts == {"/etc/nginx/acme": ("shop-test-edge-acme-data", False)}
 
 
 def test_acme_volume_is_protected_and_mounted_read_only_in_the_proxy():
@@ -191,19 +184,19 @@ def test_acme_volume_is_protected_and_mounted_read_only_in_the_proxy():
 
 def test_acme_placeholder_is_made_before_nginx_starts():
     result, mocks = run(lambda: acme_proxy())
-    init = containers(mocks)["edge-acme-init"]
-    assert init.plain("command") == ["init"] and init.plain("attach") is True and init.plain("networkMode") == "none"
-    assert result.depends_on("edge", "edge-acme-init")
+    init = one_shot(mocks, "edge-acme-init")
+    assert init.command == ["init"] and init.network_mode == "none"
+    assert init.consequence == "nginx does not start without its certificate volume"
+    assert result.depends_on("edge", "edge-acme-init", other_typ=ONE_SHOT)
 
 
 def test_acme_site_serves_the_challenge_over_http_and_the_acme_certificate_over_https():
     _, mocks = run(lambda: acme_proxy())
-    site = next(
-        u["content"] for u in containers(mocks)["edge-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf")
-    )
+    files = one_shot(mocks, "edge-site-files-loader").files
+    site = files["/etc/nginx/site/site.conf"]
     assert "location ^~ /.well-known/acme-challenge/ {\n        root /etc/nginx/acme/webroot;" in site
     assert "ssl_certificate /etc/nginx/acme/current/fullchain.pem;" in site
-    assert not any(u["file"].endswith(".pem") for u in containers(mocks)["edge-site-files-loader"].plain("uploads"))
+    assert not any(path.endswith(".pem") for path in files)
 
 
 def test_acme_without_tls_is_refused():
