@@ -8,6 +8,7 @@ import pytest
 from stack_settings import ConfigError, parse
 from standard_stack import PostgresBackupArgs, PostgresService, PostgresServiceArgs, RedisService, RedisServiceArgs, Runtime
 from standard_stack._containers import COMPONENT_LABEL
+from tests.support.one_shot import ONE_SHOT, one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.support.stacks import PROD_SECRETS, REPO, stack_config
 
@@ -36,7 +37,7 @@ def prod():
 
 def test_prod_registers_the_backup_container_and_volume_under_the_postgres_component(prod):
     component = prod.monitor.urn_of("postgres", "standard-stack:index:PostgresService")
-    for name, typ in (("postgres-backup", CONTAINER), ("postgres-backups", VOLUME), ("postgres-backup-files-loader", CONTAINER)):
+    for name, typ in (("postgres-backup", CONTAINER), ("postgres-backups", VOLUME), ("postgres-backup-files-loader", ONE_SHOT)):
         assert prod.options(name, typ).parent == component, name
 
 
@@ -82,9 +83,9 @@ def test_backup_container_runs_the_script_from_its_file_bundle_on_the_configured
     assert backup.plain("command") == ["loop"]
     env = env_of(backup)
     assert (env["BACKUP_INTERVAL_SECONDS"], env["BACKUP_KEEP_COUNT"], env["BACKUP_KEEP_DAYS"]) == ("86400", "14", "30")
-    script = containers(prod)["postgres-backup-files-loader"].plain("uploads")
-    assert [u["file"] for u in script] == ["/opt/pg-backup/pg-backup.sh"]
-    assert "pg_dump --format=custom" in script[0]["content"]
+    files = one_shot(prod.mocks, "postgres-backup-files-loader").files
+    assert list(files) == ["/opt/pg-backup/pg-backup.sh"]
+    assert "pg_dump --format=custom" in files["/opt/pg-backup/pg-backup.sh"]
 
 
 def test_backup_health_check_is_the_scripts_freshness_check(prod):
@@ -125,26 +126,28 @@ def test_backup_copy_to_a_host_directory_is_a_bind_mount_and_a_setting_of_the_sc
 
 def test_backup_waits_for_a_healthy_postgres_and_its_roles(prod):
     assert prod.depends_on("postgres-backup", "postgres")
-    assert prod.depends_on("postgres-backup", "postgres-password-rotation")  # the superuser is `postgres` from then on
+    assert prod.depends_on(
+        "postgres-backup", "postgres-password-rotation", other_typ=ONE_SHOT
+    )  # the superuser is `postgres` from then on
 
 
 def test_the_roles_job_connects_over_the_socket_with_no_network_and_reads_the_password_file(prod):
-    job = containers(prod)["postgres-password-rotation"]
-    assert job.plain("networkMode") == "none"
-    assert env_of(job) == {
+    job = one_shot(prod.mocks, "postgres-password-rotation")
+    assert job.network_mode == "none"
+    assert dict(e.split("=", 1) for e in job.env) == {
         "PGHOST": "/var/run/postgresql",
         "PGDATABASE": "app",
         "APP_ROLE": "app",
         "PASSWORD_FILE": "/run/secrets/postgres_password",
     }
-    script = job.plain("command")[0]
+    (script,) = job.command
     assert "RENAME TO" in script and "NOSUPERUSER" in script  # files/pg-roles.sh
     assert PROD_SECRETS["standard-stack:postgresPassword"] not in script
 
 
 def test_the_roles_job_runs_again_for_a_new_server_container(prod):
     """A new server may have a new data directory, whose app role is the bootstrap superuser again."""
-    labels = labels_of(containers(prod)["postgres-password-rotation"])
+    labels = one_shot(prod.mocks, "postgres-password-rotation").labels
     assert labels["dev.standard-stack.server"] == "postgres-id"  # the mocks give each resource the id <name>-id
 
 
@@ -194,30 +197,28 @@ def test_backups_default_to_on_in_prod_and_off_in_dev():
 
 
 def test_password_rotation_job_runs_over_the_shared_socket_with_no_network(prod):
-    job = containers(prod)["postgres-password-rotation"]
-    assert job.plain("networkMode") == "none"
-    assert (job.plain("user"), job.plain("readOnly"), job.plain("mustRun"), job.plain("attach")) == ("999:0", True, False, True)
-    mounts = {v["containerPath"]: v["volumeName"] for v in job.plain("volumes")}
-    assert mounts == {
-        "/var/run/postgresql": "standard-stack-prod-postgres-socket",
-        "/run/secrets": "standard-stack-prod-postgres-secrets-files",
+    job = one_shot(prod.mocks, "postgres-password-rotation")
+    assert job.network_mode == "none"
+    assert (job.user, job.host_config["ReadonlyRootfs"], job.host_config["RestartPolicy"]) == ("999:0", True, {"Name": "no"})
+    assert job.mounts == {
+        "/var/run/postgresql": ("standard-stack-prod-postgres-socket", False),
+        "/run/secrets": ("standard-stack-prod-postgres-secrets-files", True),
     }
     server = {v["containerPath"]: v["volumeName"] for v in containers(prod)["postgres"].plain("volumes")}
     assert server["/var/run/postgresql"] == "standard-stack-prod-postgres-socket"
 
 
 def test_password_rotation_alters_the_owner_role_from_the_password_file_never_from_arguments(prod):
-    job = containers(prod)["postgres-password-rotation"]
-    script = job.plain("command")[0]
+    job = one_shot(prod.mocks, "postgres-password-rotation")
+    (script,) = job.command
     assert '\\set pw `cat "$PASSWORD_FILE"`' in script and "PASSWORD :'pw';" in script
-    assert "APP_ROLE=app" in job.plain("envs")
-    for key in ("command", "envs", "labels", "entrypoints"):
-        assert not job.is_secret(key)
-        assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(job.plain(key))
+    assert "APP_ROLE=app" in job.env
+    assert not job.registered.is_secret("spec") and job.files == {}
+    assert PROD_SECRETS["standard-stack:postgresPassword"] not in str(job.spec)
 
 
 def test_password_rotation_reruns_whenever_the_password_file_changes(prod):
-    labels = labels_of(containers(prod)["postgres-password-rotation"])
+    labels = one_shot(prod.mocks, "postgres-password-rotation").labels
     assert labels["dev.standard-stack.files-revision"] == "postgres-secrets-files-loader-id"  # the loader's id
     assert labels[COMPONENT_LABEL] == "postgres-rotation"
 
@@ -227,29 +228,29 @@ def test_a_new_password_does_not_restart_the_database_server(prod):
 
 
 def test_the_api_starts_only_after_the_password_rotation(prod):
-    assert prod.depends_on("postgres-password-rotation", "postgres")
-    assert prod.depends_on("api-migrate", "postgres-password-rotation")
-    assert prod.depends_on("api", "postgres-password-rotation")
+    assert prod.depends_on("postgres-password-rotation", "postgres", typ=ONE_SHOT)
+    assert prod.depends_on("api-migrate", "postgres-password-rotation", other_typ=ONE_SHOT)
+    assert prod.depends_on("api", "postgres-password-rotation", other_typ=ONE_SHOT)
 
 
-class FailedRotation(RecordingMocks):
-    def new_resource(self, args):
-        rid, outputs = super().new_resource(args)
-        if args.name.endswith("-password-rotation"):
-            outputs.update(exitCode=2, containerLogs='psql: FATAL: role "app" does not exist')
-        return rid, outputs
+def test_a_failed_password_rotation_fails_the_deploy_saying_the_old_password_stays():
+    """The run fails the deploy with its exit code and log (one_shot.run, the engine tier); the program says what
+    failed and what that means for the password."""
+    mocks = RecordingMocks()
 
+    def program():
+        PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net"))
+        RedisService("cache", RedisServiceArgs(runtime=RUNTIME, network="net"))
 
-def test_a_failed_password_rotation_fails_the_deploy_with_its_log():
-    with pytest.raises(Exception) as failed:
-        run_program(
-            FailedRotation(),
-            {},
-            stack="test",
-            program=lambda: PostgresService("db", PostgresServiceArgs(runtime=RUNTIME, network="net")),
-        )
-    assert "password rotation failed with exit code 2" in str(failed.value)
-    assert 'role "app" does not exist' in str(failed.value)
+    run_program(mocks, {}, stack="test", program=program)
+    told = {
+        name: (one_shot(mocks, name).description, one_shot(mocks, name).consequence)
+        for name in ("db-password-rotation", "cache-password-rotation")
+    }
+    assert told == {
+        "db-password-rotation": ("db: password rotation", "the role keeps its old password"),
+        "cache-password-rotation": ("cache: password rotation", "the server keeps its old password"),
+    }
 
 
 def test_a_renamed_postgres_keeps_its_docker_volumes_and_aliases_its_old_resources():
@@ -275,18 +276,16 @@ def test_a_renamed_postgres_keeps_its_docker_volumes_and_aliases_its_old_resourc
 
 
 def test_redis_password_rotation_reads_the_old_password_before_the_new_files_replace_it(prod):
-    assert prod.depends_on("redis-secrets-files-loader", "redis-password-rotation")
-    assert prod.depends_on("redis-password-rotation", "redis-rotation-files-loader")
-    job = containers(prod)["redis-password-rotation"]
-    mounts = {v["containerPath"]: (v["volumeName"], v.get("readOnly")) for v in job.plain("volumes")}
-    assert mounts == {
+    assert prod.depends_on("redis-secrets-files-loader", "redis-password-rotation", typ=ONE_SHOT, other_typ=ONE_SHOT)
+    assert prod.depends_on("redis-password-rotation", "redis-rotation-files-loader", typ=ONE_SHOT, other_typ=ONE_SHOT)
+    job = one_shot(prod.mocks, "redis-password-rotation")
+    assert job.mounts == {
         "/run/secrets": ("standard-stack-prod-redis-secrets-files", True),
         "/run/rotation": ("standard-stack-prod-redis-rotation-files", True),
     }
-    script = job.plain("command")[0]
+    (script,) = job.command
     assert '-x CONFIG SET requirepass <"$new"' in script and 'REDISCLI_AUTH="$(cat "$old")"' in script
-    for key in ("command", "envs", "labels"):
-        assert PROD_SECRETS["standard-stack:redisPassword"] not in str(job.plain(key))
+    assert PROD_SECRETS["standard-stack:redisPassword"] not in str(job.spec) and job.files == {}
 
 
 def test_a_new_redis_password_does_not_replace_the_redis_server(prod):
