@@ -57,7 +57,6 @@ class FileBundle:
             opts=pulumi.ResourceOptions(parent=parent),
         )
         first = list(before_loading(self.volume)) if before_loading else []
-        role_labels = label_values(runtime, f"{service}-files")
         self.loader = one_shot(
             f"{name}-files-loader",
             runtime=runtime,
@@ -65,12 +64,10 @@ class FileBundle:
             image=image,
             entrypoint=list(loader_entrypoint),
             user=LOADER_USER,
-            labels=role_labels,
+            labels=label_values(runtime, f"{service}-files"),
             volumes=[(self.volume.name, self.mount_path, False)],
             files={f"{self.mount_path}/{path}": content for path, content in sorted(files.items())},
             files_path=self.mount_path,
-            # a stack deployed with loaders that stayed as containers keeps their revision for the same files
-            adopt={"labels": role_labels, "volume": self.volume.name, "path": self.mount_path},
             description=f"{name}: loading files into {self.mount_path}",
             consequence="the service keeps its previous files",
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[*first, *depends_on] or None),

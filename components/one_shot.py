@@ -10,11 +10,14 @@ by hand broke the stack: ``pulumi refresh`` drops a container that is gone from 
 - **read** (``pulumi refresh``) returns what was recorded: a run that happened stays in the state;
 - **diff** replaces it when ``spec`` or ``files`` change, so it runs again, and ignores how the engine
   is reached and how the run is described;
-- its id (the run's container id) is the ``revision`` that services follow.
+- its id (the run's container id) is the revision that services follow.
 
-``adopt`` upgrades a stack whose loaders were exited ``docker.Container``\\ s: a loader of the same labels
-that mounts the same volume, where the volume already holds exactly these files, lends its id, so the
-services that follow it are not replaced for the upgrade alone.
+A stack deployed while these were exited ``docker.Container``\\ s upgrades in place: each ``OneShot`` is an
+alias of the container of its name, and the engine then diffs the container's state with this provider
+(pulumi/pulumi pkg/resource/deploy/step_generator.go, ``providerChanged``: the dynamic provider answers
+no ``DiffConfig``, so the provider change alone forces no replacement). A loader whose uploads were
+exactly these files is updated: it keeps its id, so nothing that follows it is replaced, and its exited
+container is removed. Any other container is replaced by a run.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from . import engine
 from ._models import Runtime
@@ -35,6 +38,8 @@ from ._names import container_name
 
 DIFFED = ("spec", "files")
 """What the run is; everything else (the engine's address, names, messages) is how it is reached or described."""
+CONTAINER_TYPE = "docker:index/container:Container"
+"""What a one-shot was before: the same resource name, this type, the docker provider."""
 LOG_TAIL = 4000
 TIMEOUT_SECONDS = 600
 
@@ -107,42 +112,12 @@ def _demultiplex(stream: bytes) -> str:
     return b"".join(out).decode(errors="replace")
 
 
-def _files_in(api: _Engine, container: str, directory: str) -> dict[str, bytes]:
-    """Regular files under ``directory`` as ``container`` sees them, by path from ``/``."""
-    data = api.call("GET", f"/containers/{container}/archive", query={"path": directory}, ok=(200, 404))
-    found: dict[str, bytes] = {}
-    if not data:
-        return found
-    parent = directory.rstrip("/").rsplit("/", 1)[0]
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar.getmembers():
-            if member.isfile() and (handle := tar.extractfile(member)) is not None:
-                found[f"{parent}/{member.name}"] = handle.read()
-    return found
-
-
-def _adoptable(api: _Engine, adopt: Mapping[str, Any], files: Mapping[str, str]) -> str | None:
-    """The id of an exited loader with ``adopt``'s labels and volume whose files are exactly ``files``."""
-    filters = json.dumps({"label": [f"{k}={v}" for k, v in sorted(adopt["labels"].items())], "status": ["exited"]})
-    for candidate in json.loads(api.call("GET", "/containers/json", query={"all": "1", "filters": filters})):
-        mounts = {(m.get("Name"), m.get("Destination")) for m in candidate.get("Mounts", [])}
-        if (adopt["volume"], adopt["path"]) not in mounts:
-            continue
-        present = _files_in(api, candidate["Id"], adopt["path"])
-        if all(present.get(path) == content.encode() for path, content in files.items()):
-            return str(candidate["Id"])
-    return None
-
-
 def run(props: Mapping[str, Any]) -> str:
-    """Runs the container ``props`` describe once; its id, or the adopted loader's."""
+    """Runs the container ``props`` describe once and removes it; its id."""
     api = _Engine(props["engine"], float(props.get("timeoutSeconds") or TIMEOUT_SECONDS))
     files: Mapping[str, str] = props.get("files") or {}
-    adopted = _adoptable(api, props["adopt"], files) if props.get("adopt") else None
-    if adopted:
-        api.remove(adopted)
     name = props["name"]
-    api.remove(name)  # a run cut short, or the loader of a stack deployed before one-shot runs
+    api.remove(name)  # a run cut short, or the exited container of a stack deployed before one-shot runs
     created = json.loads(api.call("POST", "/containers/create", query={"name": name}, body=props["spec"]))
     container = created["Id"]
     try:
@@ -159,19 +134,33 @@ def run(props: Mapping[str, Any]) -> str:
             )
     finally:
         api.remove(container)
-    return adopted or container
+    return str(container)
+
+
+def _loaded_same_files(container_state: Mapping[str, Any], files: Mapping[str, str]) -> bool:
+    """A ``docker.Container``'s state (a loader before one-shot runs) whose uploads were exactly ``files``, 0440."""
+    uploads = container_state.get("uploads") or []
+    loaded = {u.get("file"): u.get("content") for u in uploads if u.get("permissions") == "0440"}
+    return bool(files) and len(loaded) == len(uploads) and loaded == dict(files)
 
 
 class OneShotProvider(ResourceProvider):
     """The dynamic provider behind ``OneShot`` (see the module's docstring)."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        revision = run(props)
-        return CreateResult(revision, {**props, "revision": revision})
+        return CreateResult(run(props), dict(props))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if "spec" not in olds:  # the exited docker.Container this run replaces (see the module's docstring)
+            same = _loaded_same_files(olds, news.get("files") or {})
+            return DiffResult(changes=True, replaces=[] if same else ["spec"], delete_before_replace=True)
         changed = [key for key in DIFFED if olds.get(key) != news.get(key)]
         return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=True)
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only a loader container that held these files is updated: it keeps its id, its container goes."""
+        _Engine(news["engine"], TIMEOUT_SECONDS).remove(id_)
+        return UpdateResult(dict(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -181,16 +170,12 @@ class OneShotProvider(ResourceProvider):
 
 
 class OneShot(Resource, module="standard-stack", name="OneShot"):
-    """A container run once per change of ``spec`` or ``files`` (Engine API ``ContainerCreate`` body) and removed.
-
-    Outputs:
-        revision: the run's container id (or the adopted loader's): changes with every new run.
-    """
-
-    revision: pulumi.Output[str]
+    """A container run once per change of ``spec`` (an Engine API ``ContainerCreate`` body) or ``files``, then
+    removed. Its ``id`` is the revision: a new one with every run."""
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(OneShotProvider(), name, {**props, "revision": None}, opts)
+        upgrade = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=CONTAINER_TYPE)])
+        super().__init__(OneShotProvider(), name, dict(props), pulumi.ResourceOptions.merge(opts, upgrade))
 
 
 def engine_address(runtime: Runtime) -> dict[str, str | None]:
@@ -221,7 +206,6 @@ def one_shot(
     add_capabilities: Sequence[str] = (),
     files: Mapping[str, pulumi.Input[str]] | None = None,
     files_path: str | None = None,
-    adopt: Mapping[str, Any] | None = None,
 ) -> OneShot:
     """A ``OneShot`` named ``<project>-<stack>-<role>`` while it runs: read-only root, no capability unless
     named, no privilege gain, no network unless ``network``; ``volumes`` as (volume, path, read-only);
@@ -260,6 +244,5 @@ def one_shot(
         "spec": spec,
         "files": dict(files or {}),
         "filesPath": files_path,
-        "adopt": dict(adopt) if adopt else None,
     }
     return OneShot(resource_name, props, opts)

@@ -7,7 +7,11 @@ this tree's program on the same state:
   ports 450xx): the aliases to the root stack keep every URN, and StandardStack itself is the one new
   component;
 - ``MAIN_BEFORE_APP``, main before PythonApi and NextApp became presets of the generic App
-  (`upgr-main`, ports 291xx): the presets keep every resource's name, type and parent.
+  (`upgr-main`, ports 291xx): the presets keep every resource's name, type and parent;
+- ``MAIN_BEFORE_ONE_SHOT``, main while file loaders, rotations and the reload were exited containers
+  (`upgr-oneshot`, ports 293xx): each becomes a one-shot run of the same name; a loader keeps its id (the
+  revision its service follows) and its container goes, a job is run once more, and afterwards the
+  migration's is the only exited container of the stack.
 
 Either way the preview deletes nothing, creates nothing but the new release image of an app whose
 sources changed since, leaves the data services and volumes alone, replaces the proxy only when its own
@@ -23,12 +27,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from deploy import CONTAINER, REPO, DeployFailed, Deployment, claim_stack
+from deploy import CONTAINER, REPO, DeployFailed, Deployment, claim_stack, labelled
 
 pytestmark = pytest.mark.e2e
 
 BEFORE = "d8e8796c67a60d506e53cbf586c955734c14a0b6"  # main before `standard_stack` and StandardStack (components at the root)
 MAIN_BEFORE_APP = "fdc875d289cbd0f9c871271fd453d0fb0aa4897e"  # main before the generic App (and issue 21's hardening)
+MAIN_BEFORE_ONE_SHOT = "edbfbfe8c77a87a9b1e7a9b373afa01fe3949794"  # main with exited helper containers
 
 
 def overrides(base_port: int) -> dict:
@@ -44,7 +49,10 @@ def overrides(base_port: int) -> dict:
 UPGRADES = {
     "from-root-components": (BEFORE, "upgr", 45000, True),
     "from-main-before-app": (MAIN_BEFORE_APP, "upgr-main", 29100, False),  # below the ephemeral range (32768-)
+    "from-main-before-one-shot": (MAIN_BEFORE_ONE_SHOT, "upgr-oneshot", 29300, False),
 }
+ONE_SHOT = "pulumi-python:dynamic/standard-stack:OneShot"
+LOADER_SUFFIX = "-files-loader"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 CHANGES = {"create", "delete", "replace", "create-replacement", "delete-replaced"}
 
@@ -61,7 +69,7 @@ def tree_of(commit: str, dst: Path) -> Path:
 @pytest.fixture(scope="module", params=list(UPGRADES))
 def upgraded(request, toolchain, tmp_path_factory):
     """(outputs before, preview of the upgrade, outputs after `pulumi up` with this tree's program, or its failure,
-    whether StandardStack is new)."""
+    whether StandardStack is new, the stack's containers after the upgrade: name -> state, the commit)."""
     commit, stack, ports, new_component = UPGRADES[request.param]
     claim_stack(stack)
     tmp = tmp_path_factory.mktemp("upgrade")
@@ -76,7 +84,8 @@ def upgraded(request, toolchain, tmp_path_factory):
             after: dict | DeployFailed = run.up().outputs
         except DeployFailed as error:  # reported by the outputs test; the preview test still judges the plan
             after = error
-        yield before, preview, after, new_component
+        containers = {c["Names"][0].lstrip("/"): c["State"] for c in labelled(stack, "containers")}
+        yield before, preview, after, new_component, containers, commit
     finally:
         run.teardown()
 
@@ -89,19 +98,21 @@ def apps_with_new_release(before: dict, after: dict) -> set[str]:
 def test_the_upgrade_creates_only_the_new_component_and_new_releases_and_deletes_nothing(upgraded):
     """Every old URN is matched by an alias: a lost one would show as a create of the new URN and a delete
     of the old. Besides StandardStack, only the release image of an app whose sources changed since
-    ``BEFORE`` is new (the old release stays on the host for rollback). (A replacement of an existing URN is
+    ``BEFORE`` is new (the old release stays on the host for rollback), and the provider of one-shot runs. (A replacement of an existing URN is
     a matched resource whose inputs changed, e.g. that app's container, or the proxy's site after a
     rendering change: its loader and reload job are replaced.)"""
-    before, preview, after, new_component = upgraded
+    before, preview, after, new_component, _, commit = upgraded
     assert isinstance(after, dict), after
     deleted = [(name, typ, op) for name, typ, op in preview.steps if op == "delete"]
     assert deleted == [], preview.stdout[-4000:]
     created = sorted((name, typ) for name, typ, op in preview.steps if op == "create")
     releases = [(f"{app}-release-{after['releases'][app][0]}", REMOTE_IMAGE) for app in apps_with_new_release(before, after)]
     component = [("stack", "standard-stack:index:StandardStack")] if new_component else []
-    # the loader of nginx's start site (the proxy starts beside the apps, issue 20) is newer than both commits
-    start_site = [("proxy-site-start-files-loader", "docker:index/container:Container")]
-    assert created == sorted([*component, *releases, *start_site]), preview.stdout[-4000:]
+    # the loader of nginx's start site (the proxy starts beside the apps, issue 20) is newer than the first two
+    start_site = [] if commit == MAIN_BEFORE_ONE_SHOT else [("proxy-site-start-files-loader", ONE_SHOT)]
+    # one-shot runs (loaders, rotations, the reload) are served by the dynamic provider of the program's language
+    dynamic_provider = [("default", "pulumi:providers:pulumi-python")]
+    assert created == sorted([*component, *releases, *start_site, *dynamic_provider]), preview.stdout[-4000:]
 
 
 def test_the_proxy_is_replaced_only_for_a_new_image_of_its_own(upgraded):
@@ -109,7 +120,7 @@ def test_the_proxy_is_replaced_only_for_a_new_image_of_its_own(upgraded):
     (the Dockerfile, nginx.conf, the baked site ...), so a new tag means new proxy content, and then the
     image must be the only input that forces the replacement (no name, label, network or setting the
     presets or the upgrade itself changed)."""
-    before, preview, after, _ = upgraded
+    before, preview, after, _, _, _ = upgraded
     assert isinstance(after, dict), after
     replaced = [op for op in preview.ops_of("proxy") if op in CHANGES]
     keys = preview.replace_keys.get(("proxy", CONTAINER))
@@ -121,7 +132,7 @@ def test_the_proxy_is_replaced_only_for_a_new_image_of_its_own(upgraded):
 
 
 def test_the_upgrade_touches_no_data_service_and_no_volume(upgraded):
-    _, preview, _, _ = upgraded
+    _, preview, _, _, _, _ = upgraded
     touched = [
         (name, typ, op)
         for name, typ, op in preview.steps
@@ -134,7 +145,7 @@ def test_the_stack_outputs_keep_their_names_and_values(upgraded):
     """Names and values stay; an app with a new release (its sources changed since ``BEFORE``) lists it first,
     the old one still kept, and names its new container. Image tags are content digests, so an image whose
     sources changed (the proxy's baked site did) has a new tag."""
-    before, _, after, _ = upgraded
+    before, _, after, _, _, _ = upgraded
     assert isinstance(after, dict), after
     changed = apps_with_new_release(before, after)
     per_app = ("images", "containers", "releases")
@@ -146,3 +157,25 @@ def test_the_stack_outputs_keep_their_names_and_values(upgraded):
         assert kept == before["releases"][app], (app, tags)
     unchanged = {app: name for app, name in after["containers"].items() if app not in changed}
     assert unchanged == {app: name for app, name in before["containers"].items() if app not in changed}
+
+
+def test_every_loader_becomes_a_one_shot_run_of_the_same_name_and_keeps_its_id_where_its_files_are_the_same(upgraded):
+    """The alias holds every loader (updated or replaced, never created anew beside a deleted container). From
+    main just before one-shot runs, whose files this tree does not change, every loader is updated in place:
+    same id, so no service that follows it is replaced."""
+    _, preview, after, _, _, commit = upgraded
+    assert isinstance(after, dict), after
+    loaders = {name: op for name, typ, op in preview.steps if typ == ONE_SHOT and name.endswith(LOADER_SUFFIX)}
+    print(f"loaders: {loaders}")
+    assert loaders and set(loaders.values()) <= {"update", "replace", "create-replacement", "delete-replaced"} | (
+        {"create"} if commit != MAIN_BEFORE_ONE_SHOT else set()
+    ), preview.stdout[-4000:]
+    if commit == MAIN_BEFORE_ONE_SHOT:
+        assert set(loaders.values()) == {"update"}, preview.stdout[-4000:]
+
+
+def test_after_the_upgrade_the_migrations_is_the_only_exited_container(upgraded):
+    _, _, after, _, containers, _ = upgraded
+    assert isinstance(after, dict), after
+    exited = sorted(name for name, state in containers.items() if state != "running")
+    assert len(exited) == 1 and exited[0].endswith("-api-migrate"), sorted(containers.items())
