@@ -39,6 +39,9 @@ class RuntimeArgs(TypedDict):
     """Seconds a container gets to stop before it is killed."""
     platform: NotRequired[str]
     """Platform of the Docker host, e.g. linux/arm64: images are built and pulled for it."""
+    docker_host: NotRequired[str]
+    """The engine one-shot runs go to when the program gives the docker provider its own host (a docker.Provider);
+    unset: docker:host, else DOCKER_HOST, else the local socket, as for the docker provider a program does not give."""
 
 
 class ResourcesArgs(TypedDict):

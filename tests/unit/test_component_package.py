@@ -17,6 +17,7 @@ from standard_stack.package import App, PostgresService, PythonApi, ReverseProxy
 from standard_stack.package.convert import PackageInputError
 from standard_stack.package.models import ModelAnalyzer
 from standard_stack.package.provider import Provider
+from tests.support.one_shot import ONE_SHOT, one_shot
 from tests.support.program import CONTAINER, REPO, RecordingMocks, run_program
 
 API = {
@@ -187,8 +188,7 @@ def construct(name, component, inputs):
 
 
 def site_config(mocks):
-    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
-    return {u["file"]: u["content"] for u in loader.plain("uploads")}["/etc/nginx/site/site.conf"]
+    return one_shot(mocks, "proxy-site-files-loader").files["/etc/nginx/site/site.conf"]
 
 
 def test_the_apps_upstream_output_is_the_type_the_proxys_upstreams_input_takes_from_another_resource():
@@ -267,9 +267,8 @@ def test_an_upstream_not_known_yet_in_a_preview_leaves_the_site_unknown_instead_
 
     mocks = RecordingMocks()
     run_program(mocks, {}, stack="test", program=body, preview=True)
-    (loader,) = [r for r in mocks.of_type(CONTAINER) if r.name == "proxy-site-files-loader"]
-    (site,) = [u for u in loader.inputs["uploads"] if u["file"] == "/etc/nginx/site/site.conf"]
-    assert isinstance(site["content"], pulumi.output.Unknown)
+    site = mocks.named("proxy-site-files-loader", ONE_SHOT).inputs["files"]["/etc/nginx/site/site.conf"]
+    assert isinstance(site, pulumi.output.Unknown)
 
 
 def test_each_app_database_is_an_output_connection_with_its_own_role_and_database_through_the_provider():
@@ -318,7 +317,8 @@ def test_the_proxys_name_limits_timeouts_and_policy_inputs_reach_its_site():
 def test_the_proxy_obtains_its_certificate_over_acme_when_the_acme_input_is_given():
     inputs = {**PROXY_INPUTS, "tls": True, "serverName": "example.com", "acme": {"domain": "example.com"}}
     mocks = run(lambda: construct("proxy", "ReverseProxy", inputs))
-    assert {"proxy-acme", "proxy-acme-init"} <= {r.name for r in mocks.of_type(CONTAINER)}
+    assert "proxy-acme" in {r.name for r in mocks.of_type(CONTAINER)}
+    assert one_shot(mocks, "proxy-acme-init").command == ["init"]
 
 
 # App and Worker as a YAML program's resources: inputs in the schema's names, through the provider's Construct
@@ -353,9 +353,9 @@ def test_an_app_runs_its_job_and_its_health_check_and_exports_its_release_and_pr
 
 def test_an_apps_secrets_are_secret_files_and_nowhere_in_its_container_through_the_provider():
     mocks = run(lambda: construct("notes", "App", APP_INPUTS))
-    loader = mocks.named("notes-secrets-files-loader", CONTAINER)
-    assert loader.is_secret("uploads")
-    assert {"file": "/run/secrets/SECRET_KEY", "content": "sk-package-1", "permissions": "0440"} in loader.plain("uploads")
+    loader = one_shot(mocks, "notes-secrets-files-loader")  # root-owned 0440 (the provider's)
+    assert loader.files_are_secret
+    assert loader.files["/run/secrets/SECRET_KEY"] == "sk-package-1"
     assert "sk-package-1" not in json.dumps(mocks.named("notes", CONTAINER).inputs, default=str)
 
 
