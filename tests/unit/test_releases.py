@@ -11,6 +11,7 @@ import pytest
 from stack_settings import ConfigError, parse
 from standard_stack import ImageBuild, PythonApi, ReleaseArgs
 from standard_stack.releases import content_digest, kept_releases
+from tests.support.one_shot import ONE_SHOT, one_shot
 from tests.support.program import CONTAINER, RecordingMocks, run_program, run_stack
 from tests.unit.components.harness import api_args
 
@@ -118,8 +119,8 @@ def test_a_built_release_is_tagged_stack_and_content_and_kept_as_a_removable_ima
 def test_every_container_of_the_api_depends_on_its_release_image():
     result, mocks = run(lambda: PythonApi("api", api_args()))
     tag = mocks.named("api-image").plain("imageName").split(":", 1)[1]
-    for name in ("api", "api-migrate", "api-secrets-files-loader"):
-        assert result.depends_on(name, f"api-release-{tag}", other_typ=REMOTE_IMAGE), name
+    for name, typ in (("api", CONTAINER), ("api-migrate", CONTAINER), ("api-secrets-files-loader", ONE_SHOT)):
+        assert result.depends_on(name, f"api-release-{tag}", typ=typ, other_typ=REMOTE_IMAGE), name
 
 
 def test_earlier_releases_from_the_history_are_kept_up_to_keep():
@@ -134,8 +135,9 @@ def test_a_pinned_release_builds_nothing_and_every_container_runs_its_image_id()
     _, mocks = run(lambda: PythonApi("api", api_args(release=ReleaseArgs(pin=pin, history=[pin, "test-bbbbbbbbbbbb"]))))
     assert mocks.of_type(IMAGE) == []
     pinned_id = "sha256:" + __import__("hashlib").sha256(f"api-release-{pin}".encode()).hexdigest()  # RecordingMocks' imageId
-    for name in ("api", "api-migrate", "api-secrets-files-loader"):
+    for name in ("api", "api-migrate"):
         assert mocks.named(name, CONTAINER).plain("image") == pinned_id, name
+    assert one_shot(mocks, "api-secrets-files-loader").image == pinned_id
     assert sorted(release_images(mocks)) == ["api-release-test-aaaaaaaaaaaa", "api-release-test-bbbbbbbbbbbb"]
 
 
