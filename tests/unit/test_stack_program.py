@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.support.one_shot import ONE_SHOT, one_shot, one_shots
 from tests.support.program import CONTAINER, run_stack
 from tests.support.stacks import PROD_SECRETS
 
@@ -17,7 +18,6 @@ COMPONENTS = {
     "standard-stack:index:ReverseProxy": "proxy",
 }
 SERVICES = ["postgres", "redis", "api", "web", "proxy"]
-ONE_SHOT = {"api-migrate"}
 
 
 def containers(run):
@@ -85,22 +85,17 @@ def test_exact_resource_graph_of_the_dev_stack(dev):
             "redis-rotation-files",
             "redis-secrets-files",
         ],
-        CONTAINER: [
-            "api",
-            "api-migrate",
+        CONTAINER: ["api", "api-migrate", "postgres", "proxy", "redis", "web"],
+        ONE_SHOT: [
             "api-secrets-files-loader",
-            "postgres",
             "postgres-password-rotation",
             "postgres-secrets-files-loader",
-            "proxy",
             "proxy-reload",
             "proxy-site-files-loader",
             "proxy-site-start-files-loader",
-            "redis",
             "redis-password-rotation",
             "redis-rotation-files-loader",
             "redis-secrets-files-loader",
-            "web",
         ],
     }
 
@@ -148,11 +143,17 @@ def test_no_secret_value_reaches_env_command_or_labels(stack, dev, prod):
             text = str(c.plain(key))
             for secret in secret_values():
                 assert secret not in text, f"{name}.{key} contains a secret value"
+    for name, shot in one_shots(run.mocks).items():  # a run's files carry secrets; its container's spec never does
+        assert not shot.registered.is_secret("spec"), f"{name}.spec carries a secret"
+        for secret in secret_values():
+            assert secret not in str(shot.spec), f"{name}.spec contains a secret value"
 
 
-def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
+def test_passwords_reach_containers_only_as_secret_files_of_their_loaders(prod):
+    """Each loader's files are secret in the state; its provider copies them in root-owned 0440 (one_shot._archive)."""
     # the backup's loader carries its script only: it reads the password from postgres' own secrets volume
-    loaders = {n: c for n, c in containers(prod).items() if n.endswith("-files-loader") and n != "postgres-backup-files-loader"}
+    runs = one_shots(prod.mocks)
+    loaders = {n: c for n, c in runs.items() if n.endswith("-files-loader") and n != "postgres-backup-files-loader"}
     assert set(loaders) == {
         "postgres-secrets-files-loader",
         "redis-secrets-files-loader",
@@ -162,17 +163,19 @@ def test_passwords_reach_containers_only_as_secret_file_uploads(prod):
         "proxy-site-start-files-loader",
     }
     for name, c in loaders.items():
-        assert c.is_secret("uploads"), name
-        for upload in c.plain("uploads"):
-            assert upload["permissions"] == "0440"
-    api_files = {u["file"] for u in containers(prod)["api-secrets-files-loader"].plain("uploads")}
-    assert api_files == {"/run/secrets/postgres_password", "/run/secrets/redis_password"}
-
-
-def test_uploads_never_target_a_read_only_root(prod):
+        assert c.files_are_secret, name
+    assert set(runs["api-secrets-files-loader"].files) == {"/run/secrets/postgres_password", "/run/secrets/redis_password"}
     for name, c in containers(prod).items():
-        if c.plain("uploads"):
-            assert not c.plain("readOnly"), name
+        assert not c.plain("uploads"), f"{name} has files written through its container"
+
+
+def test_files_are_copied_only_into_a_volume_their_run_mounts_writable(prod):
+    """The daemon takes an archive into a volume of a container whose root is read-only, never into that root."""
+    for name, shot in one_shots(prod.mocks).items():
+        if shot.files:
+            path = shot.prop("filesPath")
+            assert path in shot.mounts and shot.mounts[path][1] is False, name
+            assert all(file.startswith(f"{path}/") for file in shot.files), name
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -254,6 +257,8 @@ def test_the_proxy_has_a_fixed_name_and_is_replaced_delete_first(prod):
 def test_containers_reference_images_by_immutable_id(prod):
     for name, c in containers(prod).items():
         assert c.plain("image").startswith("sha256:"), name
+    for name, shot in one_shots(prod.mocks).items():
+        assert shot.image.startswith("sha256:"), name
 
 
 def test_images_are_built_locally_without_push_and_tagged_by_stack_and_content(prod):
@@ -306,8 +311,8 @@ def test_dev_and_prod_differ_as_the_stack_files_say(dev, prod):
 
 
 def test_prod_site_config_serves_tls_and_redirects_http(prod):
-    site = next(u for u in containers(prod)["proxy-site-files-loader"].plain("uploads") if u["file"].endswith("site.conf"))
-    assert "listen 8443 ssl" in site["content"] and "return 301 https://" in site["content"]
+    site = one_shot(prod.mocks, "proxy-site-files-loader").files["/etc/nginx/site/site.conf"]
+    assert "listen 8443 ssl" in site and "return 301 https://" in site
 
 
 def test_two_runs_register_identical_inputs():
