@@ -28,6 +28,7 @@ import re
 import socket
 import ssl
 import subprocess
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated
@@ -129,8 +130,9 @@ class SshConnection(http.client.HTTPConnection):
     and the provider's ssh helper do (docker/cli cli/connhelper/connhelper.go): ``ssh`` talks to one end of a
     socket pair, HTTP the other."""
 
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, options: Sequence[str] = ()) -> None:
         super().__init__("localhost", timeout=timeout)
+        self._options = list(options)
         parsed = urlparse(url)
         if not parsed.hostname:
             raise ValueError(f"docker host {url!r}: an ssh:// address needs a host (ssh://user@host[:port])")
@@ -142,7 +144,7 @@ class SshConnection(http.client.HTTPConnection):
         ours, theirs = socket.socketpair()
         port = ["-p", str(self._port)] if self._port else []
         self._process = subprocess.Popen(
-            ["ssh", *port, "--", self._destination, "docker", "system", "dial-stdio"],
+            ["ssh", *self._options, *port, "--", self._destination, "docker", "system", "dial-stdio"],
             stdin=theirs.fileno(),
             stdout=theirs.fileno(),
         )
@@ -158,15 +160,18 @@ class SshConnection(http.client.HTTPConnection):
             self._process = None
 
 
-def connection(host: str, timeout: float, cert_path: str | None = None) -> http.client.HTTPConnection:
+def connection(
+    host: str, timeout: float, cert_path: str | None = None, ssh_options: Sequence[str] = ()
+) -> http.client.HTTPConnection:
     """An HTTP connection to the Engine API at ``host`` (``unix://``, ``tcp://``, ``ssh://``), as the docker
     client reads its environment: ``tcp://`` is TLS when ``DOCKER_TLS_VERIFY`` is set or ``cert_path`` given,
-    with ``ca.pem``, ``cert.pem`` and ``key.pem`` from ``cert_path``, else ``DOCKER_CERT_PATH``, else ``~/.docker``."""
+    with ``ca.pem``, ``cert.pem`` and ``key.pem`` from ``cert_path``, else ``DOCKER_CERT_PATH``, else ``~/.docker``;
+    ``ssh://`` runs ``ssh`` with ``ssh_options`` first (the docker provider's ``sshOpts``)."""
     url = urlparse(host)
     if url.scheme == "unix":
         return UnixConnection(url.path, timeout)
     if url.scheme == "ssh":
-        return SshConnection(host, timeout)
+        return SshConnection(host, timeout, ssh_options)
     if url.scheme == "tcp" and url.hostname:
         certs = cert_path or os.environ.get("DOCKER_CERT_PATH")
         if not (certs or os.environ.get("DOCKER_TLS_VERIFY")):

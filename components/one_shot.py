@@ -54,6 +54,7 @@ class _Engine:
     def __init__(self, address: Mapping[str, Any], timeout: float) -> None:
         self.host = address["host"]
         self.cert_path = address.get("certPath")
+        self.ssh_options = address.get("sshOpts") or []
         self.timeout = timeout
 
     def call(
@@ -72,7 +73,7 @@ class _Engine:
             headers, payload = {"Content-Type": "application/x-tar"}, tar
         elif body is not None:
             headers, payload = {"Content-Type": "application/json"}, json.dumps(body).encode()
-        connection = engine.connection(self.host, self.timeout, self.cert_path)
+        connection = engine.connection(self.host, self.timeout, self.cert_path, self.ssh_options)
         try:
             connection.request(method, url, body=payload, headers=headers)
             response = connection.getresponse()
@@ -178,11 +179,16 @@ class OneShot(Resource, module="standard-stack", name="OneShot"):
         super().__init__(OneShotProvider(), name, dict(props), pulumi.ResourceOptions.merge(opts, upgrade))
 
 
-def engine_address(runtime: Runtime) -> dict[str, str | None]:
-    """Where the runs go: the engine the docker provider uses (``docker:host``/``docker:certPath``, else the
-    environment's ``DOCKER_HOST``), unless ``runtime.docker_host`` names it (a program with its own provider)."""
+def engine_address(runtime: Runtime) -> dict[str, Any]:
+    """Where the runs go: the engine the docker provider uses (``docker:host``, ``docker:certPath`` and
+    ``docker:sshOpts``, else the environment's ``DOCKER_HOST``), unless ``runtime.docker_host`` names it (a
+    program with its own provider)."""
     config = pulumi.Config("docker")
-    return {"host": runtime.docker_host or engine.docker_host(config.get("host")), "certPath": config.get("certPath")}
+    return {
+        "host": runtime.docker_host or engine.docker_host(config.get("host")),
+        "certPath": config.get("certPath"),
+        "sshOpts": config.get_object("sshOpts") or [],
+    }
 
 
 def one_shot(
