@@ -1,8 +1,10 @@
-"""Rules for ``docker:index/container:Container``.
+"""Rules for ``docker:index/container:Container`` and one-shot runs (``props.ONE_SHOT_TYPES``).
 
 ``read`` gives the rules a container shares with a Swarm service (workloads.py: health, user, limits,
 environment) what they judge; ``validate_published_ports`` is the container's own: only the proxy
-publishes, and in dev only on 127.0.0.1.
+publishes, and in dev only on 127.0.0.1. A one-shot run is read through ``props.container_inputs`` (its
+``spec`` as a container's inputs): judged as the exited containers these runs were, for its user, its
+environment and its ports, never for a health check or limits (it runs once and is removed).
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from .props import CONTAINER, DATA_SERVICES, UNKNOWN, SecretValue, describe, environment, is_long_running, kind_of, plain, who
+from .props import (
+    CONTAINER,
+    DATA_SERVICES,
+    UNKNOWN,
+    SecretValue,
+    container_inputs,
+    describe,
+    environment,
+    is_long_running,
+    kind_of,
+    who,
+)
 from .workloads import Report, Words, Workload, workload
 
 PROXY_KIND = "proxy"
@@ -25,22 +38,37 @@ WORDS = Words(
     limits_file="Pulumi.prod.yaml",
     secret_file="a file (a read-only secrets volume)",
     env="envs",
+    ports="ports",
+)
+RUN_WORDS = Words(
+    runs="runs",
+    user="spec.User",
+    health="",  # never asked: a run is not long-running
+    unhealthy="",
+    limits_file="",  # never asked: a run is not long-running
+    secret_file="a file (the run's files, or a read-only secrets volume)",
+    env="spec.Env",
+    ports="spec.HostConfig.PortBindings",
 )
 
 
-def _container(args: ResourceValidationArgs) -> dict[str, Any] | None:
-    if args.resource_type != CONTAINER:
+def _container(args: ResourceValidationArgs) -> tuple[dict[str, Any], Words] | None:
+    """A container's inputs, or a one-shot run's spec read as such, with the words its messages use."""
+    props = container_inputs(args.resource_type, args.props)
+    if props is None:
         return None
-    props = plain(args.props)
-    return props if isinstance(props, dict) else None
+    return props, WORDS if args.resource_type == CONTAINER else RUN_WORDS
 
 
 def read(args: ResourceValidationArgs) -> Workload | None:
     """What the rules a container shares with a Swarm service read of this resource, or None for another type."""
-    props = _container(args)
-    if props is None:
+    found = _container(args)
+    if found is None:
         return None
-    return workload(args, props, props, is_long_running(props), _lacks_in_prod(props), _env(props.get("envs")), WORDS)
+    props, words = found
+    long_running = args.resource_type == CONTAINER and is_long_running(props)
+    lacks = _lacks_in_prod(props) if long_running else []
+    return workload(args, props, props, long_running, lacks, _env(props.get("envs")), words)
 
 
 def _lacks_in_prod(props: dict[str, Any]) -> list[str]:
@@ -77,9 +105,10 @@ def _key(entry: Any) -> str:
 
 
 def validate_published_ports(args: ResourceValidationArgs, report_violation: Report) -> None:
-    props = _container(args)
-    if props is None:
+    found = _container(args)
+    if found is None:
         return
+    props, words = found
     ports = props.get("ports")
     if not isinstance(ports, list) or not ports:
         return
@@ -91,7 +120,8 @@ def validate_published_ports(args: ResourceValidationArgs, report_violation: Rep
     if kind != PROXY_KIND and not data_ports_allowed:
         report_violation(
             f"{name} ({who(props)}) publishes host ports; only the reverse proxy may. "
-            "Fix: remove ports and reach the service through the proxy (data services: hostPort only in dev, on 127.0.0.1)."
+            f"Fix: remove {words.ports} and reach the service through the proxy "
+            "(data services: hostPort only in dev, on 127.0.0.1)."
         )
         return
     if env != "dev":

@@ -1,8 +1,9 @@
 """Images are pinned: a reference names a version or a digest, never ``latest`` or nothing.
 
-Covers RemoteImage ``name``, Image ``imageName`` and Container ``image``. A container that runs an
-image id (``sha256:...``) is pinned by construction: that is how the stack's components refer to the
-images they pull or build.
+Covers RemoteImage ``name``, Image ``imageName``, Container ``image`` and a one-shot run's ``spec.Image``
+(read as a container's, ``props.container_inputs``). A container or run that runs an image id
+(``sha256:...``) is pinned by construction: that is how the stack's components refer to the images they
+pull or build.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Callable
 
 from pulumi_policy import ResourceValidationArgs
 
-from .props import CONTAINER, IMAGE, REMOTE_IMAGE, describe, plain, reveal
+from .props import IMAGE, REMOTE_IMAGE, container_inputs, describe, plain, reveal
 
 Report = Callable[..., None]
-_FIELDS = {REMOTE_IMAGE: "name", IMAGE: "imageName", CONTAINER: "image"}
+_FIELDS = {REMOTE_IMAGE: "name", IMAGE: "imageName"}
 
 
 def unpinned_reason(reference: str) -> str | None:
@@ -30,10 +31,13 @@ def unpinned_reason(reference: str) -> str | None:
 
 
 def validate_pinned_image(args: ResourceValidationArgs, report_violation: Report) -> None:
-    field = _FIELDS.get(args.resource_type)
-    if field is None:
+    container = container_inputs(args.resource_type, args.props)
+    if container is not None:
+        reference = reveal(container.get("image"))
+    elif args.resource_type in _FIELDS:
+        reference = reveal(plain(args.props).get(_FIELDS[args.resource_type]))
+    else:
         return
-    reference = reveal(plain(args.props).get(field))
     if not isinstance(reference, str) or not reference:
         return  # unknown during preview: an image id from another resource, checked there
     reason = unpinned_reason(reference)

@@ -25,6 +25,11 @@ VOLUME = "docker:index/volume:Volume"
 NETWORK = "docker:index/network:Network"
 IMAGE = "docker:index/image:Image"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+ONE_SHOT_TYPES = (
+    "pulumi-python:dynamic/standard-stack:OneShot",  # standard_stack.one_shot.OneShot in a Python program
+    "standard-stack:index:OneShot",  # the component package's, in a program of any other language
+)
+"""A one-shot run: a container run once and removed (file loaders, password rotations, reloads, the ACME init)."""
 DATA_SERVICES = ("postgres", "redis")
 DEFAULT_PROD_STACKS = ("prod", "production")
 
@@ -85,6 +90,65 @@ def _target(value: Any) -> Any:
     except (KeyError, TypeError, IndexError):
         return value
     return inner if isinstance(inner, (dict, list)) else value
+
+
+def container_inputs(resource_type: str, props: Any) -> dict[str, Any] | None:
+    """A ``docker.Container``'s plain inputs, a one-shot run's read as such (``one_shot_as_container``), else None."""
+    plain_props = plain(props)
+    if not isinstance(plain_props, dict):
+        return None
+    if resource_type == CONTAINER:
+        return plain_props
+    if resource_type in ONE_SHOT_TYPES:
+        return one_shot_as_container(plain_props)
+    return None
+
+
+def one_shot_as_container(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A one-shot run's ``spec`` (an Engine API ``ContainerCreate`` body) as the ``docker.Container`` inputs the
+    container rules read: ``image``, ``user``, ``envs``, ``labels`` and ``ports``; an unknown spec, all unknown.
+
+    One reader, so every rule that judged the exited containers these runs were judges the runs the same way."""
+    spec = props.get("spec")
+    secret = isinstance(spec, SecretValue)  # a spec marked secret as a whole: its environment may hold the secret
+    if isinstance(spec, SecretValue):
+        spec = spec.value
+    if not isinstance(spec, dict):
+        return dict.fromkeys(("image", "user", "envs", "labels", "ports"), UNKNOWN)
+    host, env = reveal(spec.get("HostConfig")), spec.get("Env")
+    return {
+        "image": spec.get("Image"),
+        "user": spec.get("User"),
+        "envs": SecretValue(env) if secret else env,
+        "labels": _label_entries(spec.get("Labels")),
+        "ports": _published(host.get("PortBindings")) if isinstance(host, dict) else host,  # host: unknown or none
+    }
+
+
+def _label_entries(values: Any) -> Any:
+    """The Engine API's ``{label: value}`` as a container's ``[{label, value}]``."""
+    if not isinstance(values, dict):
+        return values
+    return [{"label": label, "value": value} for label, value in values.items()]
+
+
+def _published(bindings: Any) -> Any:
+    """``HostConfig.PortBindings`` (``{"5432/tcp": [{"HostIp", "HostPort"}]}``) as a container's ``ports``
+    (``[{internal, external, ip}]``); an empty ``HostIp`` means every address, as a missing ``ip`` does."""
+    if not isinstance(bindings, dict):
+        return bindings
+    ports: list[dict[str, Any]] = []
+    for port, hosts in bindings.items():
+        internal = _number(port.split("/", 1)[0])
+        for host in hosts if isinstance(hosts, list) and hosts else [{}]:  # none listed: a port the engine picks
+            host = host if isinstance(host, dict) else {}
+            entry = {"internal": internal, "external": _number(host.get("HostPort"))}
+            ports.append(entry | ({"ip": host["HostIp"]} if host.get("HostIp") not in (None, "") else {}))
+    return ports
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def reveal(value: Any) -> Any:

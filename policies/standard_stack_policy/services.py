@@ -26,6 +26,7 @@ WORDS = Words(
     limits_file="the stack file",
     secret_file="a Docker secret (a file in /run/secrets)",
     env="env",
+    ports="endpointSpec.ports",
 )
 
 
@@ -102,5 +103,5 @@ def validate_service_published_ports(args: ResourceValidationArgs, report_violat
     if isinstance(ports, list) and ports and kind_of(props) != PROXY_KIND:
         report_violation(
             f"{describe(args.resource_type, args.name)} ({who(props)}) publishes ports; only the reverse proxy may. "
-            "Fix: remove endpointSpec.ports and reach the service through the proxy."
+            f"Fix: remove {WORDS.ports} and reach the service through the proxy."
         )

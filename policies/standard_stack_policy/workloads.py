@@ -50,6 +50,7 @@ class Words:
     limits_file: str
     secret_file: str  # where a secret goes instead of the environment
     env: str  # the environment's field, named when a secret value hides its keys
+    ports: str  # the published ports' field, which a fix removes
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.program import REPO, RecordingMocks, run_program, run_stack
-from tests.support.stacks import PROD_SECRETS
+from tests.support.stacks import PROD_SECRETS, stack_config
 
 sys.path.insert(0, str(REPO / "policies"))
 
@@ -55,6 +55,16 @@ class EngineResource:
             else:
                 inputs[key] = value
         return EngineResource(self.typ, self.name, self.urn, inputs, self.protect, dict(self.property_dependencies))
+
+    def with_spec(self, **changes: Any) -> EngineResource:
+        """A one-shot run's copy with its ``spec`` (Engine API names: ``User``, ``Env``) changed; ``None`` removes a key."""
+        spec = copy.deepcopy(self.inputs["spec"])
+        for key, value in changes.items():
+            if value is None:
+                spec.pop(key, None)
+            else:
+                spec[key] = value
+        return self.with_inputs(spec=spec)
 
     def props(self) -> Any:
         return unknown_checking_proxy(deserialize_properties(copy.deepcopy(self.inputs), True))
@@ -98,6 +108,16 @@ def swarm_prod_view() -> list[EngineResource]:
 
     config = {f"{NAMESPACE}:{key}": value for key, value in with_(SWARM, "restart", "unless-stopped").items()}
     return engine_view(run_program(RecordingMocks(), config, stack="prod"))
+
+
+@pytest.fixture(scope="session")
+def prod_acme_view() -> list[EngineResource]:
+    """prod with proxy.acme: the certbot client, its init run and its volume beside the proxy."""
+    proxy = {**stack_config(REPO / "Pulumi.prod.yaml")["standard-stack:proxy"], "acme": {"enabled": True}}
+    secrets = {k: v for k, v in PROD_SECRETS.items() if not k.startswith("standard-stack:tls")}
+    run = run_stack("prod", overrides={"standard-stack:proxy": proxy}, secrets=secrets, mocks=RecordingMocks())
+    assert "proxy-acme" in {r.name for r in run.mocks.registered}
+    return engine_view(run)
 
 
 OWN_APPS = {

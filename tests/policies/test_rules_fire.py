@@ -11,6 +11,7 @@ from pulumi.runtime.rpc import wrap_rpc_secret
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from tests.policies.conftest import EngineResource, find, violations
+from tests.support.program import ONE_SHOT
 
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
@@ -44,10 +45,12 @@ def test_health_check_rule_fires_on_a_disabled_health_check(dev_view):
     assert "Container 'web'" in only(violations("container-health-check", [web]))
 
 
-def test_health_check_rule_ignores_one_shot_containers(dev_view):
-    loader = find(dev_view, CONTAINER, "postgres-secrets-files-loader")
-    assert "healthcheck" not in loader.inputs
+def test_health_check_rule_ignores_one_shot_runs(dev_view):
+    loader = find(dev_view, ONE_SHOT, "postgres-secrets-files-loader")
+    assert "Healthcheck" not in loader.inputs["spec"]
     assert violations("container-health-check", [loader]) == []
+    leaky = loader.with_spec(Env=["POSTGRES_PASSWORD=hunter2"])
+    assert violations("container-env-no-secrets", [leaky]), "the container rules read the run"
 
 
 # container-non-root
@@ -83,6 +86,12 @@ def test_prod_limits_rule_applies_when_the_policy_config_says_prod(dev_view):
     postgres = find(dev_view, CONTAINER, "postgres")  # dev: restart "no"
     assert violations("container-prod-limits", [postgres]) == []
     assert "restart (is no;" in only(violations("container-prod-limits", [postgres], {"environment": "prod"}))
+
+
+def test_prod_limits_rule_ignores_one_shot_runs(prod_view):
+    rotation = find(prod_view, ONE_SHOT, "redis-password-rotation")
+    assert violations("container-prod-limits", [rotation]) == []
+    assert violations("container-non-root", [rotation.with_spec(User="0:0")]), "the container rules read the run"
 
 
 # container-published-ports
