@@ -98,9 +98,9 @@ def apps_with_new_release(before: dict, after: dict) -> set[str]:
 def test_the_upgrade_creates_only_the_new_component_and_new_releases_and_deletes_nothing(upgraded):
     """Every old URN is matched by an alias: a lost one would show as a create of the new URN and a delete
     of the old. Besides StandardStack, only the release image of an app whose sources changed since
-    ``BEFORE`` is new (the old release stays on the host for rollback), and the provider of one-shot runs. (A replacement of an existing URN is
-    a matched resource whose inputs changed, e.g. that app's container, or the proxy's site after a
-    rendering change: its loader and reload job are replaced.)"""
+    ``BEFORE`` is new (the old release stays on the host for rollback), and the provider of one-shot runs.
+    (A replacement of an existing URN is a matched resource whose inputs changed, e.g. that app's container,
+    or the proxy's site after a rendering change: its loader and reload job are replaced.)"""
     before, preview, after, new_component, _, commit = upgraded
     assert isinstance(after, dict), after
     deleted = [(name, typ, op) for name, typ, op in preview.steps if op == "delete"]
