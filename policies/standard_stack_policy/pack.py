@@ -39,13 +39,13 @@ def _schema(**extra: dict[str, Any]) -> PolicyConfigSchema:
 
 
 def _twins(rule: str, check: Check, description: str, level: EnforcementLevel, *, configured: bool = False) -> list[Policy]:
-    """``container-<rule>`` and ``service-<rule>``: one check and one description, for a container and for a Swarm
-    service (whose tasks are containers the manager describes)."""
+    """``container-<rule>`` and ``service-<rule>``: one check and one description, for a container (and a one-shot
+    run, read as one: ``{or_run}``) and for a Swarm service (whose tasks are containers the manager describes)."""
     readers = (("container", "container", containers.read), ("service", "Swarm service", services.read))
     return [
         ResourceValidationPolicy(
             name=f"{prefix}-{rule}",
-            description=description.format(subject=subject),
+            description=description.format(subject=subject, or_run=" or one-shot run" if prefix == "container" else ""),
             validate=validation(read, check),
             enforcement_level=level,
             config_schema=_schema() if configured else None,
@@ -59,7 +59,7 @@ POLICIES: list[Policy] = [
     *_twins(
         "non-root",
         non_root,
-        "Every {subject} of the stack's kinds (API, web, proxy, Postgres, Redis and their jobs), and in prod of your "
+        "Every {subject}{or_run} of the stack's kinds (API, web, proxy, Postgres, Redis and their jobs), and in prod of your "
         "own Apps and Workers (and their jobs), runs as a non-root user.",
         MANDATORY,
         configured=True,
@@ -71,7 +71,7 @@ POLICIES: list[Policy] = [
         ADVISORY,
         configured=True,
     ),
-    *_twins("env-no-secrets", env_secrets, "No {subject}'s environment carries a secret.", MANDATORY),
+    *_twins("env-no-secrets", env_secrets, "The environment of no {subject}{or_run} carries a secret.", MANDATORY),
     ResourceValidationPolicy(
         name="container-published-ports",
         description="Only the reverse proxy publishes host ports; in dev every published port binds 127.0.0.1.",
