@@ -118,9 +118,9 @@ def one_shot_as_container(props: Mapping[str, Any]) -> dict[str, Any]:
     host, env = reveal(spec.get("HostConfig")), spec.get("Env")
     return {
         "image": spec.get("Image"),
-        "user": spec.get("User"),
-        "envs": SecretValue(env) if secret else env,
-        "labels": _label_entries(spec.get("Labels")),
+        "user": reveal(spec.get("User")),
+        "envs": SecretValue(env) if secret and env else env,
+        "labels": _label_entries(reveal(spec.get("Labels"))),
         "ports": _published(host.get("PortBindings")) if isinstance(host, dict) else host,  # host: unknown or none
     }
 

@@ -109,3 +109,20 @@ def test_a_run_of_an_image_tagged_latest_is_refused(dev_view):
     loader = find(dev_view, ONE_SHOT, "api-secrets-files-loader").with_spec(Image="busybox:latest")
     message = only(violations("images-pinned", [loader]))
     assert "OneShot 'api-secrets-files-loader' image 'busybox:latest' uses the tag latest" in message
+
+
+def test_a_run_whose_whole_spec_is_secret_is_refused_naming_its_variables(dev_view):
+    """The engine marks a value secret as a whole: a spec made secret may carry the secret in its environment."""
+    rotation = find(dev_view, ONE_SHOT, "postgres-password-rotation")
+    hidden = rotation.with_inputs(spec=wrap_rpc_secret(rotation.inputs["spec"]))
+    assert "OneShot 'postgres-password-rotation' carries a secret value in its environment (one of: APP_ROLE, PASSWORD_FILE" in (
+        only(violations("container-env-no-secrets", [hidden]))
+    )
+
+
+def test_a_run_whose_whole_spec_is_secret_running_as_root_is_refused(dev_view):
+    rotation = find(dev_view, ONE_SHOT, "postgres-password-rotation")
+    hidden = rotation.with_inputs(spec=wrap_rpc_secret({**rotation.inputs["spec"], "User": "0"}))
+    assert "(postgres-password-rotation, a postgres-rotation) runs as root (user '0')" in only(
+        violations("container-non-root", [hidden])
+    )
