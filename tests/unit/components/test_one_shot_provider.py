@@ -3,9 +3,13 @@ loader container is taken over (the runs themselves: tests/e2e/test_one_shot.py)
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
+from standard_stack import Runtime
+from standard_stack._files import FileBundle
 from standard_stack.one_shot import OneShotProvider
+from tests.support.program import RecordingMocks, run_program
 
 SPEC = {"Image": "sha256:abc", "Entrypoint": ["true"], "User": "65534:65534", "HostConfig": {"NetworkMode": "none"}}
 FILES = {"/run/secrets/postgres_password": "pw"}
@@ -77,3 +81,34 @@ def test_an_old_loader_that_uploaded_exactly_these_files_is_updated_in_place_kee
 def test_any_other_old_container_is_replaced_by_a_run(uploads):
     diff = OneShotProvider().diff("c0ffee", old_loader(uploads), recorded())
     assert (diff.changes, diff.replaces) == (True, ["spec"])
+
+
+def registered_engine(config: dict, runtime: Runtime) -> dict:
+    """The engine address a loader registers under ``config`` (the program's stack config)."""
+    from tests.support.one_shot import one_shot as registered
+
+    def program() -> None:
+        FileBundle("cfg", runtime=runtime, service="cfg", image="sha256:abc", mount_path="/etc/cfg", files={"a": "1"},
+                   parent=pulumi.ComponentResource("test:index:Holder", "holder"))  # fmt: skip
+
+    mocks = RecordingMocks()
+    run_program(mocks, config, stack="test", program=program)
+    return dict(registered(mocks, "cfg-files-loader").prop("engine"))
+
+
+def test_runs_go_to_the_docker_providers_host_and_ssh_options(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///elsewhere.sock")
+    config = {"docker:host": "ssh://deploy@db1", "docker:sshOpts": '["-i", "/keys/deploy"]'}
+    engine = registered_engine(config, Runtime(project="shop", stack="test"))
+    assert (engine["host"], engine.get("certPath"), engine["sshOpts"]) == ("ssh://deploy@db1", None, ["-i", "/keys/deploy"])
+
+
+def test_without_docker_host_runs_go_to_DOCKER_HOST(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.5:2376")
+    assert registered_engine({}, Runtime(project="shop", stack="test"))["host"] == "tcp://10.0.0.5:2376"
+
+
+def test_a_runtimes_docker_host_wins_for_a_program_with_its_own_docker_provider(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///elsewhere.sock")
+    runtime = Runtime(project="shop", stack="test", docker_host="ssh://ops@box")
+    assert registered_engine({"docker:host": "unix:///var/run/docker.sock"}, runtime)["host"] == "ssh://ops@box"
