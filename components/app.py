@@ -244,9 +244,6 @@ def swarm_problems(args: AppArgs) -> list[Problem]:
         problems.append(
             Problem("secrets_path", f"({args.secrets_path}) must be /run/secrets on swarm, where Docker mounts secrets")
         )
-    if args.secrets and not (args.user or "").endswith(":0"):
-        why = "must name group 0 on swarm (e.g. '1001:0') to read the root-owned 0440 secret files"
-        problems.append(Problem("user", why))
     return problems
 
 
@@ -518,6 +515,7 @@ class App(pulumi.ComponentResource):
             command=self._entrypoint(args),
             args=args.command,
             user=args.user,
+            groups=_group_for_secrets(args).get("group_adds", ()),
             read_only=args.read_only,
             tmpfs=args.tmpfs,
             init=args.init,
@@ -589,7 +587,8 @@ def _optional(**values: Any) -> dict[str, Any]:
 
 
 def _group_for_secrets(args: AppArgs) -> dict[str, Any]:
-    """The secret files are root-owned 0440; a user whose group is not 0 reads them as a member of group 0."""
+    """The secret files are root-owned 0440; a user whose group is not 0 reads them as a member of group 0
+    (``group_adds`` of a container, ``groups`` of a Swarm task: Docker's ``--group-add``)."""
     if args.secrets and not (args.user or "").endswith(":0"):
         return {"group_adds": ["0"]}
     return {}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
@@ -64,6 +65,11 @@ def prepare_lab(stack: str) -> None:
         docker("node", "update", "--label-add", f"{node_label(stack, service)}=true", node, manager=True)
 
 
+WEB_SECRET_KEY = "webSessionKey"
+WEB_SECRET_VALUE = "lab-web-session-key"
+"""The config key of the web app's secret (``pulumi config set --secret``), set by ``StackOnLab``."""
+
+
 def stack_config(stack: str, **extra: Any) -> dict[str, Any]:
     """The lab's stack file: dev rules, target swarm, 2 API and 2 web replicas, the proxy on HTTP_PORT of its node."""
     ns = f"{PROJECT}:"
@@ -80,7 +86,13 @@ def stack_config(stack: str, **extra: Any) -> dict[str, Any]:
         "postgres": {"version": VERSIONS["postgres"], "resources": {"memory": "512Mi", "cpus": "1"}},
         "redis": {"version": VERSIONS["redis"], "maxmemory": "64Mi", "resources": {"memory": "128Mi", "cpus": "0.5"}},
         "api": {"pythonVersion": VERSIONS["python"], "workers": 1, "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
-        "web": {"nodeVersion": VERSIONS["node"], "replicas": 2, "resources": {"memory": "512Mi", "cpus": "1"}},
+        "web": {
+            "nodeVersion": VERSIONS["node"],
+            "replicas": 2,
+            "resources": {"memory": "512Mi", "cpus": "1"},
+            # a secret of the web app's own (uid 1001:1001, outside group 0): a Docker secret it reads through group 0
+            "secrets": {"SESSION_KEY": WEB_SECRET_KEY},
+        },
         # the lab reaches the proxy by its node's address: any host name (dev answers only to localhost otherwise)
         "proxy": {
             "nginxVersion": VERSIONS["nginx"],
@@ -117,10 +129,19 @@ class StackOnLab(Deployment):
         self.stack.workspace.env_vars["DOCKER_HOST"] = SOCKET
 
     def configure(self, **settings: Any) -> None:
-        """Pulumi.<stack>.yaml: the lab's settings, ``settings`` (kept from call to call) replacing whole top-level ones."""
+        """Pulumi.<stack>.yaml: the lab's settings, ``settings`` (kept from call to call) replacing whole top-level ones;
+        the secrets set before are kept, with the salt they are encrypted with (the first time, the web app's is set)."""
         self.settings.update(settings)
-        text = yaml.safe_dump(stack_config(self.stack_name, **self.settings), sort_keys=False)
-        (self.program_dir / f"Pulumi.{self.stack_name}.yaml").write_text(text)
+        path = self.program_dir / f"Pulumi.{self.stack_name}.yaml"
+        before = yaml.safe_load(path.read_text()) if path.exists() else {}
+        secure = {k: v for k, v in ((before or {}).get("config") or {}).items() if isinstance(v, dict) and "secure" in v}
+        stack_file = stack_config(self.stack_name, **self.settings)
+        stack_file["config"].update(secure)
+        if before and "encryptionsalt" in before:  # what the passphrase decrypts those secrets with
+            stack_file["encryptionsalt"] = before["encryptionsalt"]
+        path.write_text(yaml.safe_dump(stack_file, sort_keys=False))
+        if not secure:
+            self.stack.set_config(f"{PROJECT}:{WEB_SECRET_KEY}", auto.ConfigValue(value=WEB_SECRET_VALUE, secret=True))
 
     def teardown(self) -> None:
         """Destroy the stack; the data volumes stay on their nodes (``scripts/swarm-lab down`` removes them)."""

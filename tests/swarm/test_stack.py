@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from lab_timings import TIMINGS
-from stack_lab import DOCKER, HTTP_PORT, PLACEMENT, PROJECT, SOCKET, StackOnLab, prepare_lab
+from stack_lab import DOCKER, HTTP_PORT, PLACEMENT, PROJECT, SOCKET, WEB_SECRET_VALUE, StackOnLab, prepare_lab
 
 pytestmark = pytest.mark.swarm
 
@@ -56,8 +56,8 @@ def node_address(node: str) -> str:
 
 
 def in_task(stack: str, service: str, *args: str) -> str:
-    """A command in the service's one task container, through the engine of the node it runs on."""
-    (node,) = running(stack, service)
+    """A command in the service's (first) task container, as the task's user, through the engine of the node it runs on."""
+    node = running(stack, service)[0]
     label = f"label=com.docker.swarm.service.name={PROJECT}-{stack}-{service}"
     container = subprocess.run(
         [DOCKER, "exec", node, "docker", "ps", "-q", "--filter", label], capture_output=True, text=True, check=True
@@ -157,6 +157,12 @@ def test_the_api_reaches_postgres_and_redis_with_their_secrets_through_the_proxy
     status, body = get(f"{proxy_url}/api/health/ready")
     ready = json.loads(body)
     assert status == 200 and ready["database"]["ok"] and ready["redis"]["ok"], body
+
+
+def test_the_web_app_reads_its_own_secret_as_its_user_outside_group_0(stack: StackOnLab) -> None:
+    """NextApp runs as 1001:1001; its secret is a root-owned 0440 Docker secret it reads through group 0 (``groups``)."""
+    assert in_task(stack.stack_name, "web", "id", "-G").split() == ["1001", "0"]
+    assert in_task(stack.stack_name, "web", "cat", "/run/secrets/SESSION_KEY") == WEB_SECRET_VALUE
 
 
 def test_a_preview_after_up_proposes_no_changes(stack: StackOnLab) -> None:

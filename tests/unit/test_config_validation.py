@@ -588,4 +588,3 @@ def test_swarm_refuses_what_the_component_cannot_do_there_naming_the_entry():
     worker = {"imageFrom": "api", "workingDir": "/srv", "secrets": {"KEY": "jobsKey"}}
     message = refusal({**with_(SWARM, "workers", {"jobs": worker}), "jobsKey": "k"}, frozenset({"jobsKey"}))
     assert "standard-stack:workers.jobs.workingDir is not supported on swarm yet" in message
-    assert "standard-stack:workers.jobs.user must name group 0 on swarm (e.g. '1001:0')" in message

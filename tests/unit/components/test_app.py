@@ -256,9 +256,11 @@ def test_on_swarm_the_same_description_is_one_service_with_secrets_as_docker_sec
     assert mocks.named("notes", SERVICE).plain("mode")["replicated"]["replicas"] == 3
 
 
-def test_on_swarm_secrets_need_a_user_in_group_0():
-    with pytest.raises(pulumi.RunError, match="user must name group 0 on swarm"):
-        run(lambda: App("notes", env_secrets(runtime=SWARM, network_ids=["f", "b"])))
+def test_on_swarm_a_user_outside_group_0_reads_the_secret_files_as_a_member_of_group_0():
+    mocks = run(lambda: App("notes", env_secrets(runtime=SWARM, network_ids=["f", "b"], user="1001:1001")))
+    spec = mocks.named("notes", SERVICE).plain("taskSpec")["containerSpec"]
+    assert (spec["user"], spec["groups"]) == ("1001:1001", ["0"])
+    assert {s["fileGid"] for s in spec["secrets"]} == {"0"}
 
 
 def test_on_swarm_a_pulled_image_is_run_by_its_reference_for_every_node_to_pull():
