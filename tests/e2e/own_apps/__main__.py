@@ -56,6 +56,7 @@ api = App(
         runtime=runtime,
         build=ImageBuild(context=config.get("appContext") or "../../apps/fastapi-app"),
         port=8000,
+        user="1001:1001",  # the image's appuser, said again so a policy sees a non-root user
         networks=[networks.frontend, networks.backend],
         health=HealthCheck(http_path="/health/", prober="python3"),
         entrypoint=entrypoint,
@@ -72,6 +73,7 @@ worker = Worker(
     WorkerArgs(
         runtime=runtime,
         image=api.image_name,  # the API's release: one build, two processes
+        user="1001:1001",
         networks=[networks.backend],
         entrypoint=entrypoint,
         command=["celery", "-A", "app.tasks", "worker", "--loglevel=info", "--concurrency=1"],
