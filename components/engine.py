@@ -21,6 +21,7 @@ value sent in any other spelling (``60s`` comes back ``1m0s``) shows a diff on e
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -28,10 +29,11 @@ import re
 import socket
 import ssl
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, Any
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, Field
@@ -127,37 +129,101 @@ class UnixConnection(http.client.HTTPConnection):
 
 class SshConnection(http.client.HTTPConnection):
     """HTTP to the engine of an ``ssh://`` host through ``docker system dial-stdio`` there, as the docker CLI
-    and the provider's ssh helper do (docker/cli cli/connhelper/connhelper.go): ``ssh`` talks to one end of a
-    socket pair, HTTP the other."""
+    and the provider's ssh helper do (docker/cli cli/connhelper/connhelper.go and commandconn): ``ssh`` talks
+    to one end of a socket pair, HTTP the other.
+
+    Like that helper, ``ssh`` gets ``-o ConnectTimeout=30`` and ``-T`` unless the options set them, and a
+    session of its own: with no terminal it cannot wait on a password or host-key prompt, it fails. When
+    it exits before the engine answers, the error names the host, ssh's exit status and what it printed."""
 
     def __init__(self, url: str, timeout: float, options: Sequence[str] = ()) -> None:
         super().__init__("localhost", timeout=timeout)
-        self._options = list(options)
         parsed = urlparse(url)
         if not parsed.hostname:
             raise ValueError(f"docker host {url!r}: an ssh:// address needs a host (ssh://user@host[:port])")
-        self._destination = f"{parsed.username}@{parsed.hostname}" if parsed.username else parsed.hostname
-        self._port = parsed.port
+        destination = f"{parsed.username}@{parsed.hostname}" if parsed.username else parsed.hostname
+        self.address = f"ssh://{destination}" + (f":{parsed.port}" if parsed.port else "")
+        defaults = [] if "ConnectTimeout" in "".join(options) else ["-o", "ConnectTimeout=30"]
+        defaults += [] if "-T" in options else ["-T"]
+        port = ["-p", str(parsed.port)] if parsed.port else []
+        self._command = ["ssh", *options, *defaults, *port, "--", destination, "docker", "system", "dial-stdio"]
         self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._reading = False
 
     def connect(self) -> None:
+        self._stop()
         ours, theirs = socket.socketpair()
-        port = ["-p", str(self._port)] if self._port else []
-        self._process = subprocess.Popen(
-            ["ssh", *self._options, *port, "--", self._destination, "docker", "system", "dial-stdio"],
-            stdin=theirs.fileno(),
-            stdout=theirs.fileno(),
-        )
-        theirs.close()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - ssh writes it while connected; _stop closes it
+        try:
+            self._process = subprocess.Popen(
+                self._command, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=self._stderr, start_new_session=True
+            )
+        except OSError as err:
+            ours.close()
+            raise ConnectionError(
+                f"docker host {self.address}: cannot run ssh ({err.strerror}); install an OpenSSH client"
+            ) from err
+        finally:
+            theirs.close()
         ours.settimeout(self.timeout)
         self.sock = ours
 
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()  # its own errors, before any byte went to ssh
+        try:
+            super().send(data)
+        except OSError as err:
+            raise self._failure(err) from err
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        self._reading = True  # http.client closes the connection on a reset: ssh stays until _failure read it
+        try:
+            return super().getresponse()
+        except (OSError, http.client.HTTPException) as err:
+            raise self._failure(err) from err
+        finally:
+            self._reading = False
+
+    def _failure(self, error: Exception) -> ConnectionError:
+        """Why no answer came: ssh's exit status and stderr when it exited (the usual case: it closed its end)."""
+        status = None
+        if self._process is not None and not isinstance(error, TimeoutError):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                status = self._process.wait(timeout=5)
+        printed = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            printed = self._stderr.read()[-2000:].decode(errors="replace").strip()
+        self._stop()
+        if status is None:
+            return ConnectionError(f"docker host {self.address}: no answer from the engine through ssh ({error})")
+        return ConnectionError(
+            f"docker host {self.address}: ssh exited with status {status} before the engine answered: "
+            f"{printed or '(ssh printed nothing)'}. Check the address (ssh://user@host[:port]), docker:sshOpts (the "
+            "ssh options), and that this user there has the docker CLI (18.09 or later) on its PATH and the engine's socket"
+        )
+
+    def _stop(self) -> None:
+        """Ends ssh (SIGTERM, SIGKILL after 3 s, as commandconn does) and reaps it: no process or zombie stays."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
     def close(self) -> None:
         super().close()
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait()
-            self._process = None
+        if not self._reading:
+            self._stop()
 
 
 def connection(
