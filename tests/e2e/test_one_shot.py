@@ -7,14 +7,18 @@ image, and reads the result through the Engine API: files in the volume, contain
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import engine_api
 import pytest
+import sshd
 
 from standard_stack.one_shot import EngineError, OneShotProvider, run
 
@@ -32,11 +36,19 @@ def volume(engine) -> Iterator[str]:
     engine_api.delete(f"/volumes/{name}", {"force": "1"})
 
 
-def props(name: str, *, command: str, files: dict[str, str] | None = None, volume: str | None = None, host: str = "") -> dict:
+def props(
+    name: str,
+    *,
+    command: str,
+    files: dict[str, str] | None = None,
+    volume: str | None = None,
+    host: str = "",
+    ssh_options: Sequence[str] = (),
+) -> dict:
     """What ``one_shot.one_shot`` registers, for a run of ``sh -c command`` as nobody with a read-only root."""
     binds = [f"{volume}:/files:rw"] if volume else []
     return {
-        "engine": {"host": host or f"unix://{engine_api.SOCKET_PATH}", "certPath": None},
+        "engine": {"host": host or f"unix://{engine_api.SOCKET_PATH}", "certPath": None, "sshOpts": list(ssh_options)},
         "name": name,
         "description": f"{name}: test run",
         "consequence": "nothing changes",
@@ -149,3 +161,59 @@ def tcp_engine(engine) -> Iterator[str]:
 def test_a_run_reaches_an_engine_at_a_tcp_address(tcp_engine, volume):
     run(props(unique("tcp"), command="true", files={"/files/over-tcp": "yes\n"}, volume=volume, host=tcp_engine))
     assert read_back(volume, "cat /files/over-tcp") == "yes"
+
+
+@pytest.fixture
+def ssh_engine(engine, tmp_path: Path) -> Iterator[sshd.Sshd]:
+    """A throwaway sshd on loopback (tests/e2e/sshd.py) whose sessions reach this tier's engine: the remote
+    end of ``ssh://user@127.0.0.1:<port>``, with the client options docker:sshOpts would hold."""
+    missing = sshd.missing_binaries()
+    if missing:
+        pytest.fail(f"no {', '.join(missing)}: {sshd.INSTALL}", pytrace=False)
+    with sshd.loopback_sshd(tmp_path, docker_host=f"unix://{engine_api.SOCKET_PATH}") as server:
+        yield server
+
+
+def ssh_children() -> list[str]:
+    """This process's ssh children, exited ones (zombies) too: what a run over ssh must not leave."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 1 :].split()
+        state, parent = rest[0], int(rest[1])
+        if name == "ssh" and parent == os.getpid():
+            found.append(f"ssh pid {stat.parent.name} state {state}")
+    return found
+
+
+def test_a_run_reaches_an_engine_at_an_ssh_address(ssh_engine, volume):
+    files = {"/files/over-ssh": "yes\n"}
+    run(
+        props(
+            unique("ssh"), command="true", files=files, volume=volume, host=ssh_engine.address, ssh_options=ssh_engine.ssh_options
+        )
+    )
+    assert read_back(volume, "cat /files/over-ssh") == "yes"
+
+
+def test_a_run_over_ssh_leaves_no_ssh_process_behind(ssh_engine):
+    run(props(unique("ssh-clean"), command="true", host=ssh_engine.address, ssh_options=ssh_engine.ssh_options))
+    assert ssh_children() == []
+
+
+def test_a_run_at_an_ssh_address_nothing_listens_on_fails_at_once_naming_the_host(ssh_engine):
+    with socket.socket() as bound:  # bound, never listening: connections to it are refused
+        bound.bind(("127.0.0.1", 0))
+        address = f"ssh://{ssh_engine.user}@127.0.0.1:{bound.getsockname()[1]}"
+        refused = props(unique("ssh-refused"), command="true", host=address, ssh_options=ssh_engine.ssh_options)
+        refused["timeoutSeconds"] = 30  # a hang fails the test as a timeout instead of holding it for 10 minutes
+        started = time.monotonic()
+        with pytest.raises(ConnectionError) as failure:
+            run(refused)
+    assert time.monotonic() - started < 10
+    assert str(failure.value).startswith(f"docker host {address}: ssh exited with status 255 before the engine answered")
+    assert "Connection refused" in str(failure.value)
+    assert ssh_children() == []
