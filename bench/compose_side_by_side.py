@@ -45,7 +45,7 @@ if os.environ.get("DOCKER_HOST", "").startswith("unix://"):  # tests/e2e's engin
 import yaml
 
 from .common import DOCKER, LABEL, RESULTS, WORK, docker, log, stats
-from .compose_side_by_side_file import CONTAINER, compose_file, plain
+from .compose_side_by_side_file import compose_file, image_ids, plain
 
 PROJECT = "compose-side-by-side"
 IMAGE_TAG = "compose-side-by-side"  # the images by ID under a name Compose resolves without pulling
@@ -113,8 +113,7 @@ def export_state(stack: Any) -> list[dict]:
 
 
 def tag_images(resources: list[dict]) -> dict[str, str]:
-    ids = {plain(r["inputs"])["image"] for r in resources if r["type"] == CONTAINER}
-    images = {i: f"{IMAGE_TAG}:{i.split(':')[-1][:12]}" for i in sorted(ids)}
+    images = {i: f"{IMAGE_TAG}:{i.split(':')[-1][:12]}" for i in sorted(image_ids(resources))}
     for image_id, tag in images.items():
         docker("tag", image_id, tag)
     return images
@@ -171,7 +170,7 @@ def deployed_figures(stack: Any, resources: list[dict], rep: int) -> dict[str, A
         t0, seconds, outcome = stack.up()
     finally:  # the next repetition deploys the warm-up's sources again, as every other one did
         source.write_text(original)
-    timeline = healthy.service_timeline(stack.containers(), t0)
+    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.name, t0)
     api = timeline["api"]
     out["redeploy"] = {
         "command_s": seconds,
@@ -215,7 +214,7 @@ def main() -> None:
             for side in order:
                 if side == "pulumi":
                     t0, seconds, _ = stack.up()
-                    timeline = healthy.service_timeline(stack.containers(), t0)
+                    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.name, t0)
                     run["pulumi"] = {"command_s": seconds, "healthy_s": verdict(timeline, side), "timeline": timeline}
                     run["pulumi"]["done_s"] = done(timeline)
                     run["pulumi"].update(deployed_figures(stack, resources, rep))

@@ -1,20 +1,25 @@
 """A Compose file equivalent to a deployed stack, generated from the inputs the program registered.
 
 The source is the stack's own state (`pulumi stack export --show-secrets`): every docker Container,
-Network and Volume the program registered, with the inputs the provider received, so the file is
-never hand-kept. Each container becomes a service with the same image (by ID), command, user,
+one-shot run, Network and Volume the program registered, with the inputs the provider received, so the
+file is never hand-kept. Each container becomes a service with the same image (by ID), command, user,
 environment, limits, health check, mounts, networks and aliases; the provider's ``uploads`` become
 Compose ``configs`` with inline ``content`` (copied into the container before it starts, as the
-provider's uploads are). Pulumi's dependency edges become ``depends_on``: on a one-shot container
-(``mustRun: false``: file loaders, migration, rotation and reload jobs) ``service_completed_successfully``,
-on a service with a health check ``service_healthy`` (the provider's ``wait: true`` gate), else
-``service_started``. An input this module does not translate is an error, not a silent omission.
+provider's uploads are). A one-shot run (``standard_stack.one_shot.OneShot``: file loaders, password
+rotations, the nginx reload, the ACME init) becomes a service from its ``spec``, the Engine API
+``ContainerCreate`` body it runs (bench/compose_run_service.py), its ``files`` configs like the uploads.
+Pulumi's dependency edges become ``depends_on``: on a one-shot (a run, or a container with ``mustRun:
+false``: the migration) ``service_completed_successfully``, on a service with a health check
+``service_healthy`` (the provider's ``wait: true`` gate), else ``service_started``. An input this module
+does not translate is an error, not a silent omission.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from .compose_run_service import ONE_SHOT_TYPES, add_configs, pid, run_service, tmpfs
 
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
@@ -44,11 +49,28 @@ def short_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
+def image_ids(resources: list[dict[str, Any]]) -> set[str]:
+    """The image IDs the containers and the one-shot runs name."""
+    ids = {plain(r["inputs"])["image"] for r in resources if r["type"] == CONTAINER}
+    return ids | {plain(r["inputs"])["spec"]["Image"] for r in resources if r["type"] in ONE_SHOT_TYPES}
+
+
+def _condition(other: dict[str, Any]) -> str:
+    """How a service waits for ``other``, a container or a one-shot run it depends on."""
+    if other["type"] in ONE_SHOT_TYPES:
+        return "service_completed_successfully"
+    inputs = plain(other["inputs"])
+    if not inputs.get("mustRun", True):
+        return "service_completed_successfully"
+    return "service_healthy" if inputs.get("healthcheck") else "service_started"
+
+
 def compose_file(resources: list[dict[str, Any]], images: dict[str, str]) -> dict[str, Any]:
     """The Compose document for ``resources`` (an exported deployment's); ``images`` maps the image IDs
-    the containers name to tags (Compose resolves names, and never pulls: ``pull_policy: never``)."""
+    the containers and runs name to tags (Compose resolves names, and never pulls: ``pull_policy: never``)."""
     by_urn = {r["urn"]: r for r in resources}
     containers = [r for r in resources if r["type"] == CONTAINER]
+    runs = [r for r in resources if r["type"] in ONE_SHOT_TYPES]
     ids = {r["id"]: short_name(r["urn"]) for r in containers}
     volumes = {plain(r["inputs"])["name"]: short_name(r["urn"]) for r in resources if r["type"] == VOLUME}
     networks = {}
@@ -68,22 +90,17 @@ def compose_file(resources: list[dict[str, Any]], images: dict[str, str]) -> dic
         elif r["type"] == VOLUME:
             inputs = plain(r["inputs"])
             doc["volumes"][short_name(r["urn"])] = {"labels": {x["label"]: x["value"] for x in inputs.get("labels", [])}}
-    for r in containers:
+    for r in containers + runs:
         name = short_name(r["urn"])
-        service = _service(name, plain(r["inputs"]), images, ids, volumes, networks, doc["configs"])
+        if r["type"] == CONTAINER:
+            service = _service(name, plain(r["inputs"]), images, ids, volumes, networks, doc["configs"])
+        else:
+            service = run_service(name, plain(r["inputs"]), images, ids, volumes, networks, doc["configs"])
         depends = {}
         for dep in r.get("dependencies", []):
             other = by_urn.get(dep)
-            if other is None or other["type"] != CONTAINER:
-                continue
-            inputs = plain(other["inputs"])
-            if not inputs.get("mustRun", True):
-                condition = "service_completed_successfully"
-            elif inputs.get("healthcheck"):
-                condition = "service_healthy"
-            else:
-                condition = "service_started"
-            depends[short_name(dep)] = {"condition": condition}
+            if other is not None and (other["type"] == CONTAINER or other["type"] in ONE_SHOT_TYPES):
+                depends[short_name(dep)] = {"condition": _condition(other)}
         if depends:
             service["depends_on"] = depends
         doc["services"][name] = service
@@ -150,7 +167,7 @@ def _service(
     if take("securityOpts"):
         s["security_opt"] = inputs["securityOpts"]
     if take("tmpfs"):
-        s["tmpfs"] = [f"{path}:{opts}" if opts else path for path, opts in inputs["tmpfs"].items()]
+        s["tmpfs"] = tmpfs(inputs["tmpfs"])
     if take("memory"):
         s["mem_limit"] = f"{inputs['memory']}m"
     if take("memoryReservation"):
@@ -179,10 +196,8 @@ def _service(
         s["networks"] = {networks[n["name"]]: {"aliases": n.get("aliases", [])} for n in attached}
     elif mode and mode != "bridge":
         s["network_mode"] = mode
-    pid = take("pidMode")
-    if pid:
-        kind, _, ref = pid.partition(":")
-        s["pid"] = f"service:{ids[ref]}" if kind == "container" and ref in ids else pid
+    if take("pidMode"):
+        s["pid"] = pid(inputs["pidMode"], ids)
     if take("ports"):
         s["ports"] = [
             {
@@ -205,14 +220,10 @@ def _service(
     if mounts:
         s["volumes"] = mounts
     uploads = take("uploads") or []
-    if uploads:
-        s["configs"] = []
-        for i, u in enumerate(uploads):
-            if "content" not in u:
-                raise ValueError(f"{name}: upload {u.get('file')} has no inline content (source/contentBase64 not translated)")
-            key = f"{name}-{i}"
-            configs[key] = {"content": u["content"]}
-            s["configs"].append({"source": key, "target": u["file"], "mode": int(u.get("permissions") or "0644", 8)})
+    for u in uploads:
+        if "content" not in u:
+            raise ValueError(f"{name}: upload {u.get('file')} has no inline content (source/contentBase64 not translated)")
+    add_configs(s, name, [(u["file"], u["content"], int(u.get("permissions") or "0644", 8)) for u in uploads], configs)
     unknown = sorted(set(inputs) - handled)
     if unknown:
         raise ValueError(f"{name}: container inputs not translated to Compose: {', '.join(unknown)}")

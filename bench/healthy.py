@@ -21,6 +21,7 @@ health probe, both against the wall clock taken just before ``pulumi up`` starte
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cli
-from .common import WORK, load_average, log, stats
+from .common import WORK, docker, load_average, log, stats
 
 NAME = "prod-healthy-bench"
 HTTP_PORT, HTTPS_PORT = 37380, 37343
@@ -89,6 +90,39 @@ def service_timeline(infos: list[dict], t0: float) -> dict[str, dict[str, Any]]:
             entry["status"] = health.get("Status")
         out[name] = entry
     return out
+
+
+def run_timeline(events: list[dict], t0: float) -> dict[str, dict[str, Any]]:
+    """Seconds from t0 at which each one-shot run started and exited, from the engine's ``start`` and ``die``
+    events (``docker events --format '{{json .}}'``): a run's container is removed when it exits, so
+    ``docker inspect`` no longer sees it. Keyed like ``service_timeline``; a run that started twice, its last."""
+    runs: dict[str, dict[str, Any]] = {}
+    for event in sorted(events, key=lambda e: int(e["timeNano"])):
+        attributes = event["Actor"]["Attributes"]
+        name = attributes.get("dev.standard-stack.service") or attributes["name"]
+        at = round(int(event["timeNano"]) / 1e9 - t0, 3)
+        if event["Action"] == "start":
+            runs[name] = {"container": attributes["name"], "started_s": at, "run": True}
+        elif event["Action"] == "die" and name in runs:
+            entry = runs[name]
+            entry.update(finished_s=at, own_s=round(at - entry["started_s"], 3), status=f"exited {attributes.get('exitCode')}")
+    return runs
+
+
+def engine_events(stack: str, since: float, until: float) -> list[dict]:
+    """The start and die events of the stack's containers between two wall-clock times."""
+    proc = docker(
+        "events", "--since", f"{since:.3f}", "--until", f"{until:.3f}", "--format", "{{json .}}",
+        "--filter", "type=container", "--filter", f"label=dev.standard-stack.stack={stack}",
+        "--filter", "event=start", "--filter", "event=die",
+    )  # fmt: skip
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def with_runs(timeline: dict[str, dict[str, Any]], stack: str, t0: float) -> dict[str, dict[str, Any]]:
+    """``timeline`` (``docker inspect``'s) with the one-shot runs that are gone added from the engine's events."""
+    runs = run_timeline(engine_events(stack, t0 - 1, time.time()), t0)
+    return {**{k: v for k, v in runs.items() if k not in timeline}, **timeline}
 
 
 def changes(outcome: Any) -> dict[str, str]:
