@@ -26,6 +26,8 @@ import io
 import json
 import tarfile
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -170,13 +172,32 @@ class OneShotProvider(ResourceProvider):
         """Nothing to remove: the run's container went when it exited."""
 
 
+@dataclass(frozen=True)
+class PackageResource:
+    """The resource type (and package version) a component package's provider serves ``OneShot`` as."""
+
+    type_: str
+    version: str
+
+
+IN_PACKAGE: ContextVar[PackageResource | None] = ContextVar("IN_PACKAGE", default=None)
+"""Set while the component package's provider constructs components (components/package/server.py): a
+program in another language has no Python virtualenv for the dynamic provider, so that provider serves the
+runs itself. Unset in a Python program."""
+
+
 class OneShot(Resource, module="standard-stack", name="OneShot"):
     """A container run once per change of ``spec`` (an Engine API ``ContainerCreate`` body) or ``files``, then
     removed. Its ``id`` is the revision: a new one with every run."""
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        upgrade = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=CONTAINER_TYPE)])
-        super().__init__(OneShotProvider(), name, dict(props), pulumi.ResourceOptions.merge(opts, upgrade))
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=CONTAINER_TYPE)]))
+        package = IN_PACKAGE.get()
+        if package is None:
+            super().__init__(OneShotProvider(), name, dict(props), opts)
+        else:  # the package's resource, same props, served by OneShotProvider in the package's provider
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(version=package.version))
+            pulumi.CustomResource.__init__(self, package.type_, name, dict(props), opts)
 
 
 def engine_address(runtime: Runtime) -> dict[str, Any]:

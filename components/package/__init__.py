@@ -7,13 +7,13 @@ component analyzer turns into the package schema (``schema.json`` beside this fi
 
 import sys
 
-from pulumi.provider import main
-
+from ..one_shot import PackageResource
 from .app import App, Worker
 from .apps import NextApp, PythonApi
 from .data import PostgresService, RedisService
 from .edge import ReverseProxy, StackNetworks
 from .provider import Provider
+from .server import main
 from .whole import StandardStack
 
 NAME = "standard-stack"
@@ -41,6 +41,8 @@ def serve() -> None:
     """Serve the components to the Pulumi engine (the analyzer infers the schema from their annotations).
 
     What ``pulumi.provider.experimental.component_provider_host`` does (``host.py``), with the
-    repaired provider of ``provider.py``.
+    repaired provider of ``provider.py``, and the one-shot runs the components register served here
+    (``server.py``) as ``standard-stack:index:OneShot``.
     """
-    main(Provider(list(COMPONENTS), NAME, None, VERSION), sys.argv[1:])
+    one_shot = PackageResource(f"{NAME}:index:OneShot", VERSION)
+    main(Provider(list(COMPONENTS), NAME, None, VERSION), sys.argv[1:], one_shot)

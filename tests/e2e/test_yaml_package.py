@@ -44,6 +44,26 @@ def test_up_registers_the_package_components_under_the_library_type_tokens(deplo
     assert "Resources:" in deployed.up.stdout
 
 
+def test_up_leaves_the_api_migration_the_only_exited_container(deployed):
+    """The loaders and the rotations are ``standard-stack:index:OneShot`` runs the package's own provider
+    serves (a YAML program has no Python virtualenv for a dynamic provider): each is removed when it has
+    exited. The API's migration stays a container."""
+    assert "standard-stack:index:OneShot" in deployed.resource_types()
+    exited = [c["Names"][0] for c in deployed.containers() if c["State"] != "running"]
+    assert len(exited) == 1 and exited[0].endswith("-api-migrate"), exited
+
+
+def test_no_file_a_one_shot_run_loads_is_in_the_state_in_plain_text(deployed):
+    """The generated Postgres password, which a run loads into the secrets volume, is in the state only
+    encrypted: the package's provider returns the runs' ``files`` as secret."""
+    shown = json.loads(deployed.pulumi("stack", "export", "--show-secrets").stdout)["deployment"]["resources"]
+    (result,) = [r["outputs"]["result"] for r in shown if r["urn"].endswith("RandomPassword::db-password")]
+    password = json.loads(result["plaintext"])  # a secret shown: its envelope, the value as JSON
+    loads = [r for r in shown if r["type"] == "standard-stack:index:OneShot" and password in json.dumps(r["outputs"])]
+    assert loads, "no one-shot run loads the Postgres password"
+    assert password not in deployed.pulumi("stack", "export").stdout
+
+
 def test_the_api_answers_through_the_proxy_with_database_and_redis(deployed):
     assert deployed.outputs["apiReadyUrl"] == f"http://localhost:{deployed.port}/api/health/ready"
 
