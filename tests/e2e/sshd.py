@@ -52,15 +52,11 @@ def _keygen(path: Path) -> str:
     return path.with_suffix(".pub").read_text().strip()
 
 
-def _greets(port: int, sshd: subprocess.Popen[bytes]) -> bool:
-    """True once sshd sends its banner; False while it is not listening yet; raises when it exited."""
+def _listening(port: int, sshd: subprocess.Popen[bytes], log: Path) -> bool:
+    """True once sshd logged that it listens (``-e``: its log on stderr); raises when it exited instead."""
     if sshd.poll() is not None:
         raise RuntimeError(f"sshd exited with status {sshd.returncode}")
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
-            return client.recv(8).startswith(b"SSH-")
-    except OSError:
-        return False
+    return f"Server listening on 127.0.0.1 port {port}." in log.read_text()
 
 
 @contextmanager
@@ -94,7 +90,7 @@ def loopback_sshd(directory: Path, docker_host: str) -> Iterator[Sshd]:
         server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 15
-        while not _greets(port, server):
+        while not _listening(port, server, log):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"sshd did not listen on 127.0.0.1:{port} within 15 s")
             time.sleep(0.1)
