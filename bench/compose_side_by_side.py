@@ -170,7 +170,7 @@ def deployed_figures(stack: Any, resources: list[dict], rep: int) -> dict[str, A
         t0, seconds, outcome = stack.up()
     finally:  # the next repetition deploys the warm-up's sources again, as every other one did
         source.write_text(original)
-    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.name, t0)
+    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.events, t0)
     api = timeline["api"]
     out["redeploy"] = {
         "command_s": seconds,
@@ -214,7 +214,7 @@ def main() -> None:
             for side in order:
                 if side == "pulumi":
                     t0, seconds, _ = stack.up()
-                    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.name, t0)
+                    timeline = healthy.with_runs(healthy.service_timeline(stack.containers(), t0), stack.events, t0)
                     run["pulumi"] = {"command_s": seconds, "healthy_s": verdict(timeline, side), "timeline": timeline}
                     run["pulumi"]["done_s"] = done(timeline)
                     run["pulumi"].update(deployed_figures(stack, resources, rep))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cli
-from .common import WORK, docker, load_average, log, stats
+from .common import DOCKER, WORK, load_average, log, stats
 
 NAME = "prod-healthy-bench"
 HTTP_PORT, HTTPS_PORT = 37380, 37343
@@ -110,19 +111,37 @@ def run_timeline(events: list[dict], t0: float) -> dict[str, dict[str, Any]]:
     return runs
 
 
-def engine_events(stack: str, since: float, until: float) -> list[dict]:
-    """The start and die events of the stack's containers between two wall-clock times."""
-    proc = docker(
-        "events", "--since", f"{since:.3f}", "--until", f"{until:.3f}", "--format", "{{json .}}",
-        "--filter", "type=container", "--filter", f"label=dev.standard-stack.stack={stack}",
-        "--filter", "event=start", "--filter", "event=die",
-    )  # fmt: skip
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+class EngineEvents:
+    """The start and die events of a stack's containers while a command runs (``with EngineEvents(stack):``).
+
+    Streamed, not asked for afterwards: ``docker events --since`` replays only the engine's last 256 events
+    (moby daemon/events/events.go, ``eventsLimit``), and on a shared engine the health probes' exec events
+    alone push a deploy's out of that window in seconds. ``--since`` the start also replays what came before
+    the stream was attached."""
+
+    def __init__(self, stack: str) -> None:
+        self.stack = stack
+        self.events: list[dict] = []
+
+    def __enter__(self) -> EngineEvents:
+        self.proc = subprocess.Popen(
+            [DOCKER, "events", "--since", f"{time.time():.3f}", "--format", "{{json .}}",
+             "--filter", "type=container", "--filter", f"label=dev.standard-stack.stack={self.stack}",
+             "--filter", "event=start", "--filter", "event=die"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        time.sleep(0.2)  # the last events of the command, still on their way through the stream
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=30)
+        self.events = [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def with_runs(timeline: dict[str, dict[str, Any]], stack: str, t0: float) -> dict[str, dict[str, Any]]:
+def with_runs(timeline: dict[str, dict[str, Any]], events: list[dict], t0: float) -> dict[str, dict[str, Any]]:
     """``timeline`` (``docker inspect``'s) with the one-shot runs that are gone added from the engine's events."""
-    runs = run_timeline(engine_events(stack, t0 - 1, time.time()), t0)
+    runs = run_timeline(events, t0)
     return {**{k: v for k, v in runs.items() if k not in timeline}, **timeline}
 
 
@@ -155,6 +174,7 @@ class BenchStack:
         self.run = self.deploy.Deployment("prod", self.tmp, overrides=OVERRIDES, secrets_=secrets_, name=NAME)
         self.program = self.run.program_dir
         self.outputs: dict[str, Any] = {}
+        self.events: list[dict] = []  # the last `up`'s (EngineEvents)
 
     def containers(self) -> list[dict]:
         return self.stack_module.containers(NAME)
@@ -163,11 +183,14 @@ class BenchStack:
         return self.stack_module.service_containers(NAME)
 
     def up(self) -> tuple[float, float, Any]:
-        """`pulumi up`: the wall clock at its start, its seconds, its outcome; then the no-change check."""
-        t0 = time.time()
-        start = time.monotonic()
-        outcome = self.run.up()
-        seconds = round(time.monotonic() - start, 3)
+        """`pulumi up`: the wall clock at its start, its seconds, its outcome; then the no-change check.
+        ``events``: the engine's start and die events of the stack's containers during the ``up``."""
+        with EngineEvents(self.name) as recorder:
+            t0 = time.time()
+            start = time.monotonic()
+            outcome = self.run.up()
+            seconds = round(time.monotonic() - start, 3)
+        self.events = recorder.events
         self.outputs = outcome.outputs
         self.run.expect_no_changes()  # a second deploy changes nothing (not timed)
         return t0, seconds, outcome
@@ -192,7 +215,7 @@ class BenchStack:
 
 def deploy_once(stack: BenchStack) -> dict[str, Any]:
     t0, seconds, outcome = stack.up()
-    timeline = with_runs(service_timeline(stack.containers(), t0), NAME, t0)
+    timeline = with_runs(service_timeline(stack.containers(), t0), stack.events, t0)
     services = {k: v for k, v in timeline.items() if "healthy_s" in v}
     if not services:
         raise RuntimeError(f"no container of {NAME} reported a passing health probe: {timeline}")
