@@ -140,13 +140,16 @@ class SshConnection(http.client.HTTPConnection):
         super().__init__("localhost", timeout=timeout)
         parsed = urlparse(url)
         if not parsed.hostname:
-            raise ValueError(f"docker host {url!r}: an ssh:// address needs a host (ssh://user@host[:port])")
+            raise ValueError(f"docker host {url!r}: an ssh:// address needs a host (ssh://user@host[:port][/socket path])")
         destination = f"{parsed.username}@{parsed.hostname}" if parsed.username else parsed.hostname
         self.address = f"ssh://{destination}" + (f":{parsed.port}" if parsed.port else "")
         defaults = [] if "ConnectTimeout" in "".join(options) else ["-o", "ConnectTimeout=30"]
         defaults += [] if "-T" in options else ["-T"]
         port = ["-p", str(parsed.port)] if parsed.port else []
-        self._command = ["ssh", *options, *defaults, *port, "--", destination, "docker", "system", "dial-stdio"]
+        # ssh://host/path/to/docker.sock: the engine listens on that socket there (docker/cli cli/connhelper/connhelper.go)
+        socket_there = [f"--host=unix://{parsed.path}"] if parsed.path.strip("/") else []
+        docker = ["docker", *socket_there, "system", "dial-stdio"]
+        self.command = ["ssh", *options, *defaults, *port, "--", destination, *docker]
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._reading = False
@@ -157,7 +160,7 @@ class SshConnection(http.client.HTTPConnection):
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - ssh writes it while connected; _stop closes it
         try:
             self._process = subprocess.Popen(
-                self._command, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=self._stderr, start_new_session=True
+                self.command, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=self._stderr, start_new_session=True
             )
         except OSError as err:
             ours.close()
