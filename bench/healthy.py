@@ -66,16 +66,30 @@ def parse_time(text: str) -> float:
     return datetime.fromisoformat(f"{head}+{zone or '00:00'}").timestamp()
 
 
+def keyed(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Timeline entries by their ``service`` label; a label several containers carry (the proxy's start-site
+    and site loaders share ``proxy-files``) numbered in start order (``proxy-files``, ``proxy-files 2``), so
+    both sides of a comparison name the same container alike."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in sorted(entries, key=lambda e: e["started_s"]):
+        key, n = entry["service"], 1
+        while key in out:
+            n += 1
+            key = f"{entry['service']} {n}"
+        out[key] = entry
+    return out
+
+
 def service_timeline(infos: list[dict], t0: float) -> dict[str, dict[str, Any]]:
     """Seconds from t0 at which each container started and became healthy (or finished, one-shots),
-    keyed by its service label (``api``, ``api-migrate``, ``api-files``, ...)."""
-    out: dict[str, dict[str, Any]] = {}
+    keyed by its service label (``api``, ``api-migrate``, ``api-files``, ...; see ``keyed``)."""
+    entries = []
     for info in infos:
         labels = info["Config"]["Labels"] or {}
-        name = labels.get("dev.standard-stack.service") or info["Name"].lstrip("/")
+        service = labels.get("dev.standard-stack.service") or info["Name"].lstrip("/")
         state = info["State"]
         started = parse_time(state["StartedAt"])
-        entry: dict[str, Any] = {"container": info["Name"].lstrip("/"), "started_s": round(started - t0, 3)}
+        entry: dict[str, Any] = {"service": service, "container": info["Name"].lstrip("/"), "started_s": round(started - t0, 3)}
         health = state.get("Health")
         if not state["Running"]:  # one-shot jobs (file loaders, migrations) inherit health checks too
             finished = parse_time(state["FinishedAt"])
@@ -90,25 +104,27 @@ def service_timeline(infos: list[dict], t0: float) -> dict[str, dict[str, Any]]:
                     healthy_s=round(healthy - t0, 3), own_s=round(healthy - started, 3), probes_seen=len(health.get("Log") or [])
                 )
             entry["status"] = health.get("Status")
-        out[name] = entry
-    return out
+        entries.append(entry)
+    return keyed(entries)
 
 
 def run_timeline(events: list[dict], t0: float) -> dict[str, dict[str, Any]]:
     """Seconds from t0 at which each one-shot run started and exited, from the engine's ``start`` and ``die``
     events (``docker events --format '{{json .}}'``): a run's container is removed when it exits, so
-    ``docker inspect`` no longer sees it. Keyed like ``service_timeline``; a run that started twice, its last."""
-    runs: dict[str, dict[str, Any]] = {}
+    ``docker inspect`` no longer sees it. Keyed like ``service_timeline``; a container that started twice,
+    its last start."""
+    runs: dict[str, dict[str, Any]] = {}  # by container name
     for event in sorted(events, key=lambda e: int(e["timeNano"])):
         attributes = event["Actor"]["Attributes"]
-        name = attributes.get("dev.standard-stack.service") or attributes["name"]
+        container = attributes["name"]
         at = round(int(event["timeNano"]) / 1e9 - t0, 3)
         if event["Action"] == "start":
-            runs[name] = {"container": attributes["name"], "started_s": at, "run": True}
-        elif event["Action"] == "die" and name in runs:
-            entry = runs[name]
+            service = attributes.get("dev.standard-stack.service") or container
+            runs[container] = {"service": service, "container": container, "started_s": at, "run": True}
+        elif event["Action"] == "die" and container in runs:
+            entry = runs[container]
             entry.update(finished_s=at, own_s=round(at - entry["started_s"], 3), status=f"exited {attributes.get('exitCode')}")
-    return runs
+    return keyed(list(runs.values()))
 
 
 class EngineEvents:
@@ -141,8 +157,9 @@ class EngineEvents:
 
 def with_runs(timeline: dict[str, dict[str, Any]], events: list[dict], t0: float) -> dict[str, dict[str, Any]]:
     """``timeline`` (``docker inspect``'s) with the one-shot runs that are gone added from the engine's events."""
-    runs = run_timeline(events, t0)
-    return {**{k: v for k, v in runs.items() if k not in timeline}, **timeline}
+    seen = {entry["container"] for entry in timeline.values()}
+    gone = [entry for entry in run_timeline(events, t0).values() if entry["container"] not in seen]
+    return keyed([*timeline.values(), *gone])
 
 
 def changes(outcome: Any) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.compose_side_by_side_file import SECRET_SIG, compose_file, image_ids
-from bench.healthy import run_timeline
+from bench.healthy import run_timeline, with_runs
 from tests.support.program import unwrap
 
 STACK = "urn:pulumi:prod-healthy-bench::standard-stack::"
@@ -260,8 +260,8 @@ def test_the_prod_programs_services_wait_for_the_runs_they_follow(prod):
     assert doc["proxy-reload"]["pid"] == "service:proxy"
 
 
-def event(action: str, name: str, at: float, exit_code: str | None = None) -> dict[str, Any]:
-    attributes = {"name": f"standard-stack-prod-healthy-bench-{name}", "dev.standard-stack.service": name}
+def event(action: str, name: str, at: float, exit_code: str | None = None, *, service: str = "") -> dict[str, Any]:
+    attributes = {"name": f"standard-stack-prod-healthy-bench-{name}", "dev.standard-stack.service": service or name}
     if exit_code is not None:
         attributes["exitCode"] = exit_code
     return {"Type": "container", "Action": action, "Actor": {"Attributes": attributes}, "timeNano": str(int(at * 1e9))}
@@ -270,6 +270,7 @@ def event(action: str, name: str, at: float, exit_code: str | None = None) -> di
 def test_a_runs_timeline_comes_from_the_engines_events_since_its_container_is_gone():
     events = [event("die", "api-files", 102.5, "0"), event("start", "api-files", 102.0)]
     assert run_timeline(events, 100.0)["api-files"] == {
+        "service": "api-files",
         "container": "standard-stack-prod-healthy-bench-api-files",
         "started_s": 2.0,
         "finished_s": 2.5,
@@ -277,3 +278,20 @@ def test_a_runs_timeline_comes_from_the_engines_events_since_its_container_is_go
         "status": "exited 0",
         "run": True,
     }
+
+
+def test_runs_sharing_a_service_label_are_numbered_in_start_order():
+    """The proxy's start-site and site loaders both carry `proxy-files`: neither hides the other."""
+    events = [
+        event("start", "proxy-site-files", 110.0, service="proxy-files"),
+        event("start", "proxy-site-start-files", 102.0, service="proxy-files"),
+    ]
+    timeline = run_timeline(events, 100.0)
+    assert timeline["proxy-files"]["container"] == "standard-stack-prod-healthy-bench-proxy-site-start-files"
+    assert timeline["proxy-files 2"]["container"] == "standard-stack-prod-healthy-bench-proxy-site-files"
+
+
+def test_a_runs_timeline_joins_the_containers_still_there():
+    still_there = {"api": {"service": "api", "container": "standard-stack-prod-healthy-bench-api", "started_s": 8.0}}
+    events = [event("start", "api-files", 102.0), event("die", "api-files", 102.5, "0")]
+    assert list(with_runs(still_there, events, 100.0)) == ["api-files", "api"]
