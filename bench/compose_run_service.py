@@ -43,7 +43,9 @@ def tmpfs(mounts: dict[str, str]) -> list[str]:
 
 
 def add_configs(service: dict[str, Any], name: str, files: list[tuple[str, str, int]], configs: dict[str, Any]) -> None:
-    """``files`` (target path, content, mode) as inline ``configs``: Compose copies each in before the start."""
+    """``files`` (target path, content, mode) as inline ``configs``: Compose copies each in when it creates the
+    container (compose v2.26 ``createMobyContainer``), so before every start of ``up``, not after the
+    container's own dependencies (bench/README.md, *Beside Docker Compose*)."""
     if not files:
         return
     service["configs"] = []
