@@ -211,10 +211,20 @@ def _stack_images(name: str) -> set[str]:
     return ids
 
 
+def stack_tags(refs: list[str], name: str) -> list[str]:
+    """Of ``refs`` (``repository:tag``), the stack's: tagged ``<stack>`` or ``<stack>-<content digest>``
+    (components/releases.py, ``release_tag``)."""
+    return [ref for ref in refs if ref.rpartition(":")[2] == name or ref.rpartition(":")[2].startswith(f"{name}-")]
+
+
 def _remove_stack_images(name: str, ids: set[str]) -> None:
-    """Untag the stack's images, then remove the ids it built if nothing else refers to them (never forced)."""
+    """Untag the stack's images, then remove the ids it built if nothing else refers to them (never forced).
+    The stack's ``docker.Image`` delete leaves a tag whose image another tag shares (the same content built
+    for another stack)."""
     for service in ("api", "web", "proxy"):
-        docker("image", "rm", f"standard-stack-{service}:{name}", check=False)
+        refs = docker("images", "--format", "{{.Repository}}:{{.Tag}}", f"standard-stack-{service}").stdout.split()
+        for ref in stack_tags(refs, name):
+            docker("image", "rm", ref, check=False)
     for image_id in ids:
         docker("image", "rm", image_id, check=False)  # refused while another tag or a container uses it
 

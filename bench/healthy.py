@@ -226,7 +226,7 @@ class BenchStack:
         try:
             self.run.teardown()
         finally:
-            cli._remove_stack_images(NAME, set())  # untag standard-stack-<service>:prod-healthy-bench
+            cli._remove_stack_images(NAME, set())  # untag standard-stack-<service>:prod-healthy-bench[-<digest>]
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
