@@ -20,6 +20,7 @@ from pulumi_policy import (
 from . import containers, services
 from .containers import validate_published_ports
 from .data import validate_data_networks_internal, validate_protected_data_volume
+from .hardening import validate_container_hardening
 from .images import validate_pinned_image
 from .services import validate_service_hardening, validate_service_published_ports
 from .workloads import Check, env_secrets, health_check, non_root, prod_limits, validation
@@ -92,6 +93,14 @@ POLICIES: list[Policy] = [
                 "description": "In dev a data service publishing only on 127.0.0.1 may use a routed network.",
             }
         ),
+    ),
+    ResourceValidationPolicy(
+        name="container-hardening",
+        description="Every container and one-shot run drops all capabilities (adding back only its kind's allowance), "
+        "sets no-new-privileges and runs on a read-only root (but a dev hot-reload target).",
+        validate=validate_container_hardening,
+        enforcement_level=ADVISORY,
+        config_schema=_schema(),
     ),
     ResourceValidationPolicy(
         name="service-hardening",

@@ -106,7 +106,8 @@ def container_inputs(resource_type: str, props: Any) -> dict[str, Any] | None:
 
 def one_shot_as_container(props: Mapping[str, Any]) -> dict[str, Any]:
     """A one-shot run's ``spec`` (an Engine API ``ContainerCreate`` body) as the ``docker.Container`` inputs the
-    container rules read: ``image``, ``user``, ``envs``, ``labels`` and ``ports``; an unknown spec, all unknown.
+    container rules read: ``image``, ``user``, ``envs``, ``labels``, ``ports``, ``capabilities``, ``securityOpts``
+    and ``readOnly``; an unknown spec, all unknown.
 
     One reader, so every rule that judged the exited containers these runs were judges the runs the same way."""
     spec = props.get("spec")
@@ -114,7 +115,7 @@ def one_shot_as_container(props: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(spec, SecretValue):
         spec = spec.value
     if not isinstance(spec, dict):
-        return dict.fromkeys(("image", "user", "envs", "labels", "ports"), UNKNOWN)
+        return dict.fromkeys(("image", "user", "envs", "labels", "ports", *_HARDENING), UNKNOWN)
     host, env = reveal(spec.get("HostConfig")), spec.get("Env")
     return {
         "image": spec.get("Image"),
@@ -122,6 +123,22 @@ def one_shot_as_container(props: Mapping[str, Any]) -> dict[str, Any]:
         "envs": SecretValue(env) if secret and env else env,
         "labels": _label_entries(reveal(spec.get("Labels"))),
         "ports": _published(host.get("PortBindings")) if isinstance(host, dict) else host,  # host: unknown or none
+        **_hardening(host),
+    }
+
+
+_HARDENING = ("capabilities", "securityOpts", "readOnly")
+
+
+def _hardening(host: Any) -> dict[str, Any]:
+    """``HostConfig``'s ``CapDrop``/``CapAdd``, ``SecurityOpt`` and ``ReadonlyRootfs`` as a container's
+    ``capabilities`` (``{drops, adds}``), ``securityOpts`` and ``readOnly``; an unknown host config, all unknown."""
+    if not isinstance(host, dict):
+        return dict.fromkeys(_HARDENING, UNKNOWN if host is UNKNOWN else None)
+    return {
+        "capabilities": {"drops": host.get("CapDrop"), "adds": host.get("CapAdd")},
+        "securityOpts": host.get("SecurityOpt"),
+        "readOnly": host.get("ReadonlyRootfs"),
     }
 
 

@@ -85,3 +85,20 @@ def test_every_one_shot_run_of_the_stacks_is_judged_by_the_container_rules(stack
     assert len(runs) >= 8, [r.name for r in runs]
     for run in runs:
         assert violations("images-pinned", [run.with_spec(Image="busybox:latest")]), run.name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "prod_acme"])
+def test_every_container_and_run_of_the_stacks_is_judged_by_the_hardening_rule(stack, request):
+    """Not vacuous: the stacks' containers and runs pass container-hardening because each drops ALL, sets
+    no-new-privileges and a read-only root: each, given Docker's default capabilities, is refused."""
+    from tests.support.program import ONE_SHOT
+
+    view = request.getfixturevalue(f"{stack}_view")
+    containers = [r for r in view if r.typ == "docker:index/container:Container"]
+    runs = [r for r in view if r.typ == ONE_SHOT]
+    assert len(containers) >= 6 and len(runs) >= 8, [r.name for r in view]
+    for container in containers:
+        assert violations("container-hardening", [container.with_inputs(capabilities={"drops": []})]), container.name
+    for run in runs:
+        host = {**run.inputs["spec"]["HostConfig"], "CapDrop": []}
+        assert violations("container-hardening", [run.with_spec(HostConfig=host)]), run.name
