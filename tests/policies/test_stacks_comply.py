@@ -31,6 +31,19 @@ def test_prod_stack_also_passes_the_documented_prod_policy_config(prod_view):
         assert violations(rule, prod_view, settings) == [], rule
 
 
+def test_docs_show_the_committed_prod_policy_config():
+    """docs/policies.md's JSON block is policies/policy-config.prod.json, rule for rule."""
+    import json
+    import re
+
+    from tests.support.program import REPO
+
+    docs = (REPO / "docs" / "policies.md").read_text()
+    block = re.search(r"```json\n(.*?)```", docs, re.S)
+    assert block is not None
+    assert json.loads(block.group(1)) == json.loads((REPO / "policies" / "policy-config.prod.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def example_view():
     """examples/two-apis names its proxy ``edge`` and its database ``db``: rules must judge kinds, not names."""
