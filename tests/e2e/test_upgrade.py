@@ -4,7 +4,7 @@ The dev stack is deployed from an earlier commit under its own stack name and po
 this tree's program on the same state:
 
 - ``BEFORE``, the last commit whose program registered the components at the stack's root (`upgr`,
-  ports 450xx): the aliases to the root stack keep every URN, and StandardStack itself is the one new
+  ports 295xx): the aliases to the root stack keep every URN, and StandardStack itself is the one new
   component;
 - ``MAIN_BEFORE_APP``, main before PythonApi and NextApp became presets of the generic App
   (`upgr-main`, ports 291xx): the presets keep every resource's name, type and parent;
@@ -47,8 +47,9 @@ def overrides(base_port: int) -> dict:
 
 # (commit, stack name, ports from, whether StandardStack is new)
 UPGRADES = {
-    "from-root-components": (BEFORE, "upgr", 45000, True),
-    "from-main-before-app": (MAIN_BEFORE_APP, "upgr-main", 29100, False),  # below the ephemeral range (32768-)
+    # every port below the ephemeral range (32768-), where the CLI's and plugins' own listeners never land
+    "from-root-components": (BEFORE, "upgr", 29500, True),
+    "from-main-before-app": (MAIN_BEFORE_APP, "upgr-main", 29100, False),
     "from-main-before-one-shot": (MAIN_BEFORE_ONE_SHOT, "upgr-oneshot", 29300, False),
 }
 ONE_SHOT = "pulumi-python:dynamic/standard-stack:OneShot"

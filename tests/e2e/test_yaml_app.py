@@ -7,7 +7,7 @@ upgrade head`` as its job), its Celery worker as a ``Worker`` running the App's 
 and the proxy. The API answers through the proxy, signs with the secret key from the stack's config, the
 worker completes a queued task, no container shows a secret value in ``docker inspect``, a second
 preview proposes nothing and ``pulumi destroy`` leaves no container. One stack with a unique name and a
-free host port in 45000-45999 (yaml_program.YamlStack).
+free host port in 30000-30999 (yaml_program.YamlStack).
 """
 
 import hashlib
@@ -32,13 +32,14 @@ CONFIG = {"postgresImage": "postgres:15", "redisImage": "redis:7.0", "nginxVersi
 
 
 def free_port() -> int:
-    """A port in 45000-45999 nothing on this machine listens on (the other YAML tests pick theirs there too)."""
+    """A port in 30000-30999 nothing on this machine listens on (the other YAML tests pick theirs there too):
+    below the ephemeral range (32768-), where the CLI's and the plugins' own listeners land."""
     for _ in range(50):
-        port = random.randint(45000, 45999)
+        port = random.randint(30000, 30999)
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise RuntimeError("no free port in 45000-45999")
+    raise RuntimeError("no free port in 30000-30999")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ examples/yaml-package runs through the real CLI, the YAML language host and the 
 provider (components/package) onto the engine: ``pulumi up`` (preview first), the API answers through
 the proxy, which names the API's container (its ``upstreams`` from the API's ``upstream`` output), so a
 replaced API container is switched to with no failed request, a second preview proposes nothing,
-``pulumi destroy`` leaves no container. One stack with a unique name and a host port in 45000-45999
+``pulumi destroy`` leaves no container. One stack with a unique name and a host port in 30000-30999
 (yaml_program.YamlStack).
 """
 
@@ -29,7 +29,7 @@ def deployed(toolchain, tmp_path_factory):
     if not (toolchain / "pulumi-language-yaml").is_file():
         pytest.fail(f"pulumi-language-yaml missing in {toolchain}: run scripts/build-tools")
     stack = YamlStack("yaml-package", "standard-stack-yaml", tmp_path_factory.mktemp("yaml-package"))
-    stack.port = random.randint(45000, 45999)
+    stack.port = random.randint(30000, 30999)
     try:
         start = time.monotonic()
         stack.deploy({**CONFIG, "httpPort": str(stack.port)})

@@ -3,7 +3,7 @@
 examples/yaml-stack: one StandardStack from a settings object (dev, stand-in versions) with build
 contexts under the repository: ``pulumi up`` (preview first), the API and the web app answer through
 the proxy, a second preview proposes nothing, ``pulumi destroy`` leaves no container. One stack with a
-unique name and host ports in 45000-45999 (yaml_program.YamlStack).
+unique name and host ports in 30000-30999 (yaml_program.YamlStack).
 """
 
 import random
@@ -21,7 +21,7 @@ def deployed(toolchain, tmp_path_factory):
     if not (toolchain / "pulumi-language-yaml").is_file():
         pytest.fail(f"pulumi-language-yaml missing in {toolchain}: run scripts/build-tools")
     stack = YamlStack("yaml-stack", "standard-stack-yaml-whole", tmp_path_factory.mktemp("yaml-stack"))
-    stack.port = random.randint(45000, 45498)
+    stack.port = random.randint(30000, 30498)
     try:
         start = time.monotonic()
         stack.deploy({"httpPort": str(stack.port), "httpsPort": str(stack.port + 500)})
