@@ -105,13 +105,16 @@ def _archive(files: Mapping[str, str], directory: str) -> bytes:
     return buffer.getvalue()
 
 
-def _demultiplex(stream: bytes) -> str:
-    """A non-TTY container's log: frames of an 8-byte header (stream, size) and the payload."""
+def demultiplex(stream: bytes) -> str:
+    """A container's log as the Engine API sends it: for a non-TTY container, frames of an 8-byte header
+    (stream, size) and the payload; a TTY container's stream is not multiplexed."""
     out, at = [], 0
     while at + 8 <= len(stream):
         size = int.from_bytes(stream[at + 4 : at + 8], "big")
         out.append(stream[at + 8 : at + 8 + size])
         at += 8 + size
+    if at < len(stream):
+        return stream.decode(errors="replace")
     return b"".join(out).decode(errors="replace")
 
 
@@ -130,7 +133,7 @@ def run(props: Mapping[str, Any]) -> str:
         api.call("POST", f"/containers/{container}/start")
         exit_code = json.loads(api.call("POST", f"/containers/{container}/wait"))["StatusCode"]
         if exit_code != 0:
-            log = _demultiplex(api.call("GET", f"/containers/{container}/logs", query={"stdout": "1", "stderr": "1"}))
+            log = demultiplex(api.call("GET", f"/containers/{container}/logs", query={"stdout": "1", "stderr": "1"}))
             raise EngineError(
                 f"{props['description']} failed with exit code {exit_code}; {props['consequence']}.\n"
                 f"--- {props['description']} log ---\n{log.strip()[-LOG_TAIL:]}\n---"

@@ -17,6 +17,7 @@ import urllib.parse
 from typing import Any
 
 from standard_stack.engine import UnixConnection
+from standard_stack.one_shot import demultiplex
 
 DOCKER_CLI = os.environ.get("STANDARD_STACK_DOCKER_CLI", "/usr/bin/docker")
 SOCKET_PATH = os.environ.get("STANDARD_STACK_DOCKER_SOCKET", "/var/run/docker.sock")
@@ -90,16 +91,8 @@ def exists(path: str) -> bool:
 
 
 def demux_logs(payload: bytes) -> str:
-    """Decode the multiplexed stdout/stderr stream of a non-TTY container's logs."""
-    out = bytearray()
-    i = 0
-    while i + 8 <= len(payload):
-        size = int.from_bytes(payload[i + 4 : i + 8], "big")
-        out += payload[i + 8 : i + 8 + size]
-        i += 8 + size
-    if i < len(payload):  # a TTY container: the stream is not multiplexed
-        return payload.decode(errors="replace")
-    return out.decode(errors="replace")
+    """Decode a container's log stream as the library does (``standard_stack.one_shot.demultiplex``)."""
+    return demultiplex(payload)
 
 
 def container_logs(container_id: str, tail: int | None = None) -> str:
